@@ -1,0 +1,10 @@
+"""The shared language of the middleware: frozen pydantic models, no I/O."""
+
+from ofm.canonical.lineage import Lineage, content_hash
+from ofm.canonical.money import Money, minor_units
+from ofm.canonical.supplier import Address, BankAccount, Contact, Supplier, SupplierStatus
+
+__all__ = [
+    "Address", "BankAccount", "Contact", "Lineage", "Money", "Supplier", "SupplierStatus",
+    "content_hash", "minor_units",
+]
