@@ -26,7 +26,7 @@ class Lineage(BaseModel):
 
     source_system: str = Field(description="Name of the system the record came from, e.g. 'procurement'.")
     external_id: str = Field(description="The record's identifier in the source system.")
-    revision: int | None = Field(default=None, description="Source revision, when the source versions records.")
+    revision: int | None = Field(default=None, description="Source revision, if versioned.")
     content_hash: str = Field(description="sha256 of the raw payload as received.")
     received_at: datetime = Field(description="When the middleware received the payload (UTC).")
     correlation_id: str = Field(description="Id shared by every audit row of this record in this run.")

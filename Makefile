@@ -1,0 +1,39 @@
+# Two commands do all the set-up on a fresh machine with only Python 3.11+ and pip:
+#   make demo   - every flow end to end against the bundled sandboxes, history in a Prefect server
+#   make test   - the whole test suite (SQLite and PostgreSQL)
+PY ?= python3
+UV_VERSION := 0.13.8
+UV := .tools/bin/uv
+export DO_NOT_TRACK := 1
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: setup demo test lint bench stop clean
+
+$(UV):
+	$(PY) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+.venv/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --locked --python $(PY)
+	@touch $@
+
+setup: .venv/.synced
+
+demo: setup
+	.venv/bin/ofm demo
+
+test: setup
+	.venv/bin/pytest
+
+lint: setup
+	.venv/bin/ruff check .
+
+bench: setup
+	.venv/bin/python -m bench.supplier_onboarding
+
+stop: setup
+	.venv/bin/ofm demo --stop
+
+clean:
+	rm -rf .venv .tools var
