@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     procurement_pagination: Literal["page", "cursor"] = "cursor"
     procurement_page_size: int = Field(default=200, ge=1, le=1000)
 
+    ack_dir: Path = Field(default=Path("var/acks"),
+                          description="Where acknowledgements of file-drop runs are written.")
     mapping_dir: Path | None = Field(
         default=None, description="Folder of mapping YAML files; defaults to the bundled ones.")
 

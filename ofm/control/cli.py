@@ -1,0 +1,120 @@
+"""`ofm`: the command line of Odoo Finance Middleware.
+
+Heavy imports (Prefect, Great Expectations, pandas) happen inside the commands that need
+them, so `ofm --help` and the operating commands answer at once.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ofm.control.cli_ops import audit_app, quarantine_app
+from ofm.control.cli_sandbox import sandbox_app
+
+app = typer.Typer(help="Odoo Finance Middleware: governed finance integrations into Odoo, on Prefect.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+run_app = typer.Typer(help="Run a finance workflow (a Prefect flow) now.", no_args_is_help=True)
+odoo_app = typer.Typer(help="Look at the Odoo this middleware is configured for.", no_args_is_help=True)
+db_app = typer.Typer(help="The control-plane store (inbox, outbox, quarantine, audit).", no_args_is_help=True)
+app.add_typer(run_app, name="run")
+app.add_typer(odoo_app, name="odoo")
+app.add_typer(quarantine_app, name="quarantine")
+app.add_typer(audit_app, name="audit")
+app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(db_app, name="db")
+
+
+def fail(message: str, code: int = 1) -> None:
+    """One line on stderr, no traceback, non-zero exit."""
+    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
+    raise typer.Exit(code)
+
+
+@run_app.command("supplier-onboarding")
+def run_supplier_onboarding(
+    source: Annotated[Path | None, typer.Option(help="A procurement export file (JSON or CSV) "
+                                                "instead of the procurement API.")] = None,
+    full_refresh: Annotated[bool, typer.Option(help="Ignore the API watermark; read every supplier.")] = False,
+    actor: Annotated[str, typer.Option(help="Who runs it (written to the audit trail).")] = "cli",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Onboard suppliers from procurement (API or --source file) into Odoo."""
+    from ofm.control.runner import run_flow
+
+    if source is not None and not source.is_file():
+        fail(f"{source}: no such file")
+    result = run_flow("supplier-onboarding", source=str(source) if source else None,
+                      full_refresh=full_refresh, actor=actor)
+    _print_result(result, as_json)
+
+
+def _print_result(result: dict, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(result, indent=2, default=str))
+        return
+    c = result["counts"]
+    typer.echo(f"received {c['received']}: created {c['created']}, updated {c['updated']}, "
+               f"unchanged {c['unchanged']}, held {c['held']}, quarantined {c['quarantined']}"
+               f"  (reconciles: {'yes' if result['reconciles'] else 'NO'})")
+    writes = result["odoo_writes"]
+    typer.echo(f"Odoo write calls: {writes}" + (" - nothing to write, Odoo already agrees" if writes == 0 else ""))
+    for row in result["exceptions"][:20]:
+        typer.echo(f"  {row['outcome']:<11} {row['record']}: {'; '.join(row['reasons'])[:160]}")
+    if len(result["exceptions"]) > 20:
+        typer.echo(f"  ... {len(result['exceptions']) - 20} more: ofm quarantine list")
+    if result.get("ui_url"):
+        typer.echo(f"Prefect run: {result['ui_url']}")
+
+
+@odoo_app.command("check")
+def odoo_check() -> None:
+    """Server version, chosen protocol, missing modules and access rights of the integration user."""
+    from ofm.control.odoo_check import check_odoo
+
+    report = check_odoo()
+    for line in report.lines:
+        typer.echo(line)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the store's tables (Alembic, to the latest revision)."""
+    from ofm.control.settings import get_settings
+    from ofm.control.store import Store
+
+    url = get_settings().database_url
+    Store(url).migrate()
+    typer.echo(f"store at {url.split('@')[-1]} is at the latest revision")
+
+
+@app.command("demo")
+def demo(
+    stop: Annotated[bool, typer.Option(help="Stop the demo's background services and exit.")] = False,
+    suppliers: Annotated[int, typer.Option(help="Suppliers in the procurement sandbox.")] = 300,
+) -> None:
+    """Every flow end to end against the bundled sandboxes, with a Prefect server keeping history."""
+    from ofm.control.demo import run_demo, stop_services
+
+    if stop:
+        stop_services()
+        return
+    run_demo(suppliers=suppliers)
+
+
+def main() -> None:
+    """Console entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

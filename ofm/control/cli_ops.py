@@ -1,0 +1,110 @@
+"""Operating commands: quarantine and audit. Fast: no Prefect import unless replaying."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+quarantine_app = typer.Typer(help="Records held or rejected, with their reasons: list, show, replay, discard.",
+                             no_args_is_help=True)
+audit_app = typer.Typer(help="The append-only, hash-linked audit chain.", no_args_is_help=True)
+
+
+def _store():
+    from ofm.control.settings import get_settings
+    from ofm.control.store import Store
+
+    store = Store(get_settings().database_url)
+    store.migrate()
+    return store
+
+
+@quarantine_app.command("list")
+def quarantine_list(
+    status: Annotated[str, typer.Option(help="open, replayed, resolved, discarded or all")] = "open",
+    category: Annotated[str | None, typer.Option(help="business, technical or approval")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many rows.")] = 50,
+) -> None:
+    """Quarantined records, newest first."""
+    rows = _store().list_quarantine(status=None if status == "all" else status, category=category, limit=limit)
+    if not rows:
+        typer.echo(f"no {status} quarantine entries")
+        return
+    typer.echo(f"{'id':>5}  {'status':<9} {'category':<9} {'owner':<14} {'record':<28} reason")
+    for r in rows:
+        typer.echo(f"{r.id:>5}  {r.status:<9} {r.category:<9} {r.owner_team:<14} {r.record_ref:<28} "
+                   f"{r.reason[:90]}")
+
+
+@quarantine_app.command("show")
+def quarantine_show(entry_id: Annotated[int, typer.Argument(help="Quarantine id.")]) -> None:
+    """One entry in full, with the raw record as received."""
+    row = _store().get_quarantine(entry_id)
+    if row is None:
+        typer.secho(f"error: quarantine entry {entry_id} does not exist", err=True, fg=typer.colors.RED)
+        raise typer.Exit(1)
+    for name in ("id", "record_ref", "source", "category", "status", "owner_team", "field", "reason",
+                 "created_at", "flow_run_id", "decided_by", "decided_at", "decision_note"):
+        typer.echo(f"{name:>13}: {getattr(row, name, '')}")
+    typer.echo("      payload:")
+    typer.echo(json.dumps(row.payload, indent=2, ensure_ascii=False, default=str))
+
+
+@quarantine_app.command("replay")
+def quarantine_replay(
+    entry_ids: Annotated[list[int], typer.Argument(help="Quarantine ids to process again.")],
+    actor: Annotated[str, typer.Option(help="Who approves / replays (audit trail).")] = "cli",
+) -> None:
+    """Process entries again. For `approval` entries this approves the held change."""
+    from ofm.control.cli import _print_result
+    from ofm.control.runner import run_flow
+
+    result = run_flow("supplier-onboarding", replay=list(entry_ids), actor=actor)
+    _print_result(result, as_json=False)
+
+
+@quarantine_app.command("discard")
+def quarantine_discard(
+    entry_id: Annotated[int, typer.Argument(help="Quarantine id.")],
+    note: Annotated[str, typer.Option(help="Why it is discarded (kept in the audit trail).")],
+    actor: Annotated[str, typer.Option(help="Who discards it.")] = "cli",
+) -> None:
+    """Close an entry without processing it (it can no longer be replayed)."""
+    from ofm.control.store import AuditEntry
+
+    store = _store()
+    try:
+        row = store.set_quarantine_status(entry_id, "discarded", actor=actor, note=note)
+    except (ValueError, LookupError) as exc:
+        typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(1) from None
+    store.audit([AuditEntry(correlation_id=row.correlation_id, flow_run_id=None, actor=actor,
+                            step="quarantine-discarded", record_ref=row.record_ref,
+                            summary={"quarantine_id": entry_id, "note": note})])
+    typer.echo(f"quarantine entry {entry_id} discarded by {actor}")
+
+
+@audit_app.command("trail")
+def audit_trail(record_ref: Annotated[str, typer.Argument(help="e.g. procurement:SUP-000123")]) -> None:
+    """A record's whole journey across runs, with flow-run ids."""
+    rows = _store().trail(record_ref)
+    if not rows:
+        typer.echo(f"no audit rows for {record_ref}")
+        raise typer.Exit(1)
+    for r in rows:
+        typer.echo(f"{r.at:%Y-%m-%d %H:%M:%S}  run {str(r.flow_run_id or '-')[:8]}  {r.actor:<8} "
+                   f"{r.step:<24} {json.dumps(r.summary, ensure_ascii=False, default=str)[:140]}")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check every row's hash and link: finds an edited or deleted audit row."""
+    verdict = _store().verify_audit()
+    if verdict.ok:
+        typer.echo(f"audit chain intact: {verdict.rows_checked} rows verified")
+        return
+    typer.secho(f"audit chain BROKEN at row {verdict.first_bad_id}: {verdict.reason}", err=True,
+                fg=typer.colors.RED)
+    raise typer.Exit(1)

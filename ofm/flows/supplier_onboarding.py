@@ -1,0 +1,76 @@
+"""Supplier onboarding: procurement suppliers become Odoo vendors, exactly once.
+
+Suppliers are read from the procurement API (since the last watermark) or a file drop, kept
+raw in the inbox, mapped to canonical suppliers, checked (data-quality suite + Odoo reference
+data), matched to existing Odoo partners (VAT, then vendor code), and created or updated
+(procurement-owned fields only) in batches through the outbox. A new bank account on an
+existing supplier, or a lookalike of an existing partner, waits for a person in quarantine.
+A run leaves: a summary and an exceptions table in Prefect, acknowledgements at the source,
+quarantine rows with reasons, and an audit trail per record.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from prefect import flow
+from prefect.runtime import flow_run
+
+from ofm.tasks.intake import CURSOR, Extracted, check_suppliers, extract_suppliers, map_suppliers
+from ofm.tasks.load import load_partners
+from ofm.tasks.outcome import Tally
+from ofm.tasks.partners import Approvals, match_and_decide, read_references
+from ofm.tasks.replay import extract_replay, settle_replayed
+from ofm.tasks.report import acknowledge, publish
+from ofm.tasks.resources import resources
+from ofm.tasks.runinfo import current_run
+
+
+def _run_name() -> str:
+    params = flow_run.parameters
+    origin = "replay" if params.get("replay") else ("file" if params.get("source") else "api")
+    return f"suppliers-{origin}-{datetime.now(UTC):%Y-%m-%d}"
+
+
+@flow(name="supplier-onboarding", flow_run_name=_run_name, log_prints=False)
+def supplier_onboarding(
+    source: str | None = None,
+    full_refresh: bool = False,
+    replay: list[int] | None = None,
+    actor: str = "ofm",
+) -> dict:
+    """Onboard suppliers into Odoo. `source`: a JSON/CSV export file instead of the API;
+    `full_refresh`: ignore the watermark; `replay`: quarantine ids to process again (approving
+    held bank accounts and lookalikes); `actor`: who runs it, for the audit trail."""
+    run = current_run("supplier-onboarding", actor)
+    odoo = resources().odoo
+    writes_before = odoo.stats.writes
+    if replay:
+        extracted, approvals = extract_replay(replay, run)
+    else:
+        extracted, approvals = extract_suppliers(source, full_refresh, run), Approvals()
+    tally = Tally(received=len(extracted.items))
+    mapped, rejected = map_suppliers(extracted.items, run)
+    refs, reference_sets = read_references()
+    passed, failed, quality = check_suppliers(mapped, reference_sets, run)
+    decisions = match_and_decide(passed, refs, approvals, run)
+    for result in [*rejected, *failed, *load_partners(decisions, run)]:
+        tally.add(result)
+    writes = odoo.stats.writes - writes_before
+    acknowledge(tally, extracted.origin, run)
+    if replay:
+        settle_replayed(replay, tally, run)
+    _advance_watermark(extracted)
+    markdown = publish(tally, run, extracted.origin, writes)
+    return {"run_id": run.run_id, "flow_run_id": run.flow_run_id, "origin": extracted.origin,
+            "counts": tally.counts(), "reconciles": tally.reconciles(), "odoo_writes": writes,
+            "quality": quality, "summary": markdown,
+            "exceptions": [{"record": r.received.record_ref, "outcome": r.outcome.value,
+                            "reasons": list(r.reasons)} for r in tally.results.values()
+                           if r.outcome.value in ("held", "quarantined")]}
+
+
+def _advance_watermark(extracted: Extracted) -> None:
+    """Only after every record has an outcome: a crash before this re-reads, never skips."""
+    if extracted.origin == "api" and extracted.watermark:
+        resources().store.set_cursor(CURSOR, extracted.watermark)

@@ -1,0 +1,210 @@
+"""Load decisions into Odoo through the outbox: batched creates, grouped writes, held records.
+
+Order for every write: outbox intent (unique key) -> mark sent -> Odoo call -> mark done.
+A crash anywhere leaves a `sent` row; the next run resolves it by anchor lookup
+(`create_idempotent`), so a partner is never created twice. A batch rejected by Odoo for a
+business reason is split in halves until the guilty records are isolated and quarantined.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from ofm.rules.supplier_decision import Action, Decision, bank_vals, mask_iban
+from ofm.tasks.audit import audit_rows, quarantine_records
+from ofm.tasks.outcome import Outcome, Received, RecordResult
+from ofm.tasks.partners import BANK, PARTNER, payload_hash
+from ofm.tasks.resources import resources
+from ofm.tasks.runinfo import RunInfo
+
+Pair = tuple[Decision, Received]
+
+
+class _Progress:
+    """A Prefect progress artifact advanced as batches land (long loads stay visible)."""
+
+    def __init__(self, total: int) -> None:
+        from prefect.artifacts import create_progress_artifact
+
+        self.total, self.done = max(total, 1), 0
+        self.id = create_progress_artifact(progress=0.0, key="supplier-load-progress",
+                                           description="Suppliers written to Odoo")
+
+    def advance(self, n: int) -> None:
+        from prefect.artifacts import update_progress_artifact
+
+        self.done += n
+        update_progress_artifact(self.id, progress=round(100.0 * self.done / self.total, 1))
+
+
+def _claim(pairs: Sequence[Pair], keys: list[str], model: str, operation: str, run: RunInfo,
+           payloads: list[dict[str, Any]]):
+    from ofm.control.store import OutboxIntent
+
+    return resources().store.claim([
+        OutboxIntent(idempotency_key=key, object_type="supplier", record_ref=d.record_ref,
+                     target_model=model, operation=operation, payload_hash=payload_hash(p),
+                     correlation_id=item.lineage.correlation_id, flow_run_id=run.flow_run_id)
+        for (d, item), key, p in zip(pairs, keys, payloads, strict=True)
+    ])
+
+
+def _bisect(
+    pairs: list[Pair], write: Callable[[list[Pair]], list[int]],
+) -> list[tuple[Pair, int | Exception]]:
+    """Write a batch; on a permanent rejection split it until each guilty record stands alone."""
+    from ofm.connectors.odoo import OdooAuthError, OdooPermanentError, OdooTransientError
+
+    try:
+        return list(zip(pairs, write(pairs), strict=True))
+    except OdooAuthError:
+        raise
+    except OdooPermanentError as exc:
+        if len(pairs) == 1:
+            return [(pairs[0], exc)]
+        mid = len(pairs) // 2
+        return _bisect(pairs[:mid], write) + _bisect(pairs[mid:], write)
+    except OdooTransientError as exc:  # retries exhausted: nothing is known to be written
+        return [(p, exc) for p in pairs]
+
+
+def _finish(results: list[tuple[Pair, int | Exception]], keys: dict[str, str], outcome: Outcome,
+            run: RunInfo, step: str) -> list[RecordResult]:
+    """Mark outbox rows done or failed, quarantine failures, audit, return outcomes."""
+    from ofm.connectors.odoo import OdooPermanentError
+
+    store = resources().store
+    done = {keys[d.record_ref]: oid for (d, _), oid in results if isinstance(oid, int)}
+    if done:
+        store.mark_done(done)
+    failed = [(pair, err) for pair, err in results if isinstance(err, Exception)]
+    for (d, _), err in failed:
+        store.mark_failed(keys[d.record_ref], str(err), permanent=isinstance(err, OdooPermanentError))
+    audit_rows(run, step, [(d.record_ref, item.lineage.correlation_id,
+                            {"odoo_model": PARTNER, "odoo_id": oid, "outbox_key": keys[d.record_ref],
+                             "fields": list(d.changed_fields)})
+                           for (d, item), oid in results if isinstance(oid, int)])
+    out = [RecordResult(item, outcome, odoo_id=oid, changed_fields=d.changed_fields)
+           for (d, item), oid in results if isinstance(oid, int)]
+    out += quarantine_records(run, step, [
+        (item, "business" if isinstance(err, OdooPermanentError) else "technical",
+         f"Odoo refused {d.action.value}: {err}", getattr(err, "server_name", None) or None,
+         "vendor-master" if isinstance(err, OdooPermanentError) else "integration")
+        for (d, item), err in failed])
+    return out
+
+
+def load_creates(pairs: list[Pair], run: RunInfo, progress: _Progress) -> list[RecordResult]:
+    """Create new partners (with their bank accounts) in batches, exactly once."""
+    from ofm.tasks.intake import _spec
+
+    if not pairs:
+        return []
+    res = resources()
+    anchors = list(_spec(pairs[0][1].mapping).anchors)
+    keys = {d.record_ref: f"{PARTNER}:create:{d.record_ref}" for d, _ in pairs}
+    rows = _claim(pairs, [keys[d.record_ref] for d, _ in pairs], PARTNER, "create", run,
+                  [d.vals for d, _ in pairs])
+    state = {row.idempotency_key: row for row in rows}
+    results: list[RecordResult] = []
+    conflicts = [(d, item) for d, item in pairs if state[keys[d.record_ref]].state == "done"]
+    results += quarantine_records(run, "load", [
+        (item, "technical", f"the outbox records it as created (Odoo id {state[keys[d.record_ref]].odoo_id}) "
+         "but Odoo has no partner with its VAT or vendor code: archived by hand, merged or deleted?",
+         "outbox", "integration") for d, item in conflicts])
+    todo = [(d, item) for d, item in pairs if state[keys[d.record_ref]].state != "done"]
+
+    def write(batch: list[Pair]) -> list[int]:
+        res.store.mark_sent([keys[d.record_ref] for d, _ in batch])
+        return res.odoo.create_idempotent(PARTNER, [d.vals for d, _ in batch], anchors, ["id"])
+
+    size = res.settings.odoo_batch_size
+    for start in range(0, len(todo), size):
+        chunk = todo[start:start + size]
+        results += _finish(_bisect(chunk, write), keys, Outcome.CREATED, run, "loaded")
+        progress.advance(len(chunk))
+    return results
+
+
+def load_updates(pairs: list[Pair], run: RunInfo, progress: _Progress) -> list[RecordResult]:
+    """Write changed owned fields; partners with identical changes share one write call."""
+    if not pairs:
+        return []
+    res = resources()
+    keys = {d.record_ref: f"{PARTNER}:write:{d.odoo_id}:{payload_hash(d.vals)}" for d, _ in pairs}
+    _claim(pairs, [keys[d.record_ref] for d, _ in pairs], PARTNER, "write", run, [d.vals for d, _ in pairs])
+    groups: dict[str, list[Pair]] = {}
+    for pair in pairs:
+        groups.setdefault(json.dumps(pair[0].vals, sort_keys=True, default=str), []).append(pair)
+
+    def write(batch: list[Pair]) -> list[int]:
+        res.store.mark_sent([keys[d.record_ref] for d, _ in batch])
+        ids = [d.odoo_id for d, _ in batch]
+        res.odoo.write(PARTNER, ids, batch[0][0].vals)
+        return ids
+
+    results: list[RecordResult] = []
+    for group in groups.values():
+        results += _finish(_bisect(group, write), keys, Outcome.UPDATED, run, "loaded")
+        progress.advance(len(group))
+    return results
+
+
+def load_bank_accounts(pairs: list[Pair], run: RunInfo) -> None:
+    """Add approved bank accounts to existing partners (one batched create)."""
+    if not pairs:
+        return
+    res = resources()
+    vals = [{"partner_id": d.odoo_id, **bank_vals(acc)} for d, _ in pairs for acc in d.held_bank_accounts]
+    res.odoo.create_idempotent(BANK, vals, ["acc_number"], ["id"])
+    audit_rows(run, "bank-account-added", [
+        (d.record_ref, item.lineage.correlation_id,
+         {"odoo_id": d.odoo_id, "accounts": [mask_iban(a.iban) for a in d.held_bank_accounts],
+          "approved_by": run.actor}) for d, item in pairs])
+
+
+@task(name="load-partners", cache_policy=NO_CACHE)
+def load_partners(decisions: list[Pair], run: RunInfo) -> list[RecordResult]:
+    """Apply decisions to Odoo; hold what needs a person; return one outcome per record."""
+    creates = [p for p in decisions if p[0].action is Action.CREATE]
+    writes = [p for p in decisions if p[0].action in (Action.UPDATE, Action.HOLD) and p[0].vals]
+    progress = _Progress(len(creates) + len(writes))
+    results = load_creates(creates, run, progress)
+    written = {r.received.record_ref: r for r in load_updates(writes, run, progress)}
+    banks: list[Pair] = []
+    holds: list[Pair] = []
+    for d, item in decisions:
+        failed = written.get(d.record_ref)
+        if d.action is Action.CREATE:
+            continue
+        if failed is not None and failed.outcome is Outcome.QUARANTINED:
+            results.append(failed)
+        elif d.action is Action.UPDATE:
+            banks += [(d, item)] if d.held_bank_accounts else []
+            results.append(RecordResult(item, Outcome.UPDATED, odoo_id=d.odoo_id,
+                                        changed_fields=d.changed_fields))
+        elif d.action is Action.UNCHANGED:
+            results.append(RecordResult(item, Outcome.UNCHANGED, odoo_id=d.odoo_id, reasons=d.reasons))
+        else:
+            holds.append((d, item))
+    load_bank_accounts(banks, run)
+    return results + _hold(holds, run)
+
+
+def _hold(holds: list[Pair], run: RunInfo) -> list[RecordResult]:
+    """Bank changes and lookalikes go to quarantine (approval); pending-at-source is just held."""
+    needs_person = [(d, i) for d, i in holds if d.held_bank_accounts or d.odoo_id is None and
+                    any(r.startswith("possible duplicate") for r in d.reasons)]
+    pending = [(d, i) for d, i in holds if (d, i) not in needs_person]
+    out = [RecordResult(item, Outcome.HELD, odoo_id=d.odoo_id, reasons=d.reasons) for d, item in pending]
+    stored = quarantine_records(run, "decide", [
+        (item, "approval", "; ".join(d.reasons),
+         "bank_accounts" if d.held_bank_accounts else "legal_name",
+         "treasury" if d.held_bank_accounts else "vendor-master") for d, item in needs_person])
+    return out + [RecordResult(r.received, r.outcome, odoo_id=d.odoo_id, reasons=r.reasons)
+                  for r, (d, _) in zip(stored, needs_person, strict=True)]

@@ -1,0 +1,79 @@
+"""Report tasks: acknowledge to the source, publish the run's summary and exceptions table."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from ofm.tasks.audit import audit_rows
+from ofm.tasks.outcome import Outcome, Tally
+from ofm.tasks.resources import resources
+from ofm.tasks.runinfo import RunInfo
+
+_ACK_STATUS = {Outcome.CREATED: "created", Outcome.UPDATED: "updated", Outcome.UNCHANGED: "unchanged",
+               Outcome.HELD: "held", Outcome.QUARANTINED: "rejected"}
+
+
+@task(name="acknowledge-source", cache_policy=NO_CACHE)
+def acknowledge(tally: Tally, origin: str, run: RunInfo) -> int:
+    """Tell the source what happened to each record: the API gets acks; a file gets an ack file."""
+    from ofm.connectors.procurement import Acknowledgement
+
+    acks = [Acknowledgement(external_id=r.received.lineage.external_id, revision=r.received.lineage.revision,
+                            status=_ACK_STATUS[r.outcome], odoo_id=r.odoo_id, reasons=list(r.reasons),
+                            correlation_id=r.received.lineage.correlation_id)
+            for r in tally.results.values()]
+    if not acks:
+        return 0
+    if origin == "api":
+        resources().procurement.acknowledge(acks)
+    else:
+        folder = resources().settings.ack_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"suppliers-{run.run_id}.json").write_text(
+            json.dumps([asdict(a) for a in acks], indent=1, default=str))
+    audit_rows(run, "acknowledged", [(r.received.record_ref, r.received.lineage.correlation_id,
+                                      {"status": _ACK_STATUS[r.outcome], "via": origin})
+                                     for r in tally.results.values()])
+    return len(acks)
+
+
+def summary_markdown(tally: Tally, run: RunInfo, origin: str, writes: int) -> str:
+    """The run summary an operator reads first."""
+    c = tally.counts()
+    lines = [f"# Supplier onboarding ({origin})", "",
+             "| received | created | updated | unchanged | held | quarantined |",
+             "|---:|---:|---:|---:|---:|---:|",
+             f"| {c['received']} | {c['created']} | {c['updated']} | {c['unchanged']} | {c['held']} "
+             f"| {c['quarantined']} |", "",
+             f"Counts reconcile: **{'yes' if tally.reconciles() else 'NO'}**. "
+             f"Odoo write calls: **{writes}**{' (nothing to write)' if writes == 0 else ''}.",
+             f"Run id `{run.run_id}`; trace one record with `ofm audit trail <record_ref>`."]
+    return "\n".join(lines)
+
+
+def exception_rows(tally: Tally) -> list[dict[str, str]]:
+    """One row per held or quarantined record, with its reasons."""
+    return [{"record": r.received.record_ref, "outcome": r.outcome.value,
+             "odoo_id": str(r.odoo_id or ""), "reasons": "; ".join(r.reasons)[:500]}
+            for r in tally.results.values() if r.outcome in (Outcome.HELD, Outcome.QUARANTINED)]
+
+
+@task(name="publish-summary", cache_policy=NO_CACHE)
+def publish(tally: Tally, run: RunInfo, origin: str, writes: int) -> str:
+    """Markdown summary + exceptions table as Prefect artifacts; counts as run metrics."""
+    from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+    markdown = summary_markdown(tally, run, origin, writes)
+    create_markdown_artifact(key="supplier-onboarding-summary", markdown=markdown,
+                             description="Counts of the supplier onboarding run")
+    rows = exception_rows(tally)
+    create_table_artifact(key="supplier-onboarding-exceptions",
+                          table=rows or [{"record": "", "outcome": "none", "odoo_id": "", "reasons": ""}],
+                          description="Held and quarantined suppliers with their reasons")
+    metrics = {k: float(v) for k, v in tally.counts().items()} | {"odoo_write_calls": float(writes)}
+    resources().store.record_metrics(run.flow_run_id or run.run_id, run.flow_name, metrics)
+    return markdown

@@ -1,0 +1,83 @@
+"""The external systems a run talks to, chosen in one place.
+
+Production builds them from `Settings`; tests and the demo install in-process sandboxes with
+`use_resources(...)`. Tasks ask for `resources()` instead of reading globals or settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ofm.control.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from ofm.connectors.odoo import OdooClient
+    from ofm.connectors.procurement import ProcurementClient
+    from ofm.control.store import Store
+
+
+@dataclass
+class Resources:
+    """Everything a flow run needs from outside its own code."""
+
+    settings: Settings
+    store: Store
+    odoo: OdooClient
+    procurement_factory: Callable[[], ProcurementClient] | None = None
+    _procurement: ProcurementClient | None = field(default=None, repr=False)
+
+    @property
+    def procurement(self) -> ProcurementClient:
+        """The procurement API client, built on first use (file runs never need it)."""
+        if self._procurement is None:
+            if self.procurement_factory is None:
+                raise RuntimeError("no procurement API is configured (set OFM_PROCUREMENT_URL)")
+            self._procurement = self.procurement_factory()
+        return self._procurement
+
+
+_override: Resources | None = None
+
+
+def build_resources(settings: Settings | None = None) -> Resources:
+    """Real clients from settings (`.env` / environment)."""
+    from ofm.connectors.odoo import OdooClient, OdooConfig, RetryPolicy
+    from ofm.connectors.procurement import ProcurementClient, ProcurementConfig
+    from ofm.control.store import Store
+
+    s = settings or get_settings()
+    store = Store(s.database_url)
+    store.migrate()
+    odoo = OdooClient(OdooConfig(
+        url=s.odoo_url, db=s.odoo_db, login=s.odoo_login, api_key=s.odoo_api_key,
+        protocol=s.odoo_protocol, timeout_seconds=s.odoo_timeout_seconds,
+        retry=RetryPolicy(max_attempts=s.odoo_max_attempts)))
+
+    def procurement() -> ProcurementClient:
+        return ProcurementClient(ProcurementConfig(
+            url=s.procurement_url, token=s.procurement_token, pagination=s.procurement_pagination,
+            page_size=s.procurement_page_size))
+
+    return Resources(settings=s, store=store, odoo=odoo, procurement_factory=procurement)
+
+
+def resources() -> Resources:
+    """The resources of the current process: the override if one is installed."""
+    global _override
+    if _override is None:
+        _override = build_resources()
+    return _override
+
+
+@contextmanager
+def use_resources(res: Resources) -> Iterator[Resources]:
+    """Install `res` for the duration of the block (tests, demo, replays)."""
+    global _override
+    previous, _override = _override, res
+    try:
+        yield res
+    finally:
+        _override = previous
