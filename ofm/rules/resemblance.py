@@ -13,10 +13,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from rapidfuzz import fuzz, process
 
 # Legal forms carry no identity: "Müller GmbH" and "Mueller" are the same company name.
-_LEGAL_FORMS = frozenset(
-    "gmbh ag kg ohg ug se sa sas sarl sl srl spa bv nv ltd limited plc llc inc corp co "
-    "company ab as aps oy oyj sp zoo kft sro".split()
-)
+_LEGAL_FORMS = frozenset({
+    "gmbh", "ag", "kg", "ohg", "ug", "se", "sa", "sas", "sarl", "sl", "srl", "spa", "bv", "nv",
+    "ltd", "limited", "plc", "llc", "inc", "corp", "co", "company", "ab", "as", "aps", "oy", "oyj",
+    "sp", "zoo", "kft", "sro",
+})
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 
 
