@@ -19,7 +19,7 @@ PLACEHOLDER_SECRETS = frozenset(
 class Settings(BaseSettings):
     """Everything the middleware needs to know about its surroundings."""
 
-    model_config = SettingsConfigDict(env_prefix="OFM_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="OFM_", env_file=".env", extra="ignore", env_ignore_empty=True)
 
     environment: Literal["sandbox", "production"] = Field(
         default="sandbox", description="'sandbox' allows placeholder secrets; 'production' refuses them.")
