@@ -82,7 +82,8 @@ def match_and_decide(
     for (supplier, item), existing in zip(passed, found, strict=True):
         desired = partner_vals(supplier, refs, owned)
         country = desired.get("country_id") or None
-        similar = [] if existing else similar_partners(supplier.legal_name, country, lookalikes)
+        pool = lookalikes[bool(supplier.vat)]
+        similar = [] if existing else similar_partners(supplier.legal_name, country, pool)
         decision = decide(
             supplier, desired, existing, accounts.get(existing["id"], []) if existing else (),
             similar=similar, review_approved=item.record_ref in approvals.review,
@@ -98,14 +99,18 @@ def match_and_decide(
     return decisions
 
 
-def _lookalike_pool(odoo, unmatched: list[Supplier], refs: References) -> dict:
-    """Company partners in the countries of the unmatched suppliers (one paged read)."""
+def _lookalike_pool(odoo, unmatched: list[Supplier], refs: References) -> dict[bool, dict]:
+    """Company partners in the unmatched suppliers' countries (one paged read), in two pools.
+
+    A supplier with a VAT number is compared only with partners without one: a partner with
+    another VAT number is another legal entity, not a duplicate.
+    """
     country_ids = sorted({refs.countries[s.country] for s in unmatched if s.country in refs.countries})
     if not country_ids:
-        return {}
+        return {True: {}, False: {}}
     rows = odoo.search_read(PARTNER, [("is_company", "=", True), ("country_id", "in", country_ids)],
-                            ["name", "country_id"])
-    return group_by_country(rows)
+                            ["name", "country_id", "vat"])
+    return {False: group_by_country(rows), True: group_by_country([r for r in rows if not r.get("vat")])}
 
 
 def existing_accounts(odoo, partner_id: int) -> set[str]:
