@@ -93,5 +93,5 @@ def _csv_drop() -> Path:
 
     path = VAR / "drop" / "erp-suppliers.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(to_csv(generate_suppliers(25, seed=11, dirty=True)), encoding="utf-8")
+    path.write_text(to_csv(generate_suppliers(25, seed=11, dirty=True, id_prefix="ERP")), encoding="utf-8")
     return path

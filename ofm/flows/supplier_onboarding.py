@@ -20,7 +20,7 @@ from ofm.tasks.intake import CURSOR, Extracted, check_suppliers, extract_supplie
 from ofm.tasks.load import load_partners
 from ofm.tasks.outcome import Tally
 from ofm.tasks.partners import Approvals, match_and_decide, read_references
-from ofm.tasks.replay import extract_replay, settle_replayed
+from ofm.tasks.replay import close_delivered, extract_replay, settle_replayed
 from ofm.tasks.report import acknowledge, publish
 from ofm.tasks.resources import resources
 from ofm.tasks.runinfo import current_run
@@ -60,6 +60,7 @@ def supplier_onboarding(
     acknowledge(tally, extracted.origin, run)
     if replay:
         settle_replayed(replay, tally, run)
+    close_delivered(tally, run)
     _advance_watermark(extracted)
     markdown = publish(tally, run, extracted.origin, writes)
     return {"run_id": run.run_id, "flow_run_id": run.flow_run_id, "origin": extracted.origin,

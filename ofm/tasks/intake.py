@@ -157,7 +157,7 @@ def check_suppliers(
         failed.setdefault(failure.record_ref, []).append(failure)
     results = quarantine_records(run, "check", [
         (by_ref[ref][1], fs[0].category, "; ".join(f.message for f in fs),
-         ", ".join(sorted({f.check for f in fs})), fs[0].owner_team)
+         ", ".join(sorted({f"{f.column} ({f.check})" for f in fs})), fs[0].owner_team)
         for ref, fs in failed.items()
     ])
     create_markdown_artifact(key="supplier-data-quality", markdown=result.markdown,

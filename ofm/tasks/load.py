@@ -106,7 +106,7 @@ def load_creates(pairs: list[Pair], run: RunInfo, progress: _Progress) -> list[R
     if not pairs:
         return []
     res = resources()
-    anchors = list(_spec(pairs[0][1].mapping).anchors)
+    anchors = {item.mapping: list(_spec(item.mapping).anchors) for _, item in pairs}
     keys = {d.record_ref: f"{PARTNER}:create:{d.record_ref}" for d, _ in pairs}
     rows = _claim(pairs, [keys[d.record_ref] for d, _ in pairs], PARTNER, "create", run,
                   [d.vals for d, _ in pairs])
@@ -121,13 +121,15 @@ def load_creates(pairs: list[Pair], run: RunInfo, progress: _Progress) -> list[R
 
     def write(batch: list[Pair]) -> list[int]:
         res.store.mark_sent([keys[d.record_ref] for d, _ in batch])
-        return res.odoo.create_idempotent(PARTNER, [d.vals for d, _ in batch], anchors, ["id"])
+        return res.odoo.create_idempotent(PARTNER, [d.vals for d, _ in batch], anchors[batch[0][1].mapping], ["id"])
 
     size = res.settings.odoo_batch_size
-    for start in range(0, len(todo), size):
-        chunk = todo[start:start + size]
-        results += _finish(_bisect(chunk, write), keys, Outcome.CREATED, run, "loaded")
-        progress.advance(len(chunk))
+    for mapping in anchors:  # one anchor list per batch: a batch never mixes sources
+        same = [p for p in todo if p[1].mapping == mapping]
+        for start in range(0, len(same), size):
+            chunk = same[start:start + size]
+            results += _finish(_bisect(chunk, write), keys, Outcome.CREATED, run, "loaded")
+            progress.advance(len(chunk))
     return results
 
 

@@ -58,17 +58,35 @@ def _partner_fields(owned: list[str]) -> list[str]:
 def match_and_decide(
     passed: list[tuple[Supplier, Received]], refs: References, approvals: Approvals, run: RunInfo,
 ) -> list[tuple[Decision, Received]]:
-    """Find each supplier's Odoo partner (VAT, then vendor code) and decide what to do."""
+    """Find each supplier's Odoo partner (VAT, then vendor code) and decide what to do.
+
+    Records are grouped by the mapping that read them: each source owns its own fields.
+    """
     from ofm.tasks.intake import _spec
 
-    if not passed:
-        return []
+    by_mapping: dict[str, list[tuple[Supplier, Received]]] = {}
+    for pair in passed:
+        by_mapping.setdefault(pair[1].mapping, []).append(pair)
+    decisions: list[tuple[Decision, Received]] = []
+    for mapping, group in by_mapping.items():
+        spec = _spec(mapping)
+        decisions += _decide_group(group, list(spec.anchors), list(spec.ownership.owned), refs, approvals)
+        audit_rows(run, "decided", [
+            (d.record_ref, item.lineage.correlation_id,
+             {"action": d.action.value, "odoo_id": d.odoo_id, "changed_fields": list(d.changed_fields),
+              "reasons": list(d.reasons), "rule": "supplier_decision.decide",
+              "ownership": f"{mapping} ({spec.source}:{spec.object})"})
+            for d, item in decisions[-len(group):]
+        ])
+    return decisions
+
+
+def _decide_group(passed: list[tuple[Supplier, Received]], anchors: list[str], owned: list[str],
+                  refs: References, approvals: Approvals) -> list[tuple[Decision, Received]]:
+    """Decisions for suppliers of one mapping: three batched reads, then pure rules."""
     odoo = resources().odoo
-    spec = _spec(passed[0][1].mapping)
-    owned = list(spec.ownership.owned)
     keys = [{"vat": s.vat, "ref": s.vendor_code} for s, _ in passed]
-    found = odoo.find_by_anchors(PARTNER, list(spec.anchors), keys, _partner_fields(owned),
-                                 domain=ANY_ACTIVE)
+    found = odoo.find_by_anchors(PARTNER, anchors, keys, _partner_fields(owned), domain=ANY_ACTIVE)
     partner_ids = sorted({p["id"] for p in found if p})
     accounts: dict[int, list[str]] = {}
     if partner_ids:
@@ -89,13 +107,6 @@ def match_and_decide(
             similar=similar, review_approved=item.record_ref in approvals.review,
             bank_change_approved=item.record_ref in approvals.bank)
         decisions.append((decision, item))
-    audit_rows(run, "decided", [
-        (d.record_ref, item.lineage.correlation_id,
-         {"action": d.action.value, "odoo_id": d.odoo_id, "changed_fields": list(d.changed_fields),
-          "reasons": list(d.reasons), "rule": "supplier_decision.decide",
-          "ownership": spec.source + ":" + spec.object})
-        for d, item in decisions
-    ])
     return decisions
 
 

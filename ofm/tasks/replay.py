@@ -56,3 +56,12 @@ def settle_replayed(ids: list[int], tally: Tally, run: RunInfo) -> None:
             note = f"replayed: {result.outcome.value}"
             note += f", Odoo id {result.odoo_id}" if result.odoo_id else ""
             store.set_quarantine_status(qid, "replayed", actor=run.actor, note=note)
+
+
+@task(name="close-delivered-quarantine", cache_policy=NO_CACHE)
+def close_delivered(tally: Tally, run: RunInfo) -> int:
+    """A record delivered now (fixed at the source, say) no longer needs its open quarantine entries."""
+    refs = sorted(r.received.record_ref for r in tally.results.values() if r.outcome in DELIVERED)
+    if not refs:
+        return 0
+    return resources().store.resolve_open(refs, actor=run.actor, note=f"delivered in run {run.run_id}")

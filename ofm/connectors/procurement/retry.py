@@ -1,0 +1,71 @@
+"""When to send a procurement request again, and how long to wait first.
+
+After stripe-python's `_should_retry` / `_sleep_time_seconds` and dlt's REST helpers: only
+transient failures (connection trouble, timeouts, 429, 502/503/504) are retried; a refused
+token or a rejected request never is. A server's Retry-After wins over our own backoff (capped,
+so a bad header cannot stall a run). The jitter is a parameter so tests can pin it.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+from tenacity import RetryCallState
+
+from ofm.connectors.procurement.config import ProcurementConfig
+from ofm.connectors.procurement.errors import ProcurementTransientError
+
+# Statuses worth another attempt: the gateway or the service is briefly unavailable, or busy.
+TRANSIENT_STATUSES: frozenset[int] = frozenset({429, 502, 503, 504})
+
+
+def should_retry(status: int) -> bool:
+    """Whether an HTTP status may pass by itself."""
+    return status in TRANSIENT_STATUSES
+
+
+def default_jitter() -> float:
+    """A factor in [0.5, 1.0): spreads the retries of many workers hitting the same outage."""
+    return 0.5 * (1 + random.random())
+
+
+def sleep_time_seconds(attempt: int, config: ProcurementConfig, retry_after: float | None = None,
+                       jitter: Callable[[], float] = default_jitter) -> float:
+    """Seconds to wait after failed attempt `attempt` (1-based): Retry-After, else backoff."""
+    if retry_after is not None:
+        return min(max(retry_after, 0.0), config.max_retry_after)
+    backoff = min(config.base_delay * 2 ** (attempt - 1), config.max_delay)
+    return max(backoff * jitter(), min(config.base_delay, backoff))
+
+
+def tenacity_wait(config: ProcurementConfig,
+                  jitter: Callable[[], float] = default_jitter) -> Callable[[RetryCallState], float]:
+    """`sleep_time_seconds` as a tenacity wait strategy (reads Retry-After off the failure)."""
+
+    def wait(state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        retry_after = error.retry_after if isinstance(error, ProcurementTransientError) else None
+        return sleep_time_seconds(state.attempt_number, config, retry_after, jitter)
+
+    return wait
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Retry-After as seconds: a number of seconds or an HTTP date (RFC 9110); None if absent."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)

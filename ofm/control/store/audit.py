@@ -1,0 +1,91 @@
+"""The audit chain: append-only, each row hash-linked to the one before, never holding a secret.
+
+hash = sha256(prev_hash + canonical JSON of the row's content). Editing a row breaks its own hash;
+deleting one breaks the link of the row after it. Appends are serialised so the chain never forks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from ofm.control.store import tables as t
+from ofm.control.store.engine import lock
+from ofm.control.store.redaction import scrub
+from ofm.control.store.values import AuditEntry, AuditRow, AuditVerdict
+
+GENESIS = "0" * 64
+VERIFY_CHUNK = 5000
+
+
+def canonical(value: Any) -> str:
+    """The one JSON text of a value (sorted keys, no spaces) that hashes are computed over."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _stamp(at: datetime) -> str:
+    return (at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)).isoformat(timespec="microseconds")
+
+
+def row_hash(prev_hash: str, at: datetime, correlation_id: str | None, flow_run_id: str | None, actor: str,
+             step: str, record_ref: str | None, summary: dict[str, Any]) -> str:
+    """The hash of one row given its predecessor's hash."""
+    content = canonical({"at": _stamp(at), "correlation_id": correlation_id, "flow_run_id": flow_run_id,
+                         "actor": actor, "step": step, "record_ref": record_ref, "summary": summary})
+    return hashlib.sha256((prev_hash + content).encode()).hexdigest()
+
+
+def append(conn: sa.Connection, entries: Sequence[AuditEntry], now: datetime) -> None:
+    """Append the entries in order, linked to the current end of the chain, in the caller's transaction."""
+    if not entries:
+        return
+    lock(conn, "audit")
+    prev = conn.execute(sa.select(t.audit_chain.c.hash).order_by(t.audit_chain.c.id.desc()).limit(1)).scalar()
+    prev = prev or GENESIS
+    rows = []
+    for e in entries:
+        # normalised through JSON so that what is hashed is exactly what the database gives back
+        summary = json.loads(canonical(scrub(e.summary)))
+        digest = row_hash(prev, now, e.correlation_id, e.flow_run_id, e.actor, e.step, e.record_ref, summary)
+        rows.append({"at": now, "correlation_id": e.correlation_id, "flow_run_id": e.flow_run_id, "actor": e.actor,
+                     "step": e.step, "record_ref": e.record_ref, "summary": summary, "prev_hash": prev,
+                     "hash": digest})
+        prev = digest
+    conn.execute(sa.insert(t.audit_chain), rows)
+
+
+def _row(r: Any) -> AuditRow:
+    return AuditRow(id=r.id, at=r.at, flow_run_id=r.flow_run_id, actor=r.actor, step=r.step, record_ref=r.record_ref,
+                    correlation_id=r.correlation_id, summary=r.summary, prev_hash=r.prev_hash, hash=r.hash)
+
+
+def trail(conn: sa.Connection, record_ref: str) -> list[AuditRow]:
+    """Every audit row of one record, oldest first."""
+    query = sa.select(t.audit_chain).where(t.audit_chain.c.record_ref == record_ref).order_by(t.audit_chain.c.id)
+    return [_row(r) for r in conn.execute(query)]
+
+
+def verify(conn: sa.Connection, chunk: int = VERIFY_CHUNK) -> AuditVerdict:
+    """Walk the chain in id order, a chunk at a time, and name the first row that does not hold."""
+    prev_id, prev_hash, checked = None, GENESIS, 0
+    last_id = 0
+    while True:
+        query = sa.select(t.audit_chain).where(t.audit_chain.c.id > last_id).order_by(t.audit_chain.c.id).limit(chunk)
+        batch = conn.execute(query).all()
+        if not batch:
+            return AuditVerdict(ok=True, rows_checked=checked)
+        for r in batch:
+            if r.prev_hash != prev_hash:
+                before = f"row {prev_id}" if prev_id is not None else "the start of the chain"
+                return AuditVerdict(False, checked, r.id, f"prev_hash does not match the hash of {before}: "
+                                                          "a row before it was deleted or rewritten")
+            if row_hash(r.prev_hash, r.at, r.correlation_id, r.flow_run_id, r.actor, r.step, r.record_ref,
+                        r.summary) != r.hash:
+                return AuditVerdict(False, checked, r.id, "its hash does not recompute: the row was edited")
+            prev_id, prev_hash, checked = r.id, r.hash, checked + 1
+        last_id = batch[-1].id

@@ -1,0 +1,164 @@
+"""`Store`: the control plane's one door to its database. Each method is one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from ofm.control.store import audit as _audit
+from ofm.control.store import inbox as _inbox
+from ofm.control.store import outbox as _outbox
+from ofm.control.store import quarantine as _quarantine
+from ofm.control.store import tables as t
+from ofm.control.store.engine import create_engine, insert, transaction
+from ofm.control.store.migrate import upgrade
+from ofm.control.store.values import (
+    AuditEntry,
+    AuditRow,
+    AuditVerdict,
+    InboxItem,
+    InboxRow,
+    OutboxIntent,
+    OutboxRow,
+    QuarantineEntry,
+    QuarantineRow,
+)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Store:
+    """Inbox, outbox, quarantine, audit chain, sync cursors and run metrics on SQLite or PostgreSQL.
+
+    `url` is a SQLAlchemy URL (`sqlite:///var/ofm.db`, `postgresql+psycopg://user@host/db`); driver options
+    ride along as query parameters, e.g. `?options=-csearch_path%3Dmy_schema` to use another schema.
+    Returned rows are frozen plain objects, valid after the transaction ended; datetimes are UTC.
+    """
+
+    def __init__(self, url: str) -> None:
+        self._url = url  # holds the password: never shown (repr uses the engine's masked URL)
+        self.engine: sa.Engine = create_engine(url)
+
+    def __repr__(self) -> str:
+        return f"Store({self.engine.url!r})"  # SQLAlchemy masks the password
+
+    def close(self) -> None:
+        """Release pooled connections."""
+        self.engine.dispose()
+
+    def migrate(self) -> None:
+        """Alembic upgrade to head: creates the SQLite file's folder; nearly free once at head."""
+        upgrade(self.engine, self._url)
+
+    # ---- inbox ----------------------------------------------------------------------------------
+
+    def receive(self, items: Sequence[InboxItem]) -> list[InboxRow]:
+        """Keep raw payloads (sha256 over canonical JSON); identical content is stored once."""
+        with transaction(self.engine) as conn:
+            return _inbox.receive(conn, items, _now())
+
+    # ---- outbox ---------------------------------------------------------------------------------
+
+    def claim(self, intents: Sequence[OutboxIntent]) -> list[OutboxRow]:
+        """Record write intents (pending) under their unique keys; existing keys come back as they are."""
+        with transaction(self.engine) as conn:
+            return _outbox.claim(conn, intents, _now())
+
+    def mark_sent(self, keys: Sequence[str]) -> None:
+        """The Odoo call is about to go out for these keys (attempts + 1)."""
+        if keys:
+            with transaction(self.engine) as conn:
+                _outbox.mark_sent(conn, keys, _now())
+
+    def mark_done(self, done: Mapping[str, int]) -> None:
+        """Odoo confirmed these keys; keep the Odoo ids."""
+        if done:
+            with transaction(self.engine) as conn:
+                _outbox.mark_done(conn, done, _now())
+
+    def mark_failed(self, key: str, error: str, permanent: bool) -> None:
+        """Permanent: failed for good. Transient: pending again. The error is kept (first 1000 chars)."""
+        with transaction(self.engine) as conn:
+            _outbox.mark_failed(conn, key, error, permanent, _now())
+
+    # ---- quarantine -----------------------------------------------------------------------------
+
+    def quarantine(self, entries: Sequence[QuarantineEntry]) -> list[QuarantineRow]:
+        """Hold records with their reasons; an identical open entry is reused, older ones superseded."""
+        with transaction(self.engine) as conn:
+            return _quarantine.add(conn, entries, _now())
+
+    def get_quarantine(self, entry_id: int) -> QuarantineRow | None:
+        """One entry, or None."""
+        with transaction(self.engine, readonly=True) as conn:
+            return _quarantine.by_ids(conn, [entry_id]).get(entry_id)
+
+    def list_quarantine(self, status: str | None = "open", category: str | None = None,
+                        limit: int = 50) -> list[QuarantineRow]:
+        """Entries newest first; status None (or "all") means every status."""
+        with transaction(self.engine, readonly=True) as conn:
+            return _quarantine.listing(conn, status, category, limit)
+
+    def set_quarantine_status(self, entry_id: int, status: str, actor: str, note: str | None = None) -> QuarantineRow:
+        """Close an open entry (replayed, resolved, discarded). LookupError: no such id; ValueError: not open."""
+        with transaction(self.engine) as conn:
+            return _quarantine.set_status(conn, entry_id, status, actor, note, _now())
+
+    def resolve_open(self, record_refs: Sequence[str], actor: str, note: str) -> int:
+        """Close the open entries of records delivered since; returns how many were closed."""
+        if not record_refs:
+            return 0
+        with transaction(self.engine) as conn:
+            return _quarantine.resolve_open(conn, record_refs, actor, note, _now())
+
+    # ---- audit ----------------------------------------------------------------------------------
+
+    def audit(self, entries: Sequence[AuditEntry]) -> None:
+        """Append to the hash-linked chain (secrets in summaries are masked)."""
+        if entries:
+            with transaction(self.engine) as conn:
+                _audit.append(conn, entries, _now())
+
+    def trail(self, record_ref: str) -> list[AuditRow]:
+        """A record's audit rows across runs, oldest first."""
+        with transaction(self.engine, readonly=True) as conn:
+            return _audit.trail(conn, record_ref)
+
+    def verify_audit(self) -> AuditVerdict:
+        """Recompute every hash and link; names the first edited row or the row after a deleted one."""
+        with transaction(self.engine, readonly=True) as conn:
+            return _audit.verify(conn)
+
+    # ---- cursors and metrics --------------------------------------------------------------------
+
+    def get_cursor(self, name: str) -> str | None:
+        """The saved watermark of an incremental extract."""
+        with transaction(self.engine, readonly=True) as conn:
+            return conn.execute(sa.select(t.sync_cursor.c.value).where(t.sync_cursor.c.name == name)).scalar()
+
+    def set_cursor(self, name: str, value: str) -> None:
+        """Save a watermark (insert or replace)."""
+        with transaction(self.engine) as conn:
+            stmt = insert(conn, t.sync_cursor).values(name=name, value=value, updated_at=_now())
+            conn.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={
+                "value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at}))
+
+    def record_metrics(self, run_id: str, flow_name: str, metrics: Mapping[str, float]) -> None:
+        """Keep a run's numbers (one row per metric)."""
+        if metrics:
+            now = _now()
+            with transaction(self.engine) as conn:
+                conn.execute(sa.insert(t.run_metric), [
+                    {"run_id": run_id, "flow_name": flow_name, "name": k, "value": float(v), "at": now}
+                    for k, v in metrics.items()])
+
+    def metrics(self, run_id: str) -> dict[str, float]:
+        """A run's numbers (the latest value of each metric)."""
+        c = t.run_metric.c
+        with transaction(self.engine, readonly=True) as conn:
+            return {r.name: r.value for r in conn.execute(
+                sa.select(c.name, c.value).where(c.run_id == run_id).order_by(c.id))}

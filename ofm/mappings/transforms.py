@@ -1,0 +1,70 @@
+"""The fixed set of value transforms a mapping file may name: small, total, and None-safe.
+
+A mapping declares *what* happens to a value (`transform: [strip, upper]`); anything more
+clever belongs in code with a test, not in YAML. Every transform passes None through, so a
+missing value stays missing and the `required` flag decides whether that is an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _upper(value: Any) -> Any:
+    return value.upper() if isinstance(value, str) else value
+
+
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+def _compact(value: Any) -> Any:
+    """All whitespace removed: VAT numbers and IBANs are printed in groups."""
+    return "".join(value.split()) if isinstance(value, str) else value
+
+
+def _int(value: Any) -> Any:
+    if value is None or isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+        return int(value.strip())
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    raise ValueError(f"not a whole number: {value!r}")
+
+
+def _str(value: Any) -> Any:
+    """Numbers as text: a vendor code exported as 123 is still the code '123'."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"not text or a number: {value!r}")
+    return str(value)
+
+
+def _none_if_empty(value: Any) -> Any:
+    """An empty CSV cell (or a blank JSON string) means 'no value', not the value ''."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+TRANSFORMS: dict[str, Callable[[Any], Any]] = {
+    "strip": _strip,
+    "upper": _upper,
+    "lower": _lower,
+    "compact": _compact,
+    "int": _int,
+    "str": _str,
+    "none_if_empty": _none_if_empty,
+}
+
+
+def apply(names: Sequence[str], value: Any) -> Any:
+    """Apply transforms in the declared order; a ValueError names the offending value."""
+    for name in names:
+        value = TRANSFORMS[name](value)
+    return value

@@ -1,0 +1,104 @@
+"""Outbox: one row per idempotency key (the database enforces it), even with concurrent claimers."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import sqlalchemy as sa
+
+from ofm.control.store import OutboxIntent
+from ofm.control.store import tables as t
+
+
+def intent(key: str, record: str = "procurement:SUP-1", payload_hash: str = "h1") -> OutboxIntent:
+    return OutboxIntent(idempotency_key=key, object_type="supplier", record_ref=record, target_model="res.partner",
+                        operation="create", payload_hash=payload_hash, correlation_id="c", flow_run_id="run-1")
+
+
+def outbox_count(store) -> int:
+    with store.engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(t.outbox)).scalar()
+
+
+def test_claim_inserts_pending_rows_aligned_with_intents(store):
+    rows = store.claim([intent("k2"), intent("k1"), intent("k2")])
+    assert [r.idempotency_key for r in rows] == ["k2", "k1", "k2"]
+    assert rows[0].id == rows[2].id
+    assert {(r.state, r.attempts, r.odoo_id, r.last_error) for r in rows} == {("pending", 0, None, None)}
+    assert rows[0].target_model == "res.partner" and rows[0].created_at.tzinfo is not None
+    assert outbox_count(store) == 2
+
+
+def test_an_existing_key_comes_back_as_it_is(store):
+    store.claim([intent("k1")])
+    store.mark_sent(["k1"])
+    store.mark_done({"k1": 42})
+    again = store.claim([intent("k1", payload_hash="other")])[0]
+    assert (again.state, again.odoo_id, again.attempts, again.payload_hash) == ("done", 42, 1, "h1")
+
+
+def test_the_database_refuses_a_second_row_for_a_key(store):
+    existing = store.claim([intent("k1")])[0]
+    twin = {c.name: getattr(existing, c.name) for c in t.outbox.c if c.name != "id"}
+    with pytest.raises(sa.exc.IntegrityError), store.engine.begin() as conn:
+        conn.execute(sa.insert(t.outbox), twin)
+
+
+def test_state_transitions_sent_failed_pending_done(store):
+    store.claim([intent("k1"), intent("k2")])
+    store.mark_sent(["k1", "k2"])
+    store.mark_failed("k1", "timeout " + "x" * 2000, permanent=False)
+    store.mark_failed("k2", "Odoo refused: VAT invalid (sent with Bearer s3cr3t)", permanent=True)
+    k1, k2 = store.claim([intent("k1"), intent("k2")])
+    assert (k1.state, k1.attempts, len(k1.last_error)) == ("pending", 1, 1000)
+    assert (k2.state, k2.last_error) == ("failed", "Odoo refused: VAT invalid (sent with Bearer ***)")
+    assert k1.sent_at is not None and k1.done_at is None
+    store.mark_sent(["k1"])
+    store.mark_done({"k1": 7})
+    k1 = store.claim([intent("k1")])[0]
+    assert (k1.state, k1.attempts, k1.odoo_id) == ("done", 2, 7)
+    assert k1.done_at >= k1.sent_at >= k1.created_at
+
+
+def test_marking_an_unclaimed_key_is_an_error_and_changes_nothing(store):
+    store.claim([intent("k1")])
+    with pytest.raises(LookupError, match="never claimed"):
+        store.mark_sent(["k1", "nope"])
+    with pytest.raises(LookupError):
+        store.mark_done({"nope": 1})
+    with pytest.raises(LookupError):
+        store.mark_failed("nope", "x", permanent=True)
+    assert store.claim([intent("k1")])[0].attempts == 0  # the failed mark_sent was rolled back
+    store.mark_sent([])
+    store.mark_done({})
+
+
+def test_concurrent_claimers_of_the_same_keys_get_the_same_rows(make_store):
+    stores = [make_store(), make_store()]
+    keys = [f"res.partner:create:SUP-{i:04d}" for i in range(300)]
+    barrier = threading.Barrier(2)
+
+    def claimer(n: int) -> list[list[tuple[str, int]]]:
+        mine = keys if n == 0 else keys[::-1]  # opposite orders: must not deadlock
+        seen = []
+        try:
+            for start in range(0, 300, 60):
+                barrier.wait(timeout=30)
+                rows = stores[n].claim([intent(k) for k in mine[start:start + 120]])
+                seen.append([(r.idempotency_key, r.id) for r in rows])
+        except BaseException:
+            barrier.abort()  # the other claimer stops waiting at once
+            raise
+        return seen
+
+    with ThreadPoolExecutor(2) as pool:
+        results = [f.result(timeout=60) for f in [pool.submit(claimer, 0), pool.submit(claimer, 1)]]
+    ids: dict[str, int] = {}
+    for per_thread in results:
+        for batch in per_thread:
+            for key, row_id in batch:
+                assert ids.setdefault(key, row_id) == row_id, f"{key} was claimed as two rows"
+    assert set(ids) == set(keys)
+    assert outbox_count(stores[0]) == 300
