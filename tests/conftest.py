@@ -1,15 +1,22 @@
-"""Session-wide test set-up: telemetry off, a private PREFECT_HOME, one Prefect test server.
+"""Session-wide test set-up: telemetry off, a private PREFECT_HOME, one Prefect test server, databases.
 
 The Prefect harness takes ~14 s to start, so it is a session fixture that only the flow tests
 ask for (`prefect_harness`); unit tests of rules, mappings and connectors never pay for it.
+`store_url` gives an empty database: a SQLite file, or a fresh PostgreSQL schema. PostgreSQL
+comes from OFM_TEST_POSTGRES_URL (default: the CI service on 127.0.0.1:5432); when it cannot be
+reached the PostgreSQL variants are skipped, except under CI=true, where they fail.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+import uuid
+from collections.abc import Iterator
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -24,3 +31,42 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=90):
         yield
+
+
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture(scope="session")
+def pg_admin() -> Iterator[sa.Engine]:
+    """An engine on the PostgreSQL test database, or skip (fail under CI) when it is unreachable."""
+    url = os.environ.get("OFM_TEST_POSTGRES_URL", DEFAULT_PG)
+    engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect():
+            pass
+    except Exception as exc:  # any reason it is not there: refused, auth, unknown database
+        engine.dispose()
+        message = f"PostgreSQL not reachable at {make_url(url).render_as_string()}: {type(exc).__name__}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{message} (CI=true: PostgreSQL tests must run)")
+        pytest.skip(message)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    """A URL to an empty database: a fresh SQLite file, or a fresh PostgreSQL schema dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    admin: sa.Engine = request.getfixturevalue("pg_admin")
+    schema = f"ofm_t_{uuid.uuid4().hex[:16]}"
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    url = admin.url.update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")

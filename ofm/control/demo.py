@@ -1,14 +1,16 @@
 """`ofm demo` / `make demo`: the whole story against the bundled sandboxes.
 
 Day 1 onboards the procurement platform's suppliers (dirty records included); day 2 brings
-changed addresses, two changed bank accounts (held for approval) and a new supplier; then the
-same feed is read again in full and nothing is written. A CSV export from a second system is
-dropped in as a file. History stays in a local Prefect server; services keep running so the
+changed addresses, two changed bank accounts (held for approval) and a new supplier; treasury
+approves one of them (a quarantine replay); then the same feed is read again in full and
+nothing is written. A CSV export from a second system is dropped in as a file. A second demo
+finds nothing new and writes nothing. History stays in a local Prefect server; services keep running so the
 runs can be browsed (stop them with `make stop`).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -48,7 +50,11 @@ def _start(suppliers: int) -> str:
 
 
 def run_demo(suppliers: int = 300) -> None:
-    """Start what is missing, then run every flow end to end and print what happened."""
+    """Start what is missing, then run every flow end to end and print what happened.
+
+    The first demo tells the whole story; a later one finds nothing new, writes nothing and
+    says so (a restarted procurement sandbox is brought back to the day the story reached).
+    """
     VAR.mkdir(exist_ok=True)
     say("Starting services (first start of the Prefect server takes ~15 s)", bold=True)
     api = _start(suppliers)
@@ -60,31 +66,59 @@ def run_demo(suppliers: int = 300) -> None:
     from ofm.tasks.resources import build_resources, use_resources
 
     settings = Settings(_env_file=None)
+    admin = httpx.Client(base_url=settings.procurement_url, timeout=10, headers={
+        "Authorization": f"Bearer {settings.procurement_token.get_secret_value()}"})
+    story = VAR / "demo-story.json"
     with use_resources(build_resources(settings)) as res:
         def run(title: str, **params) -> dict:
             say()
             say(title, bold=True)
-            result = supplier_onboarding(actor="demo", **params)
+            result = supplier_onboarding(actor=params.pop("actor", "demo"), **params)
             result["ui_url"] = f"{api.removesuffix('/api')}/runs/flow-run/{result['flow_run_id']}"
             _print_result(result, as_json=False)
             return result
 
-        run("Day 1 - suppliers from the procurement API (new ones since the last run)")
-        changed = httpx.post(f"{settings.procurement_url}/admin/advance", timeout=10,
-                             headers={"Authorization": f"Bearer {settings.procurement_token.get_secret_value()}"})
-        changed.raise_for_status()
-        run("Day 2 - procurement changed some suppliers (two new bank accounts, held for approval)")
-        run("Same feed again, read in full: nothing may be written", full_refresh=True)
-        run("File drop - a CSV export from the ERP of a second entity", source=str(_csv_drop()))
+        if not story.exists():
+            _first_story(run, admin, res.store)
+            story.write_text(json.dumps({"day": 2}))
+        else:
+            _catch_up(admin, json.loads(story.read_text())["day"])
+            results = [run("Again - anything new since the last watermark?"),
+                       run("Again - the whole feed, read in full", full_refresh=True),
+                       run("Again - the same CSV export dropped once more", source=str(_csv_drop()))]
+            writes = sum(r["odoo_writes"] for r in results)
+            say()
+            say(f"Second demo: {writes} write call(s) reached Odoo"
+                + (" - nothing new arrived, nothing was written." if writes == 0 else "."), bold=True)
         open_rows = res.store.list_quarantine(status="open", limit=1000)
         verdict = res.store.verify_audit()
     say()
     say("What is left for people", bold=True)
-    say(f"  {len(open_rows)} open quarantine entries: .venv/bin/ofm quarantine list "
-        f"(OFM_DATABASE_URL={DEMO_ENV['OFM_DATABASE_URL']})")
-    say(f"  audit chain: {'intact' if verdict.ok else 'BROKEN'} ({verdict.rows_checked} rows)")
+    say(f"  {len(open_rows)} open quarantine entries: OFM_DATABASE_URL={DEMO_ENV['OFM_DATABASE_URL']} "
+        ".venv/bin/ofm quarantine list")
+    say(f"  audit chain: {'intact' if verdict.ok else 'BROKEN'} ({verdict.rows_checked} rows verified)")
     say(f"  Prefect UI with every run, its tasks and artifacts: {api.removesuffix('/api')}/runs")
-    say("  Stop the background services with: make stop")
+    say("  Run `make demo` again (nothing is written the second time); stop the services with `make stop`")
+
+
+def _first_story(run, admin: httpx.Client, store) -> None:
+    """Day 1, day 2, an approval, the same feed again, and a CSV drop."""
+    run("Day 1 - suppliers from the procurement API (dirty records included)")
+    admin.post("/admin/advance").raise_for_status()
+    run("Day 2 - procurement changed some suppliers (new bank accounts are held for approval)")
+    held = [r for r in store.list_quarantine(category="approval", limit=100) if r.field == "bank_accounts"]
+    if held:
+        run(f"Treasury approves one held bank account (quarantine #{held[0].id}) - replayed",
+            replay=[held[0].id], actor="treasury-demo")
+    run("Same feed again, read in full: nothing may be written", full_refresh=True)
+    run("File drop - a CSV export from the ERP of a second entity (its own mapping file)",
+        source=str(_csv_drop()))
+
+
+def _catch_up(admin: httpx.Client, day: int) -> None:
+    """A restarted procurement sandbox starts at day 1: replay its (deterministic) days."""
+    while admin.get("/health").json().get("day", day) < day:
+        admin.post("/admin/advance").raise_for_status()
 
 
 def _csv_drop() -> Path:

@@ -31,11 +31,11 @@ class CheckReport:
 def check_odoo() -> CheckReport:
     """Connect with the configured credentials and report what is there and what is missing."""
     from ofm.connectors.odoo import OdooAuthError, OdooError
-    from ofm.tasks.resources import build_resources
+    from ofm.tasks.resources import resources
 
     report = CheckReport()
     try:
-        odoo = build_resources().odoo
+        odoo = resources().odoo
         version = odoo.version
         report.lines.append(f"Odoo {'.'.join(str(v) for v in version.raw[:2])} at {odoo.config.url} "
                             f"(db {odoo.config.db}), protocol {odoo.protocol}, user id {odoo.uid}")
@@ -65,7 +65,8 @@ def _has_access(odoo, model: str, operation: str) -> bool:
 
     try:
         if odoo.version.major >= 18:
-            return bool(odoo.call(model, "has_access", kwargs={"operation": operation}))
+            # a record method: over JSON-RPC Odoo reads the first argument as ids, so send none
+            return bool(odoo.call(model, "has_access", ids=[], kwargs={"operation": operation}))
         return bool(odoo.call(model, "check_access_rights", args=[operation],
                               kwargs={"raise_exception": False}))
     except OdooError:

@@ -82,7 +82,7 @@ def demo_services(prefect_port: int = 4200, odoo_port: int = 8070, procurement_p
                  "--port", str(prefect_port)],
                 {"PREFECT_HOME": prefect_home, "DO_NOT_TRACK": "1",
                  "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "true"}),
-        Service("odoo-sandbox", f"http://127.0.0.1:{odoo_port}/json/version",
+        Service("odoo-sandbox", f"http://127.0.0.1:{odoo_port}/web/health",
                 [*ofm, "sandbox", "odoo", "--port", str(odoo_port),
                  "--state-file", str(VAR / "odoo-sandbox.json")], {}, 30.0),
         Service("procurement-sandbox", f"http://127.0.0.1:{procurement_port}/health",

@@ -60,7 +60,7 @@ def _int(params: Any, name: str, default: int, low: int, high: int) -> int:
 
 
 async def health(request: Request) -> JSONResponse:
-    return JSONResponse({"status": "ok"})
+    return JSONResponse({"status": "ok", "day": request.app.state.platform.day})
 
 
 async def list_suppliers(request: Request) -> JSONResponse:

@@ -24,8 +24,11 @@ def http():
     return client_for(create_app(45, 7, TOKEN))
 
 
-def test_health_needs_no_token(http):
-    assert http.get("/health").json() == {"status": "ok"}
+def test_health_needs_no_token_and_tells_the_day():
+    http = client_for(create_app(30, 7, TOKEN))
+    assert http.get("/health").json() == {"status": "ok", "day": 1}
+    http.post("/admin/advance", headers=AUTH).raise_for_status()
+    assert http.get("/health").json()["day"] == 2
 
 
 @pytest.mark.parametrize("path", ["/api/v1/suppliers", "/admin/acknowledgements", "/admin/dirty"])

@@ -1,0 +1,34 @@
+"""The sandbox as an httpx transport: the real client, no sockets, no event loop.
+
+The fast path for tests and the bench: each request goes straight to the synchronous core. A
+dropped answer (see `Faults.drop_after_commit_rate`) surfaces as the error httpx raises when a
+server closes the connection without answering: `httpx.RemoteProtocolError`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import httpx
+
+from ofm.sandbox.odoo.rpc import WireRequest
+from ofm.sandbox.odoo.sandbox import OdooSandbox
+
+
+class SandboxTransport(httpx.BaseTransport):
+    """Serves `sandbox` in-process; `sleep` plays the configured latency (a parameter for tests)."""
+
+    def __init__(self, sandbox: OdooSandbox, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.sandbox = sandbox
+        self._sleep = sleep
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        latency = self.sandbox.faults.latency_ms
+        if latency:
+            self._sleep(latency / 1000)
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        reply = self.sandbox.handle(WireRequest(request.method, request.url.path, headers, request.read()))
+        if reply.drop:
+            raise httpx.RemoteProtocolError("Server disconnected without sending a response.", request=request)
+        return httpx.Response(reply.status, headers=list(reply.headers), content=reply.body, request=request)

@@ -1,0 +1,92 @@
+"""A world for flow tests: in-process Odoo and procurement sandboxes, a store, the real clients.
+
+Nothing is mocked below the wire: the real OdooClient speaks JSON-2 to the Odoo sandbox through
+`SandboxTransport`, and the real ProcurementClient speaks HTTP to the procurement sandbox's ASGI
+app. Plain helpers, no fixtures: each test module builds its world in a fixture of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+
+from ofm.connectors.odoo import OdooClient, OdooConfig, RetryPolicy
+from ofm.connectors.procurement import ProcurementClient, ProcurementConfig
+from ofm.control.settings import Settings
+from ofm.control.store import Store
+from ofm.sandbox.odoo import OdooSandbox, SandboxTransport
+from ofm.sandbox.procurement import InProcessTransport, create_app
+from ofm.tasks.resources import Resources, use_resources
+
+TOKEN = "sandbox-token"
+WRITE_METHODS = frozenset({"create", "write", "unlink"})
+
+
+@dataclass
+class World:
+    """Everything a flow run touches, kept at hand for assertions."""
+
+    sandbox: OdooSandbox
+    odoo: OdooClient
+    store: Store
+    settings: Settings
+    procurement_app: Any
+    procurement: httpx.Client
+    resources: Resources
+
+    def odoo_write_calls(self) -> int:
+        """Write calls the Odoo sandbox received, counted on the server side."""
+        return sum(n for (_model, method), n in self.sandbox.calls.items() if method in WRITE_METHODS)
+
+    def partners(self, **where: Any) -> list[dict[str, Any]]:
+        rows = self.odoo.search_read("res.partner", [["supplier_rank", ">", 0], "|", ["active", "=", True],
+                                                    ["active", "=", False]],
+                                     ["name", "vat", "ref", "bank_ids", "street", "city", "active"])
+        return [r for r in rows if all(r.get(k) == v for k, v in where.items())]
+
+    def advance(self) -> dict[str, Any]:
+        answer = self.procurement.post("/admin/advance", headers={"Authorization": f"Bearer {TOKEN}"})
+        answer.raise_for_status()
+        return answer.json()
+
+    def acks(self) -> dict[str, dict[str, Any]]:
+        answer = self.procurement.get("/admin/acknowledgements", headers={"Authorization": f"Bearer {TOKEN}"})
+        answer.raise_for_status()
+        body = answer.json()
+        rows = body["items"]
+        return {row["external_id"]: row for row in rows}
+
+
+def odoo_client(sandbox: OdooSandbox, protocol: str = "auto") -> OdooClient:
+    config = OdooConfig(url="http://odoo.sandbox", db="sandbox", login="integration@example.com",
+                        api_key=SecretStr("sandbox-key"), protocol=protocol,  # type: ignore[arg-type]
+                        retry=RetryPolicy(max_attempts=6, base_delay=0.0, max_delay=0.0))
+    return OdooClient(config, transport=SandboxTransport(sandbox), sleep=lambda _s: None, jitter=lambda: 0.0)
+
+
+@contextmanager
+def world(tmp_path: Path, suppliers: int = 60, seed: int = 7, database_url: str | None = None,
+          batch_size: int = 25, protocol: str = "auto", odoo_version: tuple[int, int] = (19, 0)) -> Iterator[World]:
+    """Install a fresh world as the process's resources for the duration of the block."""
+    sandbox = OdooSandbox(version=odoo_version)
+    odoo = odoo_client(sandbox, protocol)
+    settings = Settings(_env_file=None, database_url=database_url or f"sqlite:///{tmp_path / 'ofm.db'}",
+                        ack_dir=tmp_path / "acks", odoo_batch_size=batch_size)
+    store = Store(settings.database_url)
+    store.migrate()
+    app = create_app(n=suppliers, seed=seed, token=TOKEN)
+    transport = InProcessTransport(app)
+
+    def procurement() -> ProcurementClient:
+        return ProcurementClient(ProcurementConfig(url="http://procurement.test", token=SecretStr(TOKEN),
+                                                   pagination="cursor", page_size=20), transport=transport)
+
+    res = Resources(settings=settings, store=store, odoo=odoo, procurement_factory=procurement)
+    with use_resources(res), httpx.Client(transport=transport, base_url="http://procurement.test") as admin:
+        yield World(sandbox, odoo, store, settings, app, admin, res)
