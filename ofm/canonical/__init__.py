@@ -2,9 +2,17 @@
 
 from ofm.canonical.lineage import Lineage, content_hash
 from ofm.canonical.money import Money, minor_units
-from ofm.canonical.supplier import Address, BankAccount, Contact, Supplier, SupplierStatus
+from ofm.canonical.supplier import (
+    Address,
+    BankAccount,
+    Contact,
+    Supplier,
+    SupplierStatus,
+    compact_account,
+    mask_iban,
+)
 
 __all__ = [
     "Address", "BankAccount", "Contact", "Lineage", "Money", "Supplier", "SupplierStatus",
-    "content_hash", "minor_units",
+    "compact_account", "content_hash", "mask_iban", "minor_units",
 ]

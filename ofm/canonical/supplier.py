@@ -110,3 +110,14 @@ class Supplier(_Frozen):
     def record_ref(self) -> str:
         """Reference used in quarantine and audit rows."""
         return self.lineage.record_ref if self.lineage else f"supplier:{self.source_ref}"
+
+
+def compact_account(number: str) -> str:
+    """Account numbers compared without spaces and case, as Odoo's sanitized number."""
+    return "".join(str(number).split()).upper()
+
+
+def mask_iban(iban: str) -> str:
+    """Country and last four characters only: enough to recognise, not enough to misuse."""
+    compact = compact_account(iban)
+    return f"{compact[:2]}…{compact[-4:]}" if len(compact) > 6 else "…"

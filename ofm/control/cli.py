@@ -64,7 +64,8 @@ def _print_result(result: dict, as_json: bool) -> None:
     writes = result["odoo_writes"]
     typer.echo(f"Odoo write calls: {writes}" + (" - nothing to write, Odoo already agrees" if writes == 0 else ""))
     for row in result["exceptions"][:20]:
-        typer.echo(f"  {row['outcome']:<11} {row['record']}: {'; '.join(row['reasons'])[:160]}")
+        reasons = "; ".join(r.removeprefix(f"{row['record']}: ") for r in row["reasons"])
+        typer.echo(f"  {row['outcome']:<11} {row['record']}: {reasons[:160]}")
     if len(result["exceptions"]) > 20:
         typer.echo(f"  ... {len(result['exceptions']) - 20} more: ofm quarantine list")
     if result.get("ui_url"):

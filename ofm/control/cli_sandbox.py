@@ -19,6 +19,8 @@ def sandbox_odoo(
     api_key: Annotated[str, typer.Option(help="API key of integration@example.com.")] = "sandbox-key",
     version: Annotated[int, typer.Option(help="Odoo major version to imitate (17, 18, 19).")] = 19,
     latency_ms: Annotated[int, typer.Option(help="Added to every call.")] = 0,
+    record_cost_ms: Annotated[float, typer.Option(help="Added per record a create/write carries "
+                                                       "(a real Odoo 19: ~2.3 ms per partner).")] = 0.0,
     error_rate: Annotated[float, typer.Option(help="Share of calls answered 503.")] = 0.0,
     rate_limit_every: Annotated[int, typer.Option(help="Every Nth call answered 429.")] = 0,
     drop_rate: Annotated[float, typer.Option(help="Share of writes committed, then answered "
@@ -28,7 +30,7 @@ def sandbox_odoo(
     from ofm.sandbox.odoo import Faults, OdooSandbox, serve
 
     sandbox = OdooSandbox(state_file=state_file, api_key=api_key, version=(version, 0))
-    sandbox.faults = Faults(latency_ms=latency_ms, transient_error_rate=error_rate,
+    sandbox.faults = Faults(latency_ms=latency_ms, record_cost_ms=record_cost_ms, transient_error_rate=error_rate,
                             rate_limit_every=rate_limit_every, drop_after_commit_rate=drop_rate)
     typer.echo(f"Odoo sandbox (v{version}) on http://{host}:{port} - db 'sandbox', "
                "login integration@example.com")

@@ -58,7 +58,7 @@ def run_demo(suppliers: int = 300) -> None:
     VAR.mkdir(exist_ok=True)
     say("Starting services (first start of the Prefect server takes ~15 s)", bold=True)
     api = _start(suppliers)
-    os.environ.update({"PREFECT_API_URL": api, "DO_NOT_TRACK": "1",
+    os.environ.update({"PREFECT_API_URL": api, "DO_NOT_TRACK": "1", "PREFECT_LOGGING_LEVEL": "WARNING",
                        "PREFECT_SERVER_ANALYTICS_ENABLED": "false", **DEMO_ENV})
     from ofm.control.cli import _print_result
     from ofm.control.settings import Settings

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 from prefect import flow
 from prefect.runtime import flow_run
+from prefect.utilities.annotations import quote
 
 from ofm.tasks.intake import CURSOR, Extracted, check_suppliers, extract_suppliers, map_suppliers
 from ofm.tasks.load import load_partners
@@ -42,6 +43,8 @@ def supplier_onboarding(
     """Onboard suppliers into Odoo. `source`: a JSON/CSV export file instead of the API;
     `full_refresh`: ignore the watermark; `replay`: quarantine ids to process again (approving
     held bank accounts and lookalikes); `actor`: who runs it, for the audit trail."""
+    # Batches go to tasks inside quote(): unquoted, Prefect walks every element of every record
+    # looking for futures (measured: 44 of 49 s of a 3,000-supplier run). Tasks run in order.
     run = current_run("supplier-onboarding", actor)
     odoo = resources().odoo
     writes_before = odoo.stats.writes
@@ -50,19 +53,19 @@ def supplier_onboarding(
     else:
         extracted, approvals = extract_suppliers(source, full_refresh, run), Approvals()
     tally = Tally(received=len(extracted.items))
-    mapped, rejected = map_suppliers(extracted.items, run)
+    mapped, rejected = map_suppliers(quote(extracted.items), run)
     refs, reference_sets = read_references()
-    passed, failed, quality = check_suppliers(mapped, reference_sets, run)
-    decisions = match_and_decide(passed, refs, approvals, run)
-    for result in [*rejected, *failed, *load_partners(decisions, run)]:
+    passed, failed, quality = check_suppliers(quote(mapped), reference_sets, run)
+    decisions = match_and_decide(quote(passed), refs, approvals, run)
+    for result in [*rejected, *failed, *load_partners(quote(decisions), run)]:
         tally.add(result)
     writes = odoo.stats.writes - writes_before
-    acknowledge(tally, extracted.origin, run)
+    acknowledge(quote(tally), extracted.origin, run)
     if replay:
-        settle_replayed(replay, tally, run)
-    close_delivered(tally, run)
+        settle_replayed(replay, quote(tally), run)
+    close_delivered(quote(tally), run)
     _advance_watermark(extracted)
-    markdown = publish(tally, run, extracted.origin, writes)
+    markdown = publish(quote(tally), run, extracted.origin, writes)
     return {"run_id": run.run_id, "flow_run_id": run.flow_run_id, "origin": extracted.origin,
             "counts": tally.counts(), "reconciles": tally.reconciles(), "odoo_writes": writes,
             "quality": quality, "summary": markdown,

@@ -20,8 +20,7 @@ from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, 
 from stdnum.gb import vat as gb_vat
 from stdnum.no import mva as no_mva
 
-from ofm.canonical import Supplier
-from ofm.rules.supplier_decision import mask_iban
+from ofm.canonical import Supplier, mask_iban
 
 # The columns a suite may check, in frame order.
 COLUMNS: tuple[str, ...] = ("row_id", "legal_name", "vat", "vendor_code", "country", "currency",

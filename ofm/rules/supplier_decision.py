@@ -14,7 +14,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from ofm.canonical import BankAccount, Supplier, SupplierStatus
+__all__ = ["Action", "Decision", "References", "bank_vals", "compact_account", "decide", "mask_iban",
+           "partner_vals"]
+
+from ofm.canonical import BankAccount, Supplier, SupplierStatus, compact_account, mask_iban
 
 
 class Action(StrEnum):
@@ -92,11 +95,6 @@ def _normalise(value: Any) -> Any:
     return value
 
 
-def compact_account(number: str) -> str:
-    """Account numbers compared without spaces and case, as Odoo's sanitized number."""
-    return "".join(str(number).split()).upper()
-
-
 def decide(
     supplier: Supplier,
     desired: Mapping[str, Any],
@@ -141,9 +139,3 @@ def decide(
         return Decision(ref, Action.UPDATE, existing["id"], vals=changes,
                         changed_fields=tuple(sorted(changes)), held_bank_accounts=new_accounts)
     return Decision(ref, Action.UNCHANGED, existing["id"])
-
-
-def mask_iban(iban: str) -> str:
-    """Country and last four characters only: enough to recognise, not enough to misuse."""
-    compact = compact_account(iban)
-    return f"{compact[:2]}…{compact[-4:]}" if len(compact) > 6 else "…"

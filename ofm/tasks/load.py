@@ -106,7 +106,7 @@ def load_creates(pairs: list[Pair], run: RunInfo, progress: _Progress) -> list[R
     if not pairs:
         return []
     res = resources()
-    anchors = {item.mapping: list(_spec(item.mapping).anchors) for _, item in pairs}
+    anchors = {mapping: list(_spec(mapping).anchors) for mapping in dict.fromkeys(item.mapping for _, item in pairs)}
     keys = {d.record_ref: f"{PARTNER}:create:{d.record_ref}" for d, _ in pairs}
     rows = _claim(pairs, [keys[d.record_ref] for d, _ in pairs], PARTNER, "create", run,
                   [d.vals for d, _ in pairs])

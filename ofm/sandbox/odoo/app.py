@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from ofm.sandbox.odoo.faults import delay_seconds
 from ofm.sandbox.odoo.rpc import WireRequest
 from ofm.sandbox.odoo.sandbox import OdooSandbox
 
@@ -38,8 +39,9 @@ def create_app(sandbox: OdooSandbox) -> App:
         if scope["type"] != "http":
             return
         body = await _read_body(receive)
-        if sandbox.faults.latency_ms:
-            await asyncio.sleep(sandbox.faults.latency_ms / 1000)
+        delay = delay_seconds(sandbox.faults, scope["path"], body)
+        if delay:
+            await asyncio.sleep(delay)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         reply = sandbox.handle(WireRequest(scope["method"], scope["path"], headers, body))
         length = len(reply.body) + (_MISSING_BYTES if reply.drop else 0)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import httpx
 
+from ofm.sandbox.odoo.faults import delay_seconds
 from ofm.sandbox.odoo.rpc import WireRequest
 from ofm.sandbox.odoo.sandbox import OdooSandbox
 
@@ -24,11 +25,12 @@ class SandboxTransport(httpx.BaseTransport):
         self._sleep = sleep
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        latency = self.sandbox.faults.latency_ms
-        if latency:
-            self._sleep(latency / 1000)
+        body = request.read()
+        delay = delay_seconds(self.sandbox.faults, request.url.path, body)
+        if delay:
+            self._sleep(delay)
         headers = {name.lower(): value for name, value in request.headers.items()}
-        reply = self.sandbox.handle(WireRequest(request.method, request.url.path, headers, request.read()))
+        reply = self.sandbox.handle(WireRequest(request.method, request.url.path, headers, body))
         if reply.drop:
             raise httpx.RemoteProtocolError("Server disconnected without sending a response.", request=request)
         return httpx.Response(reply.status, headers=list(reply.headers), content=reply.body, request=request)

@@ -107,3 +107,16 @@ def test_faults_are_frozen_and_replacing_them_restarts_the_count() -> None:
         again = [json2(client, "res.partner", "search_count", {"domain": []}).status_code for _ in range(3)]
     assert first == again == [200, 429, 200]
     assert isinstance(SandboxTransport(sandbox), httpx.BaseTransport)
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_record_cost_is_paid_per_record_written_not_per_read(protocol: str) -> None:
+    sandbox = OdooSandbox()
+    sandbox.faults = Faults(latency_ms=10, record_cost_ms=2.0)
+    waits: list[float] = []
+    client = make_client(sandbox, protocol, transport=SandboxTransport(sandbox, sleep=waits.append))
+    ids = client.create("res.partner", [supplier(i) for i in range(5)])
+    client.write("res.partner", ids[:3], {"city": "Gent"})
+    client.search_read("res.partner", [["id", "in", ids]], ["name"])
+    model_calls = waits[-3:]  # before them: version / uid look-ups, latency only
+    assert model_calls == pytest.approx([0.010 + 5 * 0.002, 0.010 + 3 * 0.002, 0.010])
