@@ -1,5 +1,6 @@
 """The shared language of the middleware: frozen pydantic models, no I/O."""
 
+from ofm.canonical.bank import BankEntry, BankStatement, EntryStatus
 from ofm.canonical.lineage import Lineage, content_hash
 from ofm.canonical.money import Money, minor_units
 from ofm.canonical.supplier import (
@@ -13,6 +14,7 @@ from ofm.canonical.supplier import (
 )
 
 __all__ = [
-    "Address", "BankAccount", "Contact", "Lineage", "Money", "Supplier", "SupplierStatus",
+    "Address", "BankAccount", "BankEntry", "BankStatement", "Contact", "EntryStatus", "Lineage", "Money",
+    "Supplier", "SupplierStatus",
     "compact_account", "content_hash", "mask_iban", "minor_units",
 ]

@@ -98,6 +98,8 @@ def _validation(suite: Suite) -> Any:
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     if not _CONTEXT:
+        for name in ("great_expectations", "great_expectations.data_context.types.base"):
+            logging.getLogger(name).setLevel(logging.WARNING)  # GX sets its own levels on import
         ctx = gx.get_context(mode="ephemeral")  # no files, no network
         ctx.variables.progress_bars = ProgressBarsConfig(globally=False)  # else tqdm on stderr
         _CONTEXT.append(ctx)
