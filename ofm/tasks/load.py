@@ -195,6 +195,9 @@ def load_partners(decisions: list[Pair], run: RunInfo) -> list[RecordResult]:
         else:
             holds.append((d, item))
     load_bank_accounts(banks, run)
+    # A partner found in Odoo settles a create an interrupted run left `sent` (it did land).
+    resources().store.settle({f"{PARTNER}:create:{d.record_ref}": d.odoo_id for d, _ in decisions
+                              if d.action is not Action.CREATE and d.odoo_id})
     return results + _hold(holds, run)
 
 

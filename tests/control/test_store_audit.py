@@ -1,15 +1,16 @@
-"""Audit chain: hash-linked, verifiable, tamper-evident (edited or deleted rows), never holding secrets."""
+"""Audit chain: hash-linked, verifiable, tamper-evident (edited or deleted rows, a deleted tail), free of secrets."""
 
 from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 
 from ofm.control.store import AuditEntry
-from ofm.control.store.audit import GENESIS, verify
+from ofm.control.store.audit import GENESIS, append, verify
 from ofm.control.store.engine import transaction
 from ofm.control.store.redaction import scrub
 
@@ -77,17 +78,77 @@ def test_an_edit_with_a_recomputed_hash_breaks_the_next_link(store):
     assert store.verify_audit().first_bad_id == rows[2].id
 
 
-@pytest.mark.parametrize("position", [0, 2, 4])
+@pytest.mark.parametrize("position", [0, 2])
 def test_a_deleted_row_is_found_at_the_row_after_it(store, position):
     store.audit(entries(5))
     rows = store.trail("procurement:SUP-1")
     sql(store, "DELETE FROM audit_chain WHERE id = :id", id=rows[position].id)
     verdict = store.verify_audit()
-    if position == 4:  # the last row: nothing after it can tell (documented limit of a bare chain)
-        assert verdict.ok is True
-        return
     assert (verdict.ok, verdict.first_bad_id) == (False, rows[position + 1].id)
     assert "deleted" in verdict.reason
+
+
+@pytest.mark.parametrize("newest", [1, 2])
+def test_deleting_the_newest_rows_is_found_by_the_head(store, newest):
+    store.audit(entries(5))
+    rows = store.trail("procurement:SUP-1")
+    sql(store, "DELETE FROM audit_chain WHERE id >= :id", id=rows[-newest].id)
+    verdict = store.verify_audit()  # no link is broken: only the head checkpoint can tell
+    assert (verdict.ok, verdict.first_bad_id, verdict.rows_checked) == (False, rows[-1].id, 5 - newest)
+    assert "newest rows were deleted" in verdict.reason
+
+
+def test_a_deleted_tail_stays_found_after_later_appends(store):
+    store.audit(entries(5))
+    rows = store.trail("procurement:SUP-1")
+    sql(store, "DELETE FROM audit_chain WHERE id >= :id", id=rows[3].id)
+    store.audit(entries(2, step="next-run"))  # links to the head, i.e. to the deleted row
+    verdict = store.verify_audit()
+    assert (verdict.ok, verdict.rows_checked) == (False, 3)
+    assert verdict.first_bad_id == store.trail("procurement:SUP-1")[3].id  # the first row appended after
+    assert "deleted" in verdict.reason
+
+
+def test_head_moves_with_every_append_in_the_same_transaction(store):
+    def head():
+        with store.engine.connect() as conn:
+            return conn.execute(sa.text("SELECT id, last_id, last_hash FROM audit_head")).all()
+
+    assert head() == []  # an empty chain has no head yet
+    store.audit(entries(3))
+    store.audit([])
+    last = store.trail("procurement:SUP-1")[-1]
+    assert head() == [(1, last.id, last.hash)]
+    with pytest.raises(RuntimeError), transaction(store.engine) as conn:
+        append(conn, entries(2, ref="procurement:SUP-2"), datetime.now(UTC))
+        raise RuntimeError("the run failed before commit")
+    assert head() == [(1, last.id, last.hash)] and store.trail("procurement:SUP-2") == []
+    assert store.verify_audit().ok is True
+
+
+@pytest.mark.parametrize(("tamper", "bad", "why"), [
+    ("UPDATE audit_head SET last_hash = :h", -1, "the head was altered"),
+    ("UPDATE audit_head SET last_id = last_id - 1", -1, "the head was altered"),
+    ("UPDATE audit_head SET last_id = last_id + 7", +7, "newest rows were deleted"),
+    ("DELETE FROM audit_head", -1, "checkpoint is missing"),
+])
+def test_an_altered_or_deleted_head_is_found(store, tamper, bad, why):
+    store.audit(entries(4))
+    last = store.trail("procurement:SUP-1")[-1].id
+    sql(store, tamper, h="e" * 64)
+    verdict = store.verify_audit()
+    assert (verdict.ok, verdict.rows_checked) == (False, 4)
+    assert verdict.first_bad_id == (last if bad < 0 else last + bad)
+    assert why in verdict.reason
+
+
+def test_deleting_the_whole_chain_is_found(store):
+    store.audit(entries(3))
+    last = store.trail("procurement:SUP-1")[-1].id
+    sql(store, "DELETE FROM audit_chain")
+    verdict = store.verify_audit()
+    assert (verdict.ok, verdict.first_bad_id, verdict.rows_checked) == (False, last, 0)
+    assert "ends at no row" in verdict.reason and "newest rows were deleted" in verdict.reason
 
 
 def test_verify_walks_in_chunks_across_boundaries(store):
@@ -146,3 +207,20 @@ def test_concurrent_appenders_never_fork_the_chain(make_store):
     assert (verdict.ok, verdict.rows_checked) == (True, 400)
     with stores[0].engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(DISTINCT prev_hash) FROM audit_chain")).scalar() == 400
+
+
+def test_an_append_landing_mid_verify_is_no_false_alarm(make_store):
+    writer, reader = make_store(), make_store()
+    writer.audit(entries(5))
+    landed: list[bool] = []
+
+    def append_just_before_the_head_is_read(_conn, _cursor, statement, *_args) -> None:
+        if "audit_head" in statement and not landed:
+            landed.append(True)
+            writer.audit(entries(3, step="meanwhile"))  # commits between the walk and the head check
+
+    sa.event.listen(reader.engine, "before_cursor_execute", append_just_before_the_head_is_read)
+    verdict = reader.verify_audit()
+    assert landed and (verdict.ok, verdict.rows_checked) == (True, 5)  # the snapshot the walk began with
+    sa.event.remove(reader.engine, "before_cursor_execute", append_just_before_the_head_is_read)
+    assert reader.verify_audit().rows_checked == 8

@@ -102,3 +102,55 @@ def test_concurrent_claimers_of_the_same_keys_get_the_same_rows(make_store):
                 assert ids.setdefault(key, row_id) == row_id, f"{key} was claimed as two rows"
     assert set(ids) == set(keys)
     assert outbox_count(stores[0]) == 300
+
+
+def test_settle_marks_known_unfinished_keys_done_and_ignores_the_rest(store):
+    store.claim([intent(k) for k in ("sent", "pending", "done", "failed")])
+    store.mark_sent(["sent", "done", "failed"])
+    store.mark_done({"done": 30})
+    store.mark_failed("failed", "Odoo refused", permanent=True)
+    changed = store.settle({"sent": 10, "pending": 20, "done": 99, "failed": 40, "never-claimed": 50})
+    assert changed == 3
+    rows = {r.idempotency_key: r for r in store.claim([intent(k) for k in ("sent", "pending", "done", "failed")])}
+    assert {k: (r.state, r.odoo_id) for k, r in rows.items()} == {
+        "sent": ("done", 10), "pending": ("done", 20), "done": ("done", 30), "failed": ("done", 40)}
+    assert rows["sent"].attempts == 1 and rows["sent"].done_at >= rows["sent"].sent_at
+    assert outbox_count(store) == 4  # the unknown key was not inserted
+    assert store.settle({"sent": 11, "never-claimed": 50}) == 0  # settling twice changes nothing
+    assert store.settle({}) == 0
+    assert store.claim([intent("sent")])[0].odoo_id == 10
+
+
+def test_settle_in_bulk_counts_every_row(store):
+    keys = [f"res.partner:create:SUP-{i:05d}" for i in range(1200)]
+    store.claim([intent(k) for k in keys])
+    store.mark_sent(keys[:800])
+    store.mark_done({k: 1 for k in keys[:100]})
+    assert store.settle({k: i for i, k in enumerate(keys)} | {"ghost": 1}) == 1100
+    with store.engine.connect() as conn:
+        states = dict(conn.execute(sa.select(t.outbox.c.state, sa.func.count()).group_by(t.outbox.c.state)).all())
+        odoo_ids = conn.execute(sa.select(t.outbox.c.idempotency_key, t.outbox.c.odoo_id)).all()
+    assert states == {"done": 1200}
+    assert dict(odoo_ids) == {k: (1 if i < 100 else i) for i, k in enumerate(keys)}
+
+
+def test_concurrent_settlers_change_each_row_once(make_store):
+    stores = [make_store(), make_store()]
+    keys = [f"res.partner:create:SUP-{i:04d}" for i in range(300)]
+    stores[0].claim([intent(k) for k in keys])
+    stores[0].mark_sent(keys)
+    barrier = threading.Barrier(2)
+
+    def settler(n: int) -> int:
+        try:
+            barrier.wait(timeout=30)
+        except BaseException:
+            barrier.abort()
+            raise
+        return stores[n].settle({k: 1000 + n for k in keys})
+
+    with ThreadPoolExecutor(2) as pool:
+        counts = [f.result(timeout=60) for f in [pool.submit(settler, 0), pool.submit(settler, 1)]]
+    assert sum(counts) == 300
+    rows = stores[0].claim([intent(k) for k in keys])
+    assert {r.state for r in rows} == {"done"} and {r.odoo_id for r in rows} <= {1000, 1001}

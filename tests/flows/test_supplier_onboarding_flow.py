@@ -11,6 +11,7 @@ from collections import Counter
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from flow_world import World, world
 
 from ofm.flows.supplier_onboarding import supplier_onboarding
@@ -152,6 +153,9 @@ def test_killed_after_odoo_committed_then_rerun_creates_each_supplier_once(w):
     result = run(full_refresh=True)
     assert result["reconciles"] is True
     assert_one_partner_per_supplier(w)
+    with sa.create_engine(w.settings.database_url).connect() as conn:
+        states = dict(conn.execute(sa.text("SELECT state, count(*) FROM outbox GROUP BY state")).all())
+    assert set(states) == {"done"}, f"the outbox still holds unfinished intents: {states}"
 
 
 def test_dropped_answers_and_transient_errors_still_onboard_each_supplier_once(w):

@@ -1,7 +1,11 @@
 """The audit chain: append-only, each row hash-linked to the one before, never holding a secret.
 
 hash = sha256(prev_hash + canonical JSON of the row's content). Editing a row breaks its own hash;
-deleting one breaks the link of the row after it. Appends are serialised so the chain never forks.
+deleting one breaks the link of the row after it. Nothing follows the newest row, so the one-row
+`audit_head` checkpoint names it (id and hash) and moves in the same transaction as every append:
+deleting the tail leaves the head pointing past the end. Appends link to the head, not to the last
+surviving row, so a later append cannot paper over such a deletion either. Appends are serialised
+so the chain never forks.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ofm.control.store import tables as t
-from ofm.control.store.engine import lock
+from ofm.control.store.engine import insert, lock
 from ofm.control.store.redaction import scrub
 from ofm.control.store.values import AuditEntry, AuditRow, AuditVerdict
 
@@ -40,13 +44,29 @@ def row_hash(prev_hash: str, at: datetime, correlation_id: str | None, flow_run_
     return hashlib.sha256((prev_hash + content).encode()).hexdigest()
 
 
+def _last(conn: sa.Connection) -> Any:
+    """The newest row's id and hash, or None when the chain is empty."""
+    c = t.audit_chain.c
+    return conn.execute(sa.select(c.id, c.hash).order_by(c.id.desc()).limit(1)).first()
+
+
+def _head(conn: sa.Connection) -> Any:
+    """The checkpoint (last_id, last_hash), or None: nothing was ever appended (or it was deleted)."""
+    h = t.audit_head.c
+    return conn.execute(sa.select(h.last_id, h.last_hash).where(h.id == 1)).first()
+
+
 def append(conn: sa.Connection, entries: Sequence[AuditEntry], now: datetime) -> None:
-    """Append the entries in order, linked to the current end of the chain, in the caller's transaction."""
+    """Append the entries in order after the head checkpoint and move it, in the caller's transaction."""
     if not entries:
         return
     lock(conn, "audit")
-    prev = conn.execute(sa.select(t.audit_chain.c.hash).order_by(t.audit_chain.c.id.desc()).limit(1)).scalar()
-    prev = prev or GENESIS
+    head = _head(conn)
+    if head is not None:
+        prev = head.last_hash  # not the last surviving row: a deleted tail stays a break after this append
+    else:  # an empty chain, or the head was deleted (reported by verify until this append re-creates it)
+        last = _last(conn)
+        prev = last.hash if last is not None else GENESIS
     rows = []
     for e in entries:
         # normalised through JSON so that what is hashed is exactly what the database gives back
@@ -57,6 +77,10 @@ def append(conn: sa.Connection, entries: Sequence[AuditEntry], now: datetime) ->
                      "hash": digest})
         prev = digest
     conn.execute(sa.insert(t.audit_chain), rows)
+    last_id = _last(conn).id  # ours: the lock keeps every other appender out until we commit
+    stmt = insert(conn, t.audit_head).values(id=1, last_id=last_id, last_hash=prev, updated_at=now)
+    moved = {name: stmt.excluded[name] for name in ("last_id", "last_hash", "updated_at")}
+    conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=moved))
 
 
 def _row(r: Any) -> AuditRow:
@@ -71,14 +95,17 @@ def trail(conn: sa.Connection, record_ref: str) -> list[AuditRow]:
 
 
 def verify(conn: sa.Connection, chunk: int = VERIFY_CHUNK) -> AuditVerdict:
-    """Walk the chain in id order, a chunk at a time, and name the first row that does not hold."""
+    """Walk the chain in id order, a chunk at a time, and name the first row that does not hold.
+
+    Every link holding is not enough: the last row must also be the one the head checkpoint names.
+    """
     prev_id, prev_hash, checked = None, GENESIS, 0
     last_id = 0
     while True:
         query = sa.select(t.audit_chain).where(t.audit_chain.c.id > last_id).order_by(t.audit_chain.c.id).limit(chunk)
         batch = conn.execute(query).all()
         if not batch:
-            return AuditVerdict(ok=True, rows_checked=checked)
+            return _check_head(_head(conn), prev_id, prev_hash, checked)
         for r in batch:
             if r.prev_hash != prev_hash:
                 before = f"row {prev_id}" if prev_id is not None else "the start of the chain"
@@ -89,3 +116,21 @@ def verify(conn: sa.Connection, chunk: int = VERIFY_CHUNK) -> AuditVerdict:
                 return AuditVerdict(False, checked, r.id, "its hash does not recompute: the row was edited")
             prev_id, prev_hash, checked = r.id, r.hash, checked + 1
         last_id = batch[-1].id
+
+
+def _check_head(head: Any, last_id: int | None, last_hash: str, checked: int) -> AuditVerdict:
+    """Compare the end of an intact chain with the checkpoint; a mismatch names the head's row or the last one."""
+    if head is None:
+        if last_id is None:
+            return AuditVerdict(ok=True, rows_checked=0)
+        return AuditVerdict(False, checked, last_id, "the audit head checkpoint is missing: it was deleted, "
+                                                     "and the newest rows may have been deleted with it")
+    if (head.last_id, head.last_hash) == (last_id, last_hash):
+        return AuditVerdict(ok=True, rows_checked=checked)
+    end = "no row" if last_id is None else f"row {last_id}"
+    said = f"the chain ends at {end} but the audit head names row {head.last_id}"
+    if last_id is None or head.last_id > last_id:
+        return AuditVerdict(False, checked, head.last_id, f"{said}: the newest rows were deleted "
+                                                          "(or the head was altered)")
+    return AuditVerdict(False, checked, last_id, f"{said} with hash {head.last_hash[:12]}...: the head was altered, "
+                                                 "or the newest rows were deleted and others written in their place")

@@ -71,10 +71,18 @@ def create_engine(url: str) -> sa.Engine:
 
 @contextmanager
 def transaction(engine: sa.Engine, readonly: bool = False) -> Iterator[sa.Connection]:
-    """One transaction: committed when the block ends, rolled back on an exception."""
+    """One transaction: committed when the block ends, rolled back on an exception.
+
+    `readonly` sees one consistent snapshot on both databases (SQLite: a deferred BEGIN).
+    """
     with engine.connect() as conn:
         if readonly:
-            conn = conn.execution_options(**{READONLY: True})
+            options: dict[str, Any] = {READONLY: True}
+            if conn.dialect.name == "postgresql":
+                # one snapshot for the whole transaction, as SQLite's read transactions already have:
+                # a read of several statements (verify_audit) must not see an append land halfway
+                options["isolation_level"] = "REPEATABLE READ"
+            conn = conn.execution_options(**options)
         with conn.begin():
             yield conn
 

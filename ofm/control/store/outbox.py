@@ -80,6 +80,22 @@ def mark_done(conn: sa.Connection, done: Mapping[str, int], now: datetime) -> No
     _require_all(conn, set(done), result.rowcount)
 
 
+def settle(conn: sa.Connection, done: Mapping[str, int], now: datetime) -> int:
+    """Mark done, with their Odoo ids, the known keys not done yet; unknown and done keys are left alone.
+
+    For a re-run that finds in Odoo the record an interrupted run created (its key stayed `sent`): the
+    re-run's search may return records this store never claimed, which is not an error here. A key
+    already done keeps the Odoo id it was confirmed with. Returns how many rows changed (both drivers
+    count the rows of an executemany).
+    """
+    if not done:
+        return 0
+    c = t.outbox.c
+    stmt = (sa.update(t.outbox).where(c.idempotency_key == sa.bindparam(_KEY), c.state != "done")
+            .values(state="done", odoo_id=sa.bindparam(_OID), done_at=now, updated_at=now))
+    return conn.execute(stmt, [{_KEY: k, _OID: int(v)} for k, v in sorted(done.items())]).rowcount
+
+
 def mark_failed(conn: sa.Connection, key: str, error: str, permanent: bool, now: datetime) -> None:
     """Odoo refused (failed, not retried) or could not be reached (pending again, retried later)."""
     stmt = (sa.update(t.outbox).where(t.outbox.c.idempotency_key == key)

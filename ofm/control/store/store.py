@@ -80,6 +80,17 @@ class Store:
             with transaction(self.engine) as conn:
                 _outbox.mark_done(conn, done, _now())
 
+    def settle(self, done: Mapping[str, int]) -> int:
+        """Odoo already holds these records (found by a re-run): mark done the known keys not done yet.
+
+        Unlike mark_done, unknown keys are ignored, and a key already done keeps its Odoo id.
+        Returns how many outbox rows changed.
+        """
+        if not done:
+            return 0
+        with transaction(self.engine) as conn:
+            return _outbox.settle(conn, done, _now())
+
     def mark_failed(self, key: str, error: str, permanent: bool) -> None:
         """Permanent: failed for good. Transient: pending again. The error is kept (first 1000 chars)."""
         with transaction(self.engine) as conn:
@@ -118,7 +129,7 @@ class Store:
     # ---- audit ----------------------------------------------------------------------------------
 
     def audit(self, entries: Sequence[AuditEntry]) -> None:
-        """Append to the hash-linked chain (secrets in summaries are masked)."""
+        """Append to the hash-linked chain and move its head checkpoint (secrets in summaries are masked)."""
         if entries:
             with transaction(self.engine) as conn:
                 _audit.append(conn, entries, _now())
@@ -129,7 +140,11 @@ class Store:
             return _audit.trail(conn, record_ref)
 
     def verify_audit(self) -> AuditVerdict:
-        """Recompute every hash and link; names the first edited row or the row after a deleted one."""
+        """Recompute every hash and link, then match the last row to the head checkpoint.
+
+        Names the first edited row, the row after a deleted one, or (the tail deleted, the head altered)
+        the row the head names or the last row. One snapshot, so a concurrent append is no false alarm.
+        """
         with transaction(self.engine, readonly=True) as conn:
             return _audit.verify(conn)
 

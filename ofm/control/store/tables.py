@@ -124,6 +124,18 @@ class AuditRecord(SQLModel, table=True):
     hash: str = _col(sa.String(64), nullable=False)
 
 
+class AuditHead(SQLModel, table=True):
+    """The chain's newest row (id and hash), moved by every append: without it, deleting the tail leaves no trace."""
+
+    __tablename__ = "audit_head"
+    __table_args__ = (sa.CheckConstraint("id = 1", name="ck_audit_head_single_row"),)
+
+    id: int = Field(sa_column=sa.Column(sa.Integer(), primary_key=True, autoincrement=False))
+    last_id: int = _col(BigId, nullable=False)
+    last_hash: str = _col(sa.String(64), nullable=False)
+    updated_at: datetime = _col(UTCDateTime(), nullable=False)
+
+
 class SyncCursor(SQLModel, table=True):
     """Watermarks of incremental extracts (name -> value)."""
 
@@ -152,6 +164,7 @@ inbox = InboxRecord.__table__
 outbox = OutboxRecord.__table__
 quarantine = QuarantineRecord.__table__
 audit_chain = AuditRecord.__table__
+audit_head = AuditHead.__table__
 sync_cursor = SyncCursor.__table__
 run_metric = RunMetric.__table__
 metadata = SQLModel.metadata
