@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from ofm.control.cli_bank import bank_app
 from ofm.control.cli_ops import audit_app, quarantine_app
 from ofm.control.cli_sandbox import sandbox_app
 
@@ -26,6 +27,7 @@ app.add_typer(odoo_app, name="odoo")
 app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(audit_app, name="audit")
 app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(bank_app, name="bank")
 app.add_typer(db_app, name="db")
 
 

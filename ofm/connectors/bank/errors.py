@@ -1,0 +1,47 @@
+"""The one error a bank file can cause: which file, where in it, and why, on one line.
+
+A statement is all-or-nothing: a parser raises this instead of returning part of a file, so a
+half-read statement can never be reconciled as if it were complete.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from pydantic import ValidationError
+
+
+class BankFileError(Exception):
+    """A bank statement file could not be read; `str()` is one line naming the file and position."""
+
+    def __init__(self, file: str, position: str | None, reason: str) -> None:
+        self.file = file
+        self.position = position
+        self.reason = " ".join(str(reason).split())  # one line, whatever the cause said
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = f"{self.file}: {self.position}" if self.position else self.file
+        return f"{where}: {self.reason}"
+
+
+class Located(ValueError):
+    """A bad value and the element path it was found at (XML trees carry no line numbers)."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(f"{where}: {reason}")
+        self.where, self.reason = where, reason
+
+
+@contextmanager
+def located(where: str) -> Iterator[str]:
+    """Attach `where` to any ValueError raised inside, unless an inner block already did."""
+    try:
+        yield where
+    except Located:
+        raise
+    except ValidationError as exc:
+        raise Located(where, "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) from None
+    except ValueError as exc:
+        raise Located(where, str(exc)) from None

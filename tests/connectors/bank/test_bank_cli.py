@@ -1,0 +1,83 @@
+"""`ofm bank parse`: human and --json output, one-line errors with exit 1, no heavy imports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from bank_regen import GOLDEN_DIR
+from typer.testing import CliRunner
+
+from ofm.control.cli_bank import bank_app
+
+runner = CliRunner()
+
+
+def test_parse_prints_statement_balances_and_entries():
+    result = runner.invoke(bank_app, ["parse", str(GOLDEN_DIR / "mt940-german-structured.sta")])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "mt940  37040044/0532013000  EUR" in out
+    assert "opening  2026-02-27  12500.00 EUR" in out and "closing  2026-03-02  13317.40 EUR" in out
+    assert "-450.00" in out and "[reversal]" in out and "4 entries, sum 817.40" in out
+    assert "note:" not in out  # the balances add up
+
+
+def test_parse_json_is_a_list_with_signed_string_amounts():
+    result = runner.invoke(bank_app, ["parse", str(GOLDEN_DIR / "camt054-v04-notification.xml"), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert [s["account"] for s in data] == ["NL91ABNA0417164300", "CH9300762011623852957"]
+    assert [e["amount"] for e in data[0]["entries"]] == ["2420.00", "-61.17"]
+    assert {"opening_balance", "closing_balance", "entries"} <= set(data[0])
+
+
+def test_csv_mapping_option():
+    path = GOLDEN_DIR / "csv-debit_credit_semicolon-export.csv"
+    result = runner.invoke(bank_app, ["parse", str(path), "--json", "--csv-mapping", "debit_credit_semicolon"])
+    assert result.exit_code == 0, result.output
+    assert [e["amount"] for e in json.loads(result.stdout)[0]["entries"]] == ["1190.00", "-99.90", "-12.50"]
+
+
+def test_unreadable_file_is_one_line_on_stderr(tmp_path):
+    bad = tmp_path / "cut.xml"
+    bad.write_bytes((GOLDEN_DIR / "camt053-v05-references.xml").read_bytes()[:900])
+    result = runner.invoke(bank_app, ["parse", str(bad)])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {bad}: line ") and "Traceback" not in result.stderr
+
+
+def test_max_mb_option(tmp_path):
+    big = tmp_path / "big.sta"
+    big.write_bytes(b":20:X\n" + b"x" * (1024 * 1024 + 1))
+    result = runner.invoke(bank_app, ["parse", str(big), "--max-mb", "1"])
+    assert result.exit_code == 1 and "more than the 1048576 bytes" in result.stderr
+
+
+def test_bank_parse_imports_nothing_heavy():
+    code = ("import sys; from ofm.control.cli_bank import parse; from ofm.connectors import bank; "
+            "print([m for m in ('prefect', 'pandas', 'great_expectations', 'sqlalchemy') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_balance_note_counts_booked_entries_only(tmp_path):
+    report = runner.invoke(bank_app, ["parse", str(GOLDEN_DIR / "camt052-v02-intraday.xml")])
+    assert report.exit_code == 0 and "[pending]" in report.stdout and "note:" not in report.stdout
+    off = tmp_path / "off.sta"
+    off.write_bytes((GOLDEN_DIR / "mt940-german-structured.sta").read_bytes().replace(b"62F:C260302EUR13317,40",
+                                                                                       b"62F:C260302EUR13317,41"))
+    result = runner.invoke(bank_app, ["parse", str(off)])
+    assert "note: opening + booked entries = 13317.40, but the closing balance is 13317.41" in result.stdout
+
+
+def test_bad_mt940_is_one_line_without_library_chatter(tmp_path):
+    bad = tmp_path / "bad.sta"
+    bad.write_bytes((GOLDEN_DIR / "mt940-german-structured.sta").read_bytes().replace(b":60F:C2602", b":60F:X2602"))
+    result = runner.invoke(bank_app, ["parse", str(bad)])
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [f"error: {bad}: line 4: :60F: does not match the field's "
+                                                  "format: 'X260227EUR12500,00'"]
