@@ -1,0 +1,178 @@
+"""Bank matching: statement entries against Odoo's open items, a cascade of rules, cheapest first.
+
+Pure and vectorised: `match(entries, items, partner_banks, policy)` reads three frames (see
+frames.py) and returns what to reconcile, what a person must look at and why, and counts per
+rule. Each open item is used at most once per run; an entry with two equally good readings,
+or an item two entries claim equally, is never reconciled automatically.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from ofm.rules.bank.policy import MatchingPolicy
+from ofm.rules.bank.resolve import resolve
+from ofm.rules.bank.state import State, prepare
+from ofm.rules.bank.strategies import RULES
+from ofm.rules.bank.suggest import reasons, suggestions
+
+MATCH_COLUMNS = ("entry_id", "rule", "line_ids", "applied_minor", "writeoff_minor", "writeoff_account",
+                 "partner_id")
+
+
+@dataclass(frozen=True)
+class Match:
+    """Reconcile entry `entry_id` with open items `line_ids`.
+
+    applied_minor[k] is the part of the entry set against line_ids[k] (they add up to the entry
+    amount); writeoff_minor = residuals - applied, booked to writeoff_account (rule 'fees').
+    """
+
+    entry_id: str
+    rule: str
+    line_ids: tuple[int, ...]
+    applied_minor: tuple[int, ...]
+    writeoff_minor: int
+    writeoff_account: str | None
+    partner_id: int
+
+
+class Suggestion(NamedTuple):
+    """A possible reading of an unmatched entry, for a person to confirm."""
+
+    line_ids: tuple[int, ...]
+    score: float
+    why: str
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    """An entry left for a person: why ('ambiguous: ...' or 'no match: ...') and best guesses."""
+
+    entry_id: str
+    reason: str
+    suggestions: list[Suggestion] = field(default_factory=list)
+
+    @property
+    def ambiguous(self) -> bool:
+        return self.reason.startswith("ambiguous")
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """Matches (one row per entry, columns MATCH_COLUMNS), unmatched entries, counts per rule."""
+
+    matches: pd.DataFrame
+    unmatched: list[Unmatched]
+    stats: dict[str, Any]
+
+    def match_list(self) -> list[Match]:
+        """The matches as Match values (convenient for small runs and tests)."""
+        return [Match(*row) for row in self.matches[list(MATCH_COLUMNS)].itertuples(index=False)]
+
+
+def match(entries: pd.DataFrame, items: pd.DataFrame, partner_banks: pd.DataFrame | None,
+          policy: MatchingPolicy) -> MatchResult:
+    """Run the policy's rules in order over the entries still open and the items still free."""
+    if partner_banks is None:
+        partner_banks = pd.DataFrame({"partner_id": pd.Series(dtype=np.int64), "iban": pd.Series(dtype=str)})
+    s = prepare(entries, items, partner_banks, policy)
+    accepted, unmatched = [], []
+    closed = np.zeros(s.n, dtype=bool)
+    for name in policy.rules:
+        rule = RULES[name]
+        decision = resolve(rule.find(s))
+        done = decision.accepted
+        s.e_open[done.e.to_numpy()] = False
+        s.i_free[done.i.to_numpy()] = False
+        accepted.append(done.assign(rule=name))
+        s.e_open[decision.ambiguous.e.to_numpy()] = False
+        closed[done.e.to_numpy()] = closed[decision.ambiguous.e.to_numpy()] = True
+        unmatched += _ambiguous(s, rule.why, decision.ambiguous, decision.rivals)
+    todo = np.flatnonzero(~closed)
+    hints = suggestions(s, todo)
+    ids = s.entries.entry_id.to_numpy()
+    unmatched += [Unmatched(ids[e], why, [Suggestion(*h) for h in hints.get(e, [])])
+                  for e, why in zip(todo.tolist(), reasons(s, todo), strict=True)]
+    matches = _matches(s, pd.concat(accepted, ignore_index=True))
+    stats = _stats(s, matches, unmatched)
+    return MatchResult(matches.drop(columns="e"), unmatched, stats)
+
+
+def _ambiguous(s: State, why: str, ambiguous: pd.DataFrame, rivals: pd.DataFrame) -> list[Unmatched]:
+    """Unmatched values for a rule's ambiguous entries, their rival groups as suggestions."""
+    if ambiguous.empty:
+        return []
+    ids, lines = s.entries.entry_id.to_numpy(), s.items.line_id.to_numpy()
+    groups: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+    claims: dict[int, set[int]] = defaultdict(set)
+    wants: dict[int, list[int]] = defaultdict(list)
+    for e, g, i in zip(*(rivals[c].tolist() for c in ("e", "g", "i")), strict=True):
+        groups[e][g].append(int(lines[i]))
+        claims[i].add(e)
+        wants[e].append(i)
+    out = []
+    limit = s.policy.suggestion_limit
+    for e, kind, n in zip(*(ambiguous[c].tolist() for c in ("e", "kind", "n")), strict=True):
+        options = sorted(tuple(sorted(g)) for g in groups[e].values())
+        label = "equally good" if kind == "candidates" else "claimed as well by another entry"
+        hints = [Suggestion(o, 1.0, f"{label}: {why}") for o in options[:limit]]
+        if kind == "candidates":
+            reason = f"ambiguous: {n} equally good candidates ({why})"
+        else:
+            mine = [i for i in wants[e] if len(claims[i]) > 1]
+            others = sorted(ids[o] for o in claims[mine[0]] - {e}) if mine else []
+            line = lines[mine[0]] if mine else "?"
+            more = f" and {len(others) - 1} more" if len(others) > 1 else ""
+            other = others[0] if others else "?"
+            reason = f"ambiguous: open item {line} is also claimed by entry {other}{more} ({why})"
+        out.append(Unmatched(ids[e], reason, hints))
+    return out
+
+
+def _matches(s: State, rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per matched entry, its lines in line id order."""
+    lines = s.items.line_id.to_numpy()
+    rows = rows.assign(line=lines[rows.i.to_numpy()]).sort_values(["e", "line"], kind="stable")
+    e = rows.e.to_numpy()
+    starts = np.flatnonzero(np.r_[True, e[1:] != e[:-1]]) if len(e) else np.array([], dtype=np.int64)
+    bounds = np.r_[starts, len(e)].tolist()
+    spans = list(zip(bounds[:-1], bounds[1:], strict=True))
+    line_list, applied = rows.line.tolist(), rows.applied.tolist()
+    writeoff = np.add.reduceat(rows.writeoff.to_numpy(), starts) if len(e) else np.array([], dtype=np.int64)
+    first = rows.i.to_numpy()[starts]
+    account = s.policy.writeoff_account
+    return pd.DataFrame({
+        "entry_id": s.entries.entry_id.to_numpy()[e[starts]],
+        "rule": rows.rule.to_numpy()[starts],
+        "line_ids": [tuple(line_list[a:b]) for a, b in spans],
+        "applied_minor": [tuple(applied[a:b]) for a, b in spans],
+        "writeoff_minor": writeoff.astype(np.int64),
+        "writeoff_account": pd.Series(np.where(writeoff != 0, account, None), dtype=object),
+        "partner_id": s.i_partner[first],
+        "e": e[starts],
+    })
+
+
+def _stats(s: State, matches: pd.DataFrame, unmatched: list[Unmatched]) -> dict[str, Any]:
+    """JSON-able counts: entries, lines and absolute amount per currency, per rule."""
+    e = matches.e.to_numpy()
+    frame = pd.DataFrame({"rule": matches.rule.to_numpy(), "lines": matches.line_ids.map(len).to_numpy(),
+                          "cur": s.currencies.to_numpy()[s.e_cur[e]], "amount": np.abs(s.e_amount[e]),
+                          "writeoff": matches.writeoff_minor.to_numpy()})
+    rules: dict[str, Any] = {}
+    for name in s.policy.rules:
+        mine = frame[frame.rule == name]
+        rules[name] = {"entries": len(mine), "lines": int(mine.lines.sum()),
+                       "amount_minor": {str(k): int(v) for k, v in mine.groupby("cur").amount.sum().items()}}
+        if name == "fees":
+            rules[name]["writeoff_minor"] = {str(k): int(v) for k, v in mine.groupby("cur").writeoff.sum().items()}
+    ambiguous = sum(u.ambiguous for u in unmatched)
+    return {"entries": s.n, "items": len(s.i_resid), "matched": len(matches), "rules": rules,
+            "unmatched": {"entries": len(unmatched), "ambiguous": ambiguous},
+            "match_rate": round(len(matches) / s.n, 4) if s.n else 0.0}

@@ -1,0 +1,105 @@
+"""Statement checks: balances add up, statements follow on; problems name account, statement, numbers."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from ofm.canonical.bank import BankEntry, BankStatement, EntryStatus
+from ofm.canonical.money import Money
+from ofm.rules.bank import check_balance, check_continuity, check_statements
+
+IBAN = "DE02120300000000202051"
+
+
+def eur(amount: str) -> Money:
+    return Money(amount=amount, currency="EUR")
+
+
+def stmt(seq: str | None, opening: str | None, closing: str | None, *amounts: str, day: int = 2,
+         fmt: str = "camt.053.001.08", opening_day: int | None = None, year: int = 2026) -> BankStatement:
+    return BankStatement(
+        format=fmt, statement_id=f"S{seq}", sequence=seq, account_iban=IBAN, currency="EUR",
+        opening_balance=eur(opening) if opening is not None else None,
+        closing_balance=eur(closing) if closing is not None else None,
+        opening_date=date(year, 3, opening_day or day), closing_date=date(year, 3, day),
+        entries=tuple(BankEntry(booking_date=date(year, 3, day), amount=eur(a)) for a in amounts))
+
+
+def codes(problems) -> list[str]:
+    return [p.code for p in problems]
+
+
+def test_a_statement_that_adds_up_has_no_problem():
+    assert check_balance(stmt("1", "100.00", "130.50", "50.00", "-19.50")) == []
+
+
+def test_a_balance_mismatch_is_named_with_its_numbers():
+    (p,) = check_balance(stmt("7", "100.00", "140.00", "50.00", "-19.50"))
+    assert (p.code, p.account, p.statement, p.expected, p.actual) == (
+        "balance", IBAN, "S7", Decimal("130.50"), Decimal("140.00"))
+    assert str(p) == (f"{IBAN} statement S7: opening 100.00 + entries 30.50 = 130.50, but the closing balance "
+                      "is 140.00 (difference 9.50 EUR)")
+
+
+def test_pending_entries_do_not_count_towards_the_balance():
+    s = stmt("1", "100.00", "150.00", "50.00")
+    s = s.model_copy(update={"entries": (*s.entries, BankEntry(amount=eur("9.00"), status=EntryStatus.PENDING))})
+    assert check_balance(s) == []
+
+
+@pytest.mark.parametrize(("fmt", "expected"), [("camt.053.001.08", ["balance_missing"]), ("camt.054", [])])
+def test_a_missing_balance_matters_only_where_the_format_has_one(fmt, expected):
+    assert codes(check_balance(stmt("1", None, "10.00", fmt=fmt))) == expected
+
+
+@pytest.mark.parametrize(("prev", "cur", "expected"), [
+    pytest.param("41", "42", [], id="next"),
+    pytest.param("41", "43", ["sequence_gap"], id="gap"),
+    pytest.param("41", "41", ["repeat"], id="repeat"),
+    pytest.param("41", "40", ["repeat"], id="older-again"),
+    pytest.param("00123/1", "00123/2", [], id="mt940-next-page"),
+    pytest.param("00123/2", "00124/1", [], id="mt940-next-statement"),
+    pytest.param("00123/2", "00125/1", ["sequence_gap"], id="mt940-gap"),
+])
+def test_sequence_continuity(prev, cur, expected):
+    assert codes(check_continuity(stmt(prev, "0.00", "10.00", "10.00", day=2),
+                                  stmt(cur, "10.00", "10.00", day=3))) == expected
+
+
+def test_a_gap_names_both_sequences():
+    (p,) = check_continuity(stmt("41", "0.00", "0.00"), stmt("44", "0.00", "0.00", day=3))
+    assert (p.expected, p.actual) == ("41", "44") and "sequence 44 does not follow 41" in p.message
+
+
+def test_a_legal_sequence_may_restart_with_the_year():
+    last = stmt("250", "0.00", "0.00", year=2025, day=31)
+    first = stmt("1", "0.00", "0.00", year=2026, day=1)
+    assert check_continuity(last, first) == []
+
+
+def test_closing_must_be_the_next_opening():
+    (p,) = check_continuity(stmt("41", "0.00", "10.00", "10.00"), stmt("42", "12.00", "12.00", day=3))
+    assert (p.code, p.expected, p.actual) == ("opening_mismatch", Decimal("10.00"), Decimal("12.00"))
+    assert "previous closing balance 10.00 (statement S41; difference 2.00 EUR)" in p.message
+
+
+def test_an_overlapping_file_without_sequences_is_a_warning_not_a_balance_error():
+    prev = stmt(None, "0.00", "10.00", "10.00", day=10, fmt="csv", opening_day=1)
+    cur = stmt(None, "7.00", "20.00", "13.00", day=20, fmt="csv", opening_day=9)
+    (p,) = check_continuity(prev, cur)
+    assert (p.code, p.severity) == ("overlap", "warning")
+
+
+def test_check_statements_runs_balance_and_continuity_per_account_against_the_last_import():
+    last = stmt("41", "0.00", "10.00", "10.00")
+    batch = [stmt("43", "10.00", "15.00", "5.00", day=4), stmt("43", "15.00", "16.00", "2.00", day=5)]
+    assert codes(check_statements(batch, {IBAN: last})) == ["sequence_gap", "balance", "repeat"]
+
+
+def test_continuity_across_accounts_is_a_programming_error():
+    other = stmt("1", "0.00", "0.00").model_copy(update={"account_iban": "NL91ABNA0417164300"})
+    with pytest.raises(ValueError, match="NL91ABNA0417164300"):
+        check_continuity(other, stmt("2", "0.00", "0.00"))
