@@ -18,7 +18,7 @@ DOC = yaml.safe_load(BUNDLED.read_text(encoding="utf-8"))
 def test_the_bundled_policy_loads():
     policy = load_policy()
     assert policy.rules == ("reference", "partner_amount", "multi_invoice", "partial", "fees")
-    assert policy.tolerances["EUR"].percent == Decimal("2") and policy.writeoff_account == "627000"
+    assert policy.tolerances["EUR"].percent == Decimal("2") and policy.writeoff_account == "626000"
     assert (policy.max_items, policy.max_candidates, policy.suggestion_limit) == (4, 12, 3)
 
 
