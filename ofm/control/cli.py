@@ -74,6 +74,71 @@ def _print_result(result: dict, as_json: bool) -> None:
         typer.echo(f"Prefect run: {result['ui_url']}")
 
 
+@run_app.command("bank-reconciliation")
+def run_bank_reconciliation(
+    file: Annotated[Path | None, typer.Option(help="A statement file (camt.05x, MT940, OFX or CSV). Without it: "
+                                              "every file in OFM_BANK_DROP_DIR.")] = None,
+    csv_mapping: Annotated[str | None, typer.Option(help="Mapping of a CSV statement (bundled name or YAML path).")]
+    = None,
+    actor: Annotated[str, typer.Option(help="Who runs it (written to the audit trail).")] = "cli",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Import bank statements into their Odoo journals and reconcile what is certain."""
+    from ofm.control.runner import run_flow
+
+    files = [file] if file is not None else _drop_files()
+    for path in files:
+        if not path.is_file():
+            fail(f"{path}: no such file")
+        result = run_flow("bank-reconciliation", file=str(path), csv_mapping=csv_mapping, actor=actor)
+        if file is None:
+            _file_away(path, result)
+        _print_bank_result(result, as_json)
+
+
+def _drop_files() -> list[Path]:
+    from ofm.control.settings import get_settings
+
+    folder = get_settings().bank_drop_dir
+    if folder is None:
+        fail("give --file, or set OFM_BANK_DROP_DIR to a folder of statement files")
+    folder.mkdir(parents=True, exist_ok=True)
+    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    if not files:
+        typer.echo(f"no statement files in {folder}")
+    return files
+
+
+def _file_away(path: Path, result: dict) -> None:
+    """A watched folder keeps only what is still to do: done/ or held/ beside it."""
+    held = result["file"]["error"] or result["file"]["held"]
+    target = path.parent / ("held" if held else "done")
+    target.mkdir(exist_ok=True)
+    path.rename(target / path.name)
+
+
+def _print_bank_result(result: dict, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(result, indent=2, default=str))
+        return
+    f, c = result["file"], result["counts"]
+    if f["error"] or f["held"]:
+        typer.echo(f"{f['file']}: nothing imported - {f['error'] or '; '.join(f['held'])}")
+    typer.echo(f"{f['file']}: {c['entries']} entries, {c['booked']} booked; imported {c['imported']} "
+               f"(before: {c['already_imported']}); reconciled {c['reconciled']}, unmatched {c['unmatched']}")
+    if result["rules"]:
+        typer.echo("  by rule: " + ", ".join(f"{rule} {n}" for rule, n in sorted(result["rules"].items())))
+    for warning in f["warnings"]:
+        typer.echo(f"  warning: {warning}")
+    for p in result["cash_position"]:
+        typer.echo(f"  cash position {p['account']}: bank {p['bank_closing']}, Odoo {p['odoo_balance']}, "
+                   f"difference {p['difference']}")
+    for u in result["unmatched"][:10]:
+        typer.echo(f"  unmatched {u['entry'][:12]}: {u['reason'][:150]}")
+    if result.get("ui_url"):
+        typer.echo(f"Prefect run: {result['ui_url']}")
+
+
 @odoo_app.command("check")
 def odoo_check() -> None:
     """Server version, chosen protocol, missing modules and access rights of the integration user."""

@@ -33,6 +33,10 @@ def _flow(name: str):
         from ofm.flows.supplier_onboarding import supplier_onboarding
 
         return supplier_onboarding
+    if name == "bank-reconciliation":
+        from ofm.flows.bank_reconciliation import bank_reconciliation
+
+        return bank_reconciliation
     raise typer.BadParameter(f"unknown flow {name!r}")
 
 

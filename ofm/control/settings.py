@@ -47,6 +47,13 @@ class Settings(BaseSettings):
     mapping_dir: Path | None = Field(
         default=None, description="Folder of mapping YAML files; defaults to the bundled ones.")
 
+    bank_routing_file: Path | None = Field(
+        default=None, description="Bank account -> Odoo journal routing YAML; defaults to the bundled one.")
+    bank_matching_policy: Path | None = Field(
+        default=None, description="Bank matching rules and tolerances YAML; defaults to the bundled one.")
+    bank_drop_dir: Path | None = Field(
+        default=None, description="Watched folder of statement files (processed ones move to done/ or held/).")
+
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:
         if self.environment == "sandbox":

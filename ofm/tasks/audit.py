@@ -23,7 +23,7 @@ def audit_rows(run: RunInfo, step: str, rows: list[tuple[str | None, str, dict[s
 
 
 def quarantine_records(
-    run: RunInfo, step: str, rows: list[tuple[Received, str, str, str | None, str]],
+    run: RunInfo, step: str, rows: list[tuple[Received, str, str, str | None, str]], object_type: str = "supplier",
 ) -> list[RecordResult]:
     """Quarantine (record, category, reason, field, owner team); audit it; return the outcomes."""
     from ofm.control.store import QuarantineEntry
@@ -31,7 +31,7 @@ def quarantine_records(
     if not rows:
         return []
     stored = resources().store.quarantine([
-        QuarantineEntry(record_ref=item.record_ref, source=item.mapping, object_type="supplier",
+        QuarantineEntry(record_ref=item.record_ref, source=item.mapping, object_type=object_type,
                         category=category, reason=reason, field=fld, owner_team=owner,
                         payload=item.raw, correlation_id=item.lineage.correlation_id,
                         flow_run_id=run.flow_run_id)

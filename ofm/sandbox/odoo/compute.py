@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ofm.sandbox.odoo.accounting import COMPUTE as ACCOUNTING_COMPUTE
+from ofm.sandbox.odoo.accounting import DISPLAY_NAMES as ACCOUNTING_NAMES
+
 if TYPE_CHECKING:
     from ofm.sandbox.odoo.orm import Env
 
@@ -71,10 +74,16 @@ COMPUTE: dict[tuple[str, str], Compute] = {
 }
 
 
+COMPUTE.update(ACCOUNTING_COMPUTE)
+
+
 def display_name(env: Env, model: str, row: dict[str, Any]) -> str:
     """What a many2one pointing at this row shows next to its id."""
     if model == "res.partner":
         return _partner_name(env, row)
     if model == "res.partner.bank":
         return row.get("acc_number") or ""
+    accounting = ACCOUNTING_NAMES.get(model)
+    if accounting is not None:
+        return accounting(env, row)
     return row.get(env.schema[model].rec_name) or ""

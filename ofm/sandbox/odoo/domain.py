@@ -168,9 +168,13 @@ class Evaluator:
             positive = {"!=": "=", "not in": "in", "not like": "like", "not ilike": "ilike"}.get(op, op)
             sub = ("leaf", "display_name", positive, value, (field.name, op, value))
         matched = self.env.search_ids(comodel, sub, active_test=field.type in X2MANY)
-        test = predicate(field, "in", sorted(matched))
         pool: Iterable[int] = self.table.rows if candidates is None else candidates
-        hits = {i for i in pool if test(self.env.value(self.model.name, self.table.rows[i], field.name))}
+        if field.type == "many2one" and field.stored and field.name in self.table.indexes:
+            hits = set().union(*(self.table.lookup(field.name, m) for m in matched)) if matched else set()
+            hits = hits & (candidates if candidates is not None else hits)  # the index answers without the rows
+        else:
+            test = predicate(field, "in", sorted(matched))
+            hits = {i for i in pool if test(self.env.value(self.model.name, self.table.rows[i], field.name))}
         return (set(pool) - hits) if negate else hits
 
     def _hierarchy(self, field: FieldDef, op: str, value: Any, candidates: set[int] | None) -> set[int]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ofm.sandbox.odoo import exceptions as exc
+from ofm.sandbox.odoo.accounting import ACCOUNTING_METHODS
 from ofm.sandbox.odoo.orm import Env
 
 Run = Callable[[Env, str, list[int], dict[str, Any]], Any]
@@ -87,6 +88,7 @@ METHODS: dict[str, Method] = {
     "check_access": Method(lambda env, m, ids, a: env.check_access(m, a["operation"]) and None, ("operation",),
                            min_major=18),
 }
+METHODS.update({name: Method(**spec) for name, spec in ACCOUNTING_METHODS.items()})
 _METHOD_PARAMS = {name: set(spec.params) for name, spec in METHODS.items()}
 
 

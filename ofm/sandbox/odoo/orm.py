@@ -30,6 +30,9 @@ class Env(WriteMethods):
         self.admin = admin
         self.context = dict(context or {})
         self.now = now or (lambda: "1970-01-01 00:00:00")
+        self.pending: dict[str, dict[int, None]] = {}  # work deferred to the end of the call (accounting)
+        self.depth = 0  # nesting of create/write/unlink: deferred work runs when the outermost one ends
+        self._names: dict[tuple[str, int], str | bool] | None = None  # display names, memoized while reading
 
     def __getitem__(self, model: str) -> Table:
         """The raw table of a model (`.rows`: id -> stored values)."""
@@ -68,8 +71,14 @@ class Env(WriteMethods):
         return row.get(name, [] if field.type == "many2many" else False)
 
     def display_name(self, model: str, rid: Any) -> str | bool:
+        names = self._names
+        if names is not None and (model, rid) in names:
+            return names[(model, rid)]
         row = self.db[model].get(rid) if rid else None
-        return display_name(self, model, row) if row is not None else False
+        name = display_name(self, model, row) if row is not None else False
+        if names is not None:
+            names[(model, rid)] = name
+        return name
 
     def children(self, comodel: str, inverse: str, rid: int) -> list[int]:
         """A one2many: active records of `comodel` pointing at `rid`, in the comodel's order."""
@@ -98,8 +107,12 @@ class Env(WriteMethods):
         self.check_access(model, "read")
         names = self.field_names(model, fields)
         table = self.db[model]
-        return [self.format(model, table.rows[rid], names, load) for rid in self.browse(model, ids)
-                if rid in table.rows]
+        self._names = {}  # nothing changes while reading: each record's display name is computed once
+        try:
+            return [self.format(model, table.rows[rid], names, load) for rid in self.browse(model, ids)
+                    if rid in table.rows]
+        finally:
+            self._names = None
 
     def field_names(self, model: str, fields: Any) -> list[str]:
         known = self.schema[model].fields

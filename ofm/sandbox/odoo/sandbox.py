@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,11 +35,15 @@ class OdooSandbox:
     uid = INTEGRATION_UID
 
     def __init__(self, state_file: Path | None = None, api_key: str = "sandbox-key",
-                 version: tuple[int, int] = (19, 0)) -> None:
+                 version: tuple[int, int] = (19, 0), company_iban: str | None = None,
+                 modules: Iterable[str] = ()) -> None:
+        """`company_iban`: give the company a bank account on journal BNK1 (none by default);
+        `modules`: optional Odoo modules to emulate (data/modules.yaml), e.g. account_bank_statement_import."""
         self.state_file = Path(state_file) if state_file is not None else None
         self.api_key = api_key
         self.version = (int(version[0]), int(version[1]))
-        self.schema = load_schema()
+        self.modules = tuple(sorted(set(modules)))
+        self.schema = load_schema(self.modules)
         self.db = Database({name: tuple(m.index) + (("active",) if m.has_active else ())
                             for name, m in self.schema.items()})
         self.calls: Counter[tuple[str, str]] = Counter()
@@ -46,7 +51,7 @@ class OdooSandbox:
         self._lock = threading.RLock()
         self._dice = FaultDice(Faults())
         with self.db.transaction():
-            seed(self._env(SUPERUSER_UID, {}))
+            seed(self._env(SUPERUSER_UID, {}), company_iban)
         if self.state_file is not None and self.state_file.exists():
             state.load(self.db, self.state_file)
 
@@ -84,6 +89,19 @@ class OdooSandbox:
                 ids = self._env(ADMIN_UID, {}).create(model, vals_list)
             self.save()
             return ids
+
+    def call(self, model: str, method: str, ids: list[int] | None = None, **kwargs: Any) -> Any:
+        """Call a public ORM method as the administrator (`action_post`, `reconcile`, ...; not counted,
+        never faulted), with Odoo's argument checks; a failure raises `exceptions.OdooException`."""
+        with self._lock:
+            spec = resolve(model, method, self.major)
+            bound = bind_named(model, method, spec, ids, kwargs)
+            env = self._env(ADMIN_UID, {})
+            with self.db.transaction():
+                result = spec.run(env, model, [] if spec.model_method else env.browse(model, ids), bound)
+            if spec.writes:
+                self.save()
+            return result
 
     def count(self, model: str | None = None, method: str | None = None) -> int:
         """Calls that reached the ORM, for a model and/or a method (None: any)."""

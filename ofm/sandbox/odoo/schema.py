@@ -7,7 +7,7 @@ reports in `fields_get`; a test compares it with the captured contract. The extr
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache, cached_property
 from importlib import resources
 from typing import Any
@@ -17,6 +17,7 @@ import yaml
 RELATIONAL = frozenset({"many2one", "one2many", "many2many"})
 X2MANY = frozenset({"one2many", "many2many"})
 OPERATIONS = {"read": "r", "write": "w", "create": "c", "unlink": "u"}
+LOG_FIELDS = frozenset({"create_uid", "create_date", "write_uid", "write_date"})
 
 
 @dataclass(frozen=True)
@@ -75,29 +76,51 @@ class ModelDef:
         return "active" in self.fields
 
     @cached_property
+    def checked_fields(self) -> tuple[FieldDef, ...]:
+        """The stored fields a saved row is checked on (NOT NULL, foreign keys): not the server-set log fields."""
+        return tuple(f for f in self.fields.values() if f.stored and f.name not in LOG_FIELDS)
+
+    @cached_property
     def defaults(self) -> dict[str, Any]:
         """Values a new record gets for fields the caller left out (copy before changing)."""
         return {f.name: f.default for f in self.fields.values() if f.default is not None and not f.compute}
 
 
+def _data(name: str) -> Any:
+    return yaml.safe_load(resources.files("ofm.sandbox.odoo").joinpath(f"data/{name}").read_text(encoding="utf-8"))
+
+
+def _field(fname: str, f: dict[str, Any]) -> FieldDef:
+    return FieldDef(name=fname, type=f["type"], string=f["string"], required=f.get("required", False),
+                    readonly=f.get("readonly", False), relation=f.get("relation"),
+                    selection=tuple((str(k), str(v)) for k, v in f["selection"]) if "selection" in f else None,
+                    default=f.get("default"), compute=f.get("compute", False), inverse=f.get("inverse"),
+                    ondelete=f.get("ondelete"))
+
+
+def optional_modules() -> tuple[str, ...]:
+    """The optional Odoo modules `load_schema` can add (data/modules.yaml)."""
+    return tuple(_data("modules.yaml"))
+
+
 @cache
-def load_schema() -> dict[str, ModelDef]:
-    """All served models by name (parsed once per process)."""
-    text = resources.files("ofm.sandbox.odoo").joinpath("data/models.yaml").read_text(encoding="utf-8")
+def load_schema(modules: tuple[str, ...] = ()) -> dict[str, ModelDef]:
+    """All served models by name (parsed once per process and set of optional modules)."""
     models: dict[str, ModelDef] = {}
-    for name, spec in yaml.safe_load(text).items():
-        fields = {
-            fname: FieldDef(name=fname, type=f["type"], string=f["string"], required=f.get("required", False),
-                            readonly=f.get("readonly", False), relation=f.get("relation"),
-                            selection=tuple((str(k), str(v)) for k, v in f["selection"]) if "selection" in f else None,
-                            default=f.get("default"), compute=f.get("compute", False), inverse=f.get("inverse"),
-                            ondelete=f.get("ondelete"))
-            for fname, f in spec["fields"].items()
-        }
+    for name, spec in _data("models.yaml").items():
         models[name] = ModelDef(
             name=name, description=spec["description"], order=spec["order"], rec_name=spec["rec_name"],
             rec_names_search=tuple(spec["rec_names_search"]), index=tuple(spec["index"]),
-            integration_rights=spec["access"]["integration"], write_group=spec["access"]["group"], fields=fields)
+            integration_rights=spec["access"]["integration"], write_group=spec["access"]["group"],
+            fields={fname: _field(fname, f) for fname, f in spec["fields"].items()})
+    extra = _data("modules.yaml")
+    for module in modules:
+        if module not in extra:
+            raise ValueError(f"unknown optional module {module!r} (known: {', '.join(sorted(extra))})")
+        for name, spec in extra[module].items():
+            base = models[name]
+            fields = {**base.fields, **{fname: _field(fname, f) for fname, f in spec.get("fields", {}).items()}}
+            models[name] = replace(base, index=base.index + tuple(spec.get("index", ())), fields=fields)
     return models
 
 

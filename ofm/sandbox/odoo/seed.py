@@ -1,4 +1,5 @@
-"""What a fresh sandbox database holds: one company, its users, currencies, countries, terms.
+"""What a fresh sandbox database holds: one company, its users, currencies, countries, terms, and
+a small chart of accounts with its journals (accounting/chart.py).
 
 The reference data is what the supplier onboarding maps to (see INTERFACES: currencies EUR, USD,
 GBP, CHF, SEK, DKK, PLN active and CZK inactive; every ISO country; six payment terms).
@@ -6,6 +7,7 @@ GBP, CHF, SEK, DKK, PLN active and CZK inactive; every ISO country; six payment 
 
 from __future__ import annotations
 
+from ofm.sandbox.odoo.accounting import seed_accounting
 from ofm.sandbox.odoo.orm import Env
 from ofm.sandbox.odoo.schema import load_countries
 
@@ -28,7 +30,7 @@ CURRENCIES = [
 PAYMENT_TERMS = ["Immediate Payment", "15 Days", "21 Days", "30 Days", "45 Days", "End of Following Month"]
 
 
-def seed(env: Env) -> None:
+def seed(env: Env, company_iban: str | None = None) -> None:
     """Fill an empty database (run as the superuser, in one transaction)."""
     currency = dict(zip([c[0] for c in CURRENCIES], env.create("res.currency", [
         {"name": code, "symbol": symbol, "full_name": name, "iso_numeric": number, "position": position,
@@ -51,3 +53,4 @@ def seed(env: Env) -> None:
     env.create("res.users", [{"name": "Integration", "login": INTEGRATION_LOGIN, "email": INTEGRATION_LOGIN}])
     env.create("account.payment.term", [{"name": name, "sequence": 10 * (i + 1)}
                                         for i, name in enumerate(PAYMENT_TERMS)])
+    seed_accounting(env, company_iban)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ofm.sandbox.odoo import exceptions as exc
+from ofm.sandbox.odoo.accounting import HOOKS, unit
 from ofm.sandbox.odoo.commands import apply_x2many
 from ofm.sandbox.odoo.schema import X2MANY, ModelDef
 from ofm.sandbox.odoo.values import empty, sanitize_account_number, to_row
@@ -18,7 +19,6 @@ from ofm.sandbox.odoo.values import empty, sanitize_account_number, to_row
 if TYPE_CHECKING:
     from ofm.sandbox.odoo.orm import Env
 
-_LOG_FIELDS = ("create_uid", "create_date", "write_uid", "write_date")
 
 
 class WriteMethods:
@@ -26,71 +26,94 @@ class WriteMethods:
 
     def create(self: Env, model: str, vals_list: Any) -> list[int]:
         """Create one record per values dict; returns their ids in order."""
-        self.check_access(model, "create")
-        if isinstance(vals_list, dict):
-            vals_list = [vals_list]
-        if not isinstance(vals_list, list) or not all(isinstance(v, dict) for v in vals_list):
-            raise exc.builtin("TypeError", f"create() expects a dict or a list of dicts, got {vals_list!r}"[:300])
-        mdef = self.schema[model]
-        for vals in vals_list:
-            for name in vals:
-                if name not in mdef.fields:
-                    raise exc.invalid_field(model, name)
-        defaults = self.context_defaults(model)
-        return [self.create_one(model, {**defaults, **vals}) for vals in vals_list]
+        with unit(self):
+            if isinstance(vals_list, dict):
+                vals_list = [vals_list]
+            hooks = HOOKS.get(model)
+            if hooks and hooks.prepare and isinstance(vals_list, list) and all(isinstance(v, dict) for v in vals_list):
+                hooks.prepare(self, vals_list)  # what Odoo's create override does before the ORM checks anything
+            self.check_access(model, "create")
+            if not isinstance(vals_list, list) or not all(isinstance(v, dict) for v in vals_list):
+                raise exc.builtin("TypeError", f"create() expects a dict or a list of dicts, got {vals_list!r}"[:300])
+            mdef = self.schema[model]
+            for vals in vals_list:
+                for name in vals:
+                    if name not in mdef.fields:
+                        raise exc.invalid_field(model, name)
+            defaults = self.context_defaults(model)
+            return [self.create_one(model, {**defaults, **vals}) for vals in vals_list]
 
     def create_one(self: Env, model: str, vals: dict[str, Any]) -> int:
         """One record (also used for the `(0, 0, vals)` lines of a one2many)."""
         mdef = self.schema[model]
+        hooks = HOOKS.get(model)
         vals = _before_create(self, model, dict(vals))
+        if hooks and hooks.before_create:
+            vals = hooks.before_create(self, vals)
         row: dict[str, Any] = dict(mdef.defaults)
         later = _assign(self, mdef, row, vals)
         now = self.now()
         row.update(create_uid=self.uid, create_date=now, write_uid=self.uid, write_date=now)
+        if hooks and hooks.fill:
+            hooks.fill(self, row, vals, None)
         self.check_row(mdef, row, None)
         rid = self.db[model].insert(row)
         for name, commands in later.items():
             apply_x2many(self, model, mdef.fields[name], rid, commands)
+        if hooks and hooks.after_create:
+            hooks.after_create(self, rid, vals)
         return rid
 
     def write(self: Env, model: str, ids: Any, vals: Any) -> bool:
         """Write the same values on every record of `ids`; a missing id is a MissingError."""
-        self.check_access(model, "write")
-        mdef = self.schema[model]
-        ids = self.browse(model, ids)
-        if not isinstance(vals, dict):
-            raise exc.builtin("AttributeError", f"'{type(vals).__name__}' object has no attribute 'items'")
-        for name in vals:
-            if name not in mdef.fields:
-                raise exc.invalid_field(model, name)
-        table = self.db[model]
-        missing = [rid for rid in ids if rid not in table]
-        if missing:
-            raise exc.missing(model, missing, self.uid)
-        vals = _before_write(model, dict(vals))
-        for rid in ids:
-            row = dict(table.rows[rid])
-            later = _assign(self, mdef, row, vals)
-            row.update(write_uid=self.uid, write_date=self.now())
-            self.check_row(mdef, row, rid)
-            for name, value in row.items():
-                table.update(rid, name, value)
-            for name, commands in later.items():
-                apply_x2many(self, model, mdef.fields[name], rid, commands)
-        return True
+        with unit(self):
+            self.check_access(model, "write")
+            mdef = self.schema[model]
+            ids = self.browse(model, ids)
+            if not isinstance(vals, dict):
+                raise exc.builtin("AttributeError", f"'{type(vals).__name__}' object has no attribute 'items'")
+            for name in vals:
+                if name not in mdef.fields:
+                    raise exc.invalid_field(model, name)
+            table = self.db[model]
+            missing = [rid for rid in ids if rid not in table]
+            if missing:
+                raise exc.missing(model, missing, self.uid)
+            hooks = HOOKS.get(model)
+            vals = _before_write(model, dict(vals))
+            if hooks and hooks.before_write:
+                vals = hooks.before_write(self, ids, vals)
+            for rid in ids:
+                row = dict(table.rows[rid])
+                later = _assign(self, mdef, row, vals)
+                row.update(write_uid=self.uid, write_date=self.now())
+                if hooks and hooks.fill:
+                    hooks.fill(self, row, vals, table.rows[rid])
+                self.check_row(mdef, row, rid)
+                for name, value in row.items():
+                    table.update(rid, name, value)
+                for name, commands in later.items():
+                    apply_x2many(self, model, mdef.fields[name], rid, commands)
+            if hooks and hooks.after_write:
+                hooks.after_write(self, ids, vals)
+            return True
 
     def unlink(self: Env, model: str, ids: Any) -> bool:
         """Delete records (ids already gone are ignored, like Odoo); bank accounts are archived."""
-        self.check_access(model, "unlink")
-        table = self.db[model]
-        ids = [rid for rid in self.browse(model, ids) if rid in table]
-        if model == "res.partner.bank":  # Odoo 19 overrides unlink: a bank account is only archived
+        with unit(self):
+            self.check_access(model, "unlink")
+            table = self.db[model]
+            ids = [rid for rid in self.browse(model, ids) if rid in table]
+            if model == "res.partner.bank":  # Odoo 19 overrides unlink: a bank account is only archived
+                for rid in ids:
+                    table.update(rid, "active", False)
+                return True
+            hooks = HOOKS.get(model)
+            if hooks and hooks.before_unlink:
+                hooks.before_unlink(self, ids)
             for rid in ids:
-                table.update(rid, "active", False)
+                self.delete(model, rid)
             return True
-        for rid in ids:
-            self.delete(model, rid)
-        return True
 
     def delete(self: Env, model: str, rid: int) -> None:
         """Remove a row and apply every foreign key's ON DELETE to the rows that point at it."""
@@ -122,9 +145,7 @@ class WriteMethods:
 
     def check_row(self: Env, mdef: ModelDef, row: dict[str, Any], rid: int | None) -> None:
         """What PostgreSQL and the model's constraints would refuse in a row about to be saved."""
-        for field in mdef.fields.values():
-            if not field.stored or field.name in _LOG_FIELDS:  # set by the server, never dangling
-                continue
+        for field in mdef.checked_fields:  # stored ones, less those set by the server (never dangling)
             value = row.get(field.name, False)
             if field.required and empty(value):
                 raise exc.not_null(mdef, field)

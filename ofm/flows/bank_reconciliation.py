@@ -1,0 +1,61 @@
+"""Bank reconciliation: a bank statement file into Odoo, matched and reconciled where certain.
+
+The file is kept in the inbox, parsed (camt.05x, MT940, OFX, CSV), checked (balances,
+continuity with the account's previous statement) and routed to its Odoo bank journal; its
+booked entries become statement lines exactly once (their identity is Odoo's
+`unique_import_id`); the open receivable/payable items are read in one go and matched by a
+cascade of rules; what is certain is reconciled in Odoo, the rest waits in quarantine with
+ranked suggestions. A run leaves: a summary with the match rate per rule and the cash
+position, a table of unmatched entries, audit rows naming the rule of every reconciliation.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from prefect import flow
+from prefect.runtime import flow_run
+from prefect.utilities.annotations import quote
+
+from ofm.tasks.bank_intake import check_and_route, read_statement_file, remember_statements, summary_of
+from ofm.tasks.bank_lines import booked, import_lines, read_open_items
+from ofm.tasks.bank_reconcile import hold_unmatched, match_entries, reconcile
+from ofm.tasks.bank_report import cash_position, publish
+from ofm.tasks.runinfo import current_run
+
+
+def _run_name() -> str:
+    name = Path(str(flow_run.parameters.get("file") or "statement")).name
+    return f"bank-{name}-{datetime.now(UTC):%Y-%m-%d}"
+
+
+@flow(name="bank-reconciliation", flow_run_name=_run_name, log_prints=False)
+def bank_reconciliation(file: str, csv_mapping: str | None = None, actor: str = "ofm") -> dict:
+    """Import a statement file into its Odoo bank journal and reconcile what is certain.
+    `csv_mapping`: the mapping of a CSV statement; `actor`: who runs it, for the audit trail."""
+    run = current_run("bank-reconciliation", actor)
+    bank = check_and_route(read_statement_file(file, run, csv_mapping), run)
+    entries = sum(len(s.entries) for s in bank.statements)
+    counts = {"entries": entries, "booked": 0, "imported": 0, "already_imported": 0, "reconciled": 0,
+              "unmatched": 0, "held": entries if (bank.error or bank.held) else 0}
+    reconciled: dict[str, str] = {}
+    matching, position = None, []
+    if not (bank.error or bank.held):
+        lines, created = import_lines(quote(bank), run)
+        counts.update(booked=len(booked(bank)), imported=created, already_imported=len(lines) - created)
+        open_items = read_open_items()
+        matching = match_entries(quote(bank), quote(lines), quote(open_items), run)
+        reconciled = reconcile(quote(bank), quote(lines), quote(open_items), quote(matching), run)
+        hold_unmatched(quote(bank), quote(matching), run)
+        counts.update(reconciled=len(reconciled), unmatched=len(matching.result.unmatched),
+                      reconciled_before=sum(1 for line in lines.values() if line.reconciled))
+        remember_statements(bank)
+        position = cash_position(quote(bank))
+    markdown = publish(quote(bank), counts, reconciled, quote(matching), position, run)
+    return {"run_id": run.run_id, "flow_run_id": run.flow_run_id, "file": summary_of(bank), "counts": counts,
+            "rules": {rule: sum(1 for r in reconciled.values() if r == rule) for rule in set(reconciled.values())},
+            "cash_position": position, "summary": markdown,
+            "unmatched": [{"entry": u.entry_id, "reason": u.reason,
+                           "suggestions": [s.why for s in u.suggestions]}
+                          for u in (matching.result.unmatched if matching else [])]}

@@ -1,0 +1,159 @@
+"""Statement lines into Odoo, exactly once, and the open items they may pay, in one read.
+
+Every booked entry becomes one account.bank.statement.line carrying the entry's identity as its
+anchor: `unique_import_id` where Odoo has it (the bank-statement-import module, which also makes
+Odoo refuse a second line with the same id), else the line's `ref` ("ofm:<identity>"; Odoo
+Community, as captured in the contract). The outbox records the intent first, and a lost answer
+is resolved by looking the line up by that anchor. Re-importing a file, or a file that overlaps
+the previous one, creates nothing twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from ofm.canonical import BankEntry, EntryStatus
+from ofm.tasks.audit import audit_rows
+from ofm.tasks.bank_intake import BankFile
+from ofm.tasks.resources import resources
+from ofm.tasks.runinfo import RunInfo
+
+LINE = "account.bank.statement.line"
+OPEN_ITEMS = [("reconciled", "=", False), ("account_id.account_type", "in", ["asset_receivable", "liability_payable"]),
+              ("parent_state", "=", "posted")]  # as read in the contract (trace i)
+
+
+@dataclass(frozen=True)
+class Line:
+    """An entry's statement line in Odoo."""
+
+    entry_id: str
+    line_id: int
+    move_id: int
+    reconciled: bool
+
+
+@dataclass(frozen=True)
+class OpenItems:
+    """Open receivable/payable items with their partners' bank accounts, ready for the engine."""
+
+    items: pd.DataFrame
+    banks: pd.DataFrame
+    account_of: dict[int, int]  # line id -> account id
+
+
+def booked(bank: BankFile) -> list[tuple[str, str, BankEntry]]:
+    """(account, entry id, entry) of the booked entries; pending ones wait for the bank to book them."""
+    return [(s.account or "", eid, e) for s, ids in zip(bank.statements, bank.ids, strict=True)
+            for eid, e in zip(ids, s.entries, strict=True) if e.status is EntryStatus.BOOKED]
+
+
+def entry_ref(entry_id: str) -> str:
+    """The record reference of a bank entry in quarantine and the audit trail."""
+    return f"bank:{entry_id}"
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Where a statement line keeps its entry's identity in this Odoo."""
+
+    field: str
+    prefix: str
+
+    def value(self, entry_id: str) -> str:
+        return f"{self.prefix}{entry_id}"
+
+    def entry_id(self, value: str) -> str:
+        return value.removeprefix(self.prefix)
+
+
+def line_anchor() -> Anchor:
+    """`unique_import_id` when the server has it, else `ref` (one fields_get)."""
+    fields = resources().odoo.fields_get(LINE, attributes=("type",))
+    return Anchor("unique_import_id", "") if "unique_import_id" in fields else Anchor("ref", "ofm:")
+
+
+def _line_vals(bank: BankFile, account: str, eid: str, entry: BankEntry, anchor: Anchor) -> dict[str, Any]:
+    label = entry.remittance or entry.creditor_reference or entry.counterparty_name or entry.bank_reference or "/"
+    vals: dict[str, Any] = {
+        "journal_id": bank.journals[account].id, "date": (entry.booking_date or entry.value_date).isoformat(),
+        "amount": float(entry.amount.rounded().amount), "payment_ref": label[:500], anchor.field: anchor.value(eid),
+    }
+    if entry.counterparty_iban:
+        vals["account_number"] = entry.counterparty_iban
+    if entry.counterparty_name:
+        vals["partner_name"] = entry.counterparty_name
+    if entry.transaction_code:
+        vals["transaction_type"] = entry.transaction_code
+    return vals
+
+
+@task(name="import-statement-lines", cache_policy=NO_CACHE)
+def import_lines(bank: BankFile, run: RunInfo) -> tuple[dict[str, Line], int]:
+    """Create the lines Odoo does not have yet (batched, anchored); return every entry's line."""
+    from ofm.control.store import OutboxIntent
+
+    res = resources()
+    entries = booked(bank)
+    if not entries:
+        return {}, 0
+    keys = {eid: f"{LINE}:import:{eid}" for _, eid, _ in entries}
+    rows = res.store.claim([
+        OutboxIntent(idempotency_key=keys[eid], object_type="bank-entry", record_ref=entry_ref(eid), target_model=LINE,
+                     operation="create", payload_hash=eid[:16], correlation_id=run.correlation_id(entry_ref(eid)),
+                     flow_run_id=run.flow_run_id) for _, eid, _ in entries])
+    done = {r.idempotency_key for r in rows if r.state == "done"}
+    todo = [(a, eid, e) for a, eid, e in entries if keys[eid] not in done]
+    anchor = line_anchor()
+    size = res.settings.odoo_batch_size
+    for start in range(0, len(todo), size):
+        chunk = todo[start:start + size]
+        res.store.mark_sent([keys[eid] for _, eid, _ in chunk])
+        ids = res.odoo.create_idempotent(LINE, [_line_vals(bank, a, eid, e, anchor) for a, eid, e in chunk],
+                                         [anchor.field], ["id"])
+        res.store.mark_done({keys[eid]: line_id for (_, eid, _), line_id in zip(chunk, ids, strict=True)})
+    audit_rows(run, "imported", [(entry_ref(eid), run.correlation_id(entry_ref(eid)),
+                                  {"amount": str(e.amount), "date": str(e.booking_date), "journal":
+                                   bank.journals[a].code, "bank_reference": e.bank_reference})
+                                 for a, eid, e in todo])
+    return _read_lines([eid for _, eid, _ in entries], anchor), len(todo)
+
+
+def _read_lines(entry_ids: list[str], anchor: Anchor) -> dict[str, Line]:
+    rows = resources().odoo.search_read(LINE, [(anchor.field, "in", [anchor.value(e) for e in entry_ids])],
+                                        [anchor.field, "move_id", "is_reconciled"])
+    lines = [Line(anchor.entry_id(r[anchor.field]), r["id"], r["move_id"][0], bool(r["is_reconciled"])) for r in rows]
+    return {line.entry_id: line for line in lines}
+
+
+@task(name="read-open-items", cache_policy=NO_CACHE)
+def read_open_items() -> OpenItems:
+    """Unreconciled receivable/payable lines of posted moves, their payment references and partner IBANs."""
+    from ofm.rules.bank import ITEM_FIELDS, items_frame, partner_banks_frame
+
+    odoo = resources().odoo
+    rows = odoo.search_read("account.move.line", OPEN_ITEMS, [*ITEM_FIELDS, "account_id"], page_size=5000)
+    move_ids = sorted({r["move_id"][0] for r in rows})
+    references: dict[int, Any] = {}
+    for start in range(0, len(move_ids), 5000):
+        for move in odoo.read("account.move", move_ids[start:start + 5000], ["payment_reference"]):
+            references[move["id"]] = move.get("payment_reference")
+    for row in rows:
+        row["payment_reference"] = references.get(row["move_id"][0])
+    partner_ids = sorted({r["partner_id"][0] for r in rows if r.get("partner_id")})
+    banks = odoo.search_read("res.partner.bank", [("partner_id", "in", partner_ids)],
+                             ["partner_id", "acc_number"]) if partner_ids else []
+    return OpenItems(items_frame(rows), partner_banks_frame(banks), {r["id"]: r["account_id"][0] for r in rows})
+
+
+def minor_to_float(minor: int, currency: str) -> float:
+    """Odoo's JSON carries amounts as numbers; convert from exact minor units at the edge only."""
+    from ofm.canonical import minor_units
+
+    return float(Decimal(minor).scaleb(-minor_units(currency)))

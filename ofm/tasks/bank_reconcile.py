@@ -1,0 +1,155 @@
+"""Match statement lines to open items and reconcile what is certain, the way Odoo does it.
+
+Per the contract (flow_trace.json): the statement line's suspense line is moved to the open
+item's account (and partner), then `account.move.line.reconcile` settles them. A difference
+within tolerance (bank fees) is written off by a small posted entry whose counterpart line is
+reconciled along, anchored by its `ref` so that a re-run never books the fee twice. What is
+not certain goes to quarantine (category `match`) with ranked suggestions.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from ofm.canonical import Lineage, content_hash
+from ofm.tasks.audit import audit_rows, quarantine_records
+from ofm.tasks.bank_intake import BankFile
+from ofm.tasks.bank_lines import Line, OpenItems, booked, entry_ref, minor_to_float
+from ofm.tasks.outcome import Received
+from ofm.tasks.resources import resources
+from ofm.tasks.runinfo import RunInfo
+
+MOVE_LINE = "account.move.line"
+
+
+@dataclass(frozen=True)
+class Matching:
+    """The engine's answer for the entries of one file that Odoo has not reconciled yet."""
+
+    result: Any  # ofm.rules.bank.MatchResult
+    considered: int
+
+
+@task(name="match-entries", cache_policy=NO_CACHE)
+def match_entries(bank: BankFile, lines: dict[str, Line], open_items: OpenItems, run: RunInfo) -> Matching:
+    """Run the matching cascade over the file's unreconciled entries (pure, vectorised)."""
+    from ofm.rules.bank import entries_frame, load_policy, match
+
+    entries = entries_frame(bank.statements, bank.ids)
+    open_ids = {eid for eid, line in lines.items() if not line.reconciled}
+    entries = entries[entries.entry_id.isin(open_ids)].reset_index(drop=True)
+    policy = load_policy(resources().settings.bank_matching_policy)
+    result = match(entries, open_items.items, open_items.banks, policy)
+    audit_rows(run, "matched", [(entry_ref(m.entry_id), run.correlation_id(entry_ref(m.entry_id)),
+                                 {"rule": m.rule, "odoo_lines": list(m.line_ids), "writeoff_minor": m.writeoff_minor,
+                                  "policy": policy.source}) for m in result.match_list()])
+    return Matching(result, len(entries))
+
+
+@task(name="reconcile-in-odoo", cache_policy=NO_CACHE)
+def reconcile(bank: BankFile, lines: dict[str, Line], open_items: OpenItems, matching: Matching,
+              run: RunInfo) -> dict[str, str]:
+    """Retarget suspense lines, book write-offs, reconcile; returns entry id -> rule for what was done."""
+    from ofm.control.store import OutboxIntent
+    from ofm.rules.bank import load_policy
+
+    res = resources()
+    matches = matching.result.match_list()
+    if not matches:
+        return {}
+    keys = {m.entry_id: f"{MOVE_LINE}:reconcile:{m.entry_id}" for m in matches}
+    rows = res.store.claim([OutboxIntent(
+        idempotency_key=keys[m.entry_id], object_type="bank-entry", record_ref=entry_ref(m.entry_id),
+        target_model=MOVE_LINE, operation="reconcile", payload_hash=content_hash(list(m.line_ids))[:16],
+        correlation_id=run.correlation_id(entry_ref(m.entry_id)), flow_run_id=run.flow_run_id) for m in matches])
+    done = {r.idempotency_key for r in rows if r.state == "done"}
+    todo = [m for m in matches if keys[m.entry_id] not in done]
+    if not todo:
+        return {}
+    suspense = _suspense_lines(bank, [lines[m.entry_id] for m in todo])
+    writeoffs = _writeoffs([m for m in todo if m.writeoff_minor], bank, open_items,
+                           load_policy(res.settings.bank_matching_policy).writeoff_account)
+    groups: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for m in todo:
+        groups[(open_items.account_of[m.line_ids[0]], m.partner_id)].append(suspense[lines[m.entry_id].move_id])
+    for (account_id, partner_id), ids in groups.items():
+        res.odoo.write(MOVE_LINE, ids, {"account_id": account_id, **({"partner_id": partner_id} if partner_id else {})})
+    res.store.mark_sent([keys[m.entry_id] for m in todo])
+    for m in todo:
+        res.odoo.call(MOVE_LINE, "reconcile",
+                      ids=[suspense[lines[m.entry_id].move_id], *m.line_ids, *writeoffs.get(m.entry_id, [])])
+    res.store.mark_done({keys[m.entry_id]: lines[m.entry_id].line_id for m in todo})
+    audit_rows(run, "reconciled", [(entry_ref(m.entry_id), run.correlation_id(entry_ref(m.entry_id)),
+                                    {"rule": m.rule, "statement_line": lines[m.entry_id].line_id,
+                                     "odoo_lines": list(m.line_ids), "writeoff_minor": m.writeoff_minor})
+                                   for m in todo])
+    return {m.entry_id: m.rule for m in todo}
+
+
+def _suspense_lines(bank: BankFile, lines: list[Line]) -> dict[int, int]:
+    """Statement move id -> its suspense line id (one read for the batch)."""
+    suspense_ids = sorted({j.suspense_account_id for j in bank.journals.values()})
+    rows = resources().odoo.search_read(MOVE_LINE, [("move_id", "in", [line.move_id for line in lines]),
+                                                    ("account_id", "in", suspense_ids)], ["move_id"])
+    return {r["move_id"][0]: r["id"] for r in rows}
+
+
+def _writeoffs(matches: list, bank: BankFile, open_items: OpenItems, account_code: str) -> dict[str, list[int]]:
+    """One posted entry per written-off difference (anchored by ref); entry id -> its counterpart line."""
+    if not matches:
+        return {}
+    odoo = resources().odoo
+    found = odoo.search_read("account.account", [("code", "=", account_code)], ["id"])
+    if not found:
+        raise ValueError(f"the write-off account {account_code} of the matching policy does not exist in Odoo")
+    currency = bank.statements[0].currency
+    dates = {eid: (e.booking_date or e.value_date).isoformat() for _, eid, e in booked(bank)}
+    vals = []
+    for m in matches:
+        amount = minor_to_float(m.writeoff_minor, currency)  # residual - applied: what the item still lacks
+        item_account = open_items.account_of[m.line_ids[0]]
+        vals.append({"move_type": "entry", "date": dates[m.entry_id], "ref": f"OFM write-off {m.entry_id}",
+                     "line_ids": [
+                         (0, 0, {"account_id": item_account, "partner_id": m.partner_id or False,
+                                 "name": "Bank difference written off", "debit": max(-amount, 0.0),
+                                 "credit": max(amount, 0.0)}),
+                         (0, 0, {"account_id": found[0]["id"], "name": "Bank fees / small difference",
+                                 "debit": max(amount, 0.0), "credit": max(-amount, 0.0)})]})
+    found_moves = odoo.find_by_anchors("account.move", ["ref"], vals, ["id"])  # booked by an interrupted run?
+    missing = [v for v, f in zip(vals, found_moves, strict=True) if f is None]
+    created = iter(odoo.create_idempotent("account.move", missing, ["ref"], ["id"]) if missing else [])
+    move_ids = [f["id"] if f is not None else next(created) for f in found_moves]
+    drafts = [row["id"] for row in odoo.read("account.move", move_ids, ["state"]) if row["state"] == "draft"]
+    if drafts:
+        odoo.call("account.move", "action_post", ids=drafts)
+    rows = odoo.search_read(MOVE_LINE, [("move_id", "in", move_ids), ("account_id", "in",
+                                                                      sorted(set(open_items.account_of.values())))],
+                            ["move_id"])
+    line_of_move = {r["move_id"][0]: r["id"] for r in rows}
+    return {m.entry_id: [line_of_move[mid]] for m, mid in zip(matches, move_ids, strict=True)}
+
+
+@task(name="hold-unmatched", cache_policy=NO_CACHE)
+def hold_unmatched(bank: BankFile, matching: Matching, run: RunInfo) -> int:
+    """Unmatched entries to quarantine (category `match`) with their best suggestions."""
+    entries = {eid: (a, e) for a, eid, e in booked(bank)}
+    rows = []
+    for u in matching.result.unmatched:
+        account, entry = entries[u.entry_id]
+        hints = [{"odoo_lines": list(s.line_ids), "score": round(float(s.score), 3), "why": s.why}
+                 for s in u.suggestions]
+        lineage = Lineage(source_system="bank", external_id=u.entry_id, content_hash=u.entry_id,
+                          received_at=bank.received.lineage.received_at,
+                          correlation_id=run.correlation_id(entry_ref(u.entry_id)))
+        payload = {"account": account, "file": bank.name, "entry": entry.model_dump(mode="json"),
+                   "suggestions": hints}
+        reason = u.reason + (f"; best guess: {u.suggestions[0].why}" if u.suggestions else "")
+        owner = "accounts-receivable" if entry.amount.amount > 0 else "accounts-payable"
+        rows.append((Received(raw=payload, lineage=lineage, mapping="bank/entry"), "match", reason,
+                     "suggestions" if u.suggestions else "amount", owner))
+    return len(quarantine_records(run, "match", rows, object_type="bank-entry"))

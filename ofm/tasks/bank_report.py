@@ -1,0 +1,86 @@
+"""What a bank run tells people: the cash position per account and the run's summary and tables."""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+from typing import Any
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from ofm.canonical import EntryStatus
+from ofm.tasks.bank_intake import BankFile
+from ofm.tasks.resources import resources
+from ofm.tasks.runinfo import RunInfo
+
+
+@task(name="cash-position", cache_policy=NO_CACHE)
+def cash_position(bank: BankFile) -> list[dict[str, Any]]:
+    """Per account: the statement's closing balance against the Odoo journal's balance on that day."""
+    odoo = resources().odoo
+    out = []
+    for statement in bank.statements:
+        journal = bank.journals.get(statement.account or "")
+        if journal is None or statement.closing_balance is None:
+            continue
+        domain = [("account_id", "=", journal.default_account_id), ("parent_state", "=", "posted")]
+        if statement.closing_date:
+            domain.append(("date", "<=", statement.closing_date.isoformat()))
+        rows = odoo.search_read("account.move.line", domain, ["balance"], page_size=5000)
+        in_odoo = sum((Decimal(str(r["balance"])) for r in rows), Decimal(0)).quantize(Decimal("0.01"))
+        closing = statement.closing_balance.amount
+        pending = [e for e in statement.entries if e.status is not EntryStatus.BOOKED]
+        explained = sum((e.amount.amount for e in pending), Decimal(0))
+        out.append({"account": statement.account, "journal": journal.code, "date": str(statement.closing_date),
+                    "bank_closing": str(closing), "odoo_balance": str(in_odoo),
+                    "difference": str(closing - in_odoo),
+                    "explained_by": [f"pending {e.amount} {e.remittance or e.counterparty_name or ''}".strip()
+                                     for e in pending],
+                    "unexplained": str(closing - in_odoo - explained)})
+    return out
+
+
+def summary_markdown(bank: BankFile, counts: dict[str, int], per_rule: dict[str, int],
+                     position: list[dict[str, Any]]) -> str:
+    """The run summary a treasurer reads first."""
+    lines = [f"# Bank reconciliation: {bank.name}", ""]
+    if bank.error or bank.held:
+        lines += [f"**Nothing imported**: {bank.error or '; '.join(bank.held)}", ""]
+    lines += ["| entries | booked | imported now | imported before | reconciled | unmatched |",
+              "|---:|---:|---:|---:|---:|---:|",
+              f"| {counts['entries']} | {counts['booked']} | {counts['imported']} | {counts['already_imported']} "
+              f"| {counts['reconciled']} | {counts['unmatched']} |", ""]
+    considered = counts["reconciled"] + counts["unmatched"]
+    if considered:
+        lines += ["| rule | reconciled | share |", "|---|---:|---:|"]
+        lines += [f"| {rule} | {n} | {100.0 * n / considered:.1f} % |" for rule, n in per_rule.items()]
+        lines += [f"| **all rules** | **{counts['reconciled']}** | "
+                  f"**{100.0 * counts['reconciled'] / considered:.1f} %** |", ""]
+    for warning in bank.warnings:
+        lines.append(f"- warning: {warning}")
+    for p in position:
+        lines.append(f"- cash position {p['account']} ({p['journal']}) on {p['date']}: bank {p['bank_closing']}, "
+                     f"Odoo {p['odoo_balance']}, difference {p['difference']} (unexplained {p['unexplained']})")
+    return "\n".join(lines)
+
+
+@task(name="publish-bank-summary", cache_policy=NO_CACHE)
+def publish(bank: BankFile, counts: dict[str, int], reconciled: dict[str, str], matching, position,
+            run: RunInfo) -> str:
+    """Markdown summary, unmatched table with suggestions, metrics."""
+    from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+    per_rule = dict(Counter(reconciled.values()).most_common())
+    markdown = summary_markdown(bank, counts, per_rule, position)
+    create_markdown_artifact(key="bank-reconciliation-summary", markdown=markdown,
+                             description="Entries, match rate per rule, cash position")
+    rows = [{"entry": u.entry_id[:12], "reason": u.reason[:300],
+             "suggestions": "; ".join(f"{list(s.line_ids)} ({s.score:.2f}: {s.why})" for s in u.suggestions)[:500]}
+            for u in (matching.result.unmatched if matching else [])]
+    create_table_artifact(key="bank-reconciliation-unmatched",
+                          table=rows or [{"entry": "", "reason": "none", "suggestions": ""}],
+                          description="Entries left for a person, with ranked suggestions")
+    resources().store.record_metrics(run.flow_run_id or run.run_id, run.flow_name,
+                                     {k: float(v) for k, v in counts.items()})
+    return markdown

@@ -1,0 +1,137 @@
+"""Bank reconciliation end to end: a camt.053 file paying Odoo's open items, imported and reconciled."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from bank_world import day_one, open_items, seed_documents, write_statement
+from flow_world import odoo_client
+
+from ofm.canonical import BankEntry, BankStatement, Money
+from ofm.control.settings import Settings
+from ofm.control.store import Store
+from ofm.flows.bank_reconciliation import bank_reconciliation
+from ofm.sandbox.odoo import OdooSandbox
+from ofm.sandbox.odoo.accounting_fixtures import COMPANY_IBAN
+from ofm.tasks.resources import Resources, use_resources
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+
+@pytest.fixture
+def bank(tmp_path):
+    sandbox = OdooSandbox(company_iban=COMPANY_IBAN)
+    odoo = odoo_client(sandbox)
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'ofm.db'}", ack_dir=tmp_path / "acks")
+    store = Store(settings.database_url)
+    store.migrate()
+    docs = seed_documents(odoo)
+    with use_resources(Resources(settings=settings, store=store, odoo=odoo)):
+        yield sandbox, odoo, store, docs, tmp_path
+
+
+def writes(sandbox: OdooSandbox) -> int:
+    return sum(n for (_m, method), n in sandbox.calls.items() if method not in
+               {"search_read", "read", "search", "search_count", "fields_get", "context_get"})
+
+
+def run(path) -> dict:
+    return bank_reconciliation(file=str(path), actor="test")
+
+
+def test_every_way_of_paying_is_reconciled_by_its_rule_and_the_rest_waits_with_suggestions(bank):
+    sandbox, odoo, store, docs, tmp = bank
+    path, statement, expected = day_one(odoo, tmp)
+    result = run(path)
+    c = result["counts"]
+    assert c["entries"] == c["booked"] == c["imported"] == len(expected)
+    assert result["rules"] == dict(Counter(e for e in expected if e != "unmatched"))
+    assert c["unmatched"] == expected.count("unmatched")
+    assert c["reconciled"] + c["unmatched"] == c["booked"]
+    states = Counter(m["payment_state"] for m in odoo.read("account.move", docs["moves"], ["payment_state"]))
+    settled_whole = sum(1 for e in expected if e in ("reference", "partner_amount", "fees"))
+    assert states["paid"] == settled_whole + 2 * expected.count("multi_invoice")  # one payment, two invoices
+    assert states["partial"] == expected.count("partial")
+    lines = odoo.search_read("account.bank.statement.line", [], ["is_reconciled"])
+    assert sum(line["is_reconciled"] for line in lines) == c["reconciled"]
+    held = store.list_quarantine(category="match", limit=100)
+    assert len(held) == c["unmatched"]
+    ambiguous = [q for q in held if q.reason.startswith("ambiguous")]
+    assert len(ambiguous) == 1 and len(ambiguous[0].payload["suggestions"]) == 2
+    fee_move = odoo.search_read("account.move", [("ref", "like", "OFM write-off")], ["state"])
+    assert [m["state"] for m in fee_move] == ["posted"]
+    [position] = result["cash_position"]
+    assert Decimal(position["bank_closing"]) == statement.closing_balance.amount
+    assert Decimal(position["difference"]) == Decimal("1000.00")  # the opening balance Odoo never saw
+
+
+def test_the_same_file_again_creates_nothing_and_reconciles_nothing_twice(bank):
+    sandbox, odoo, store, docs, tmp = bank
+    path, _, expected = day_one(odoo, tmp)
+    first = run(path)
+    before, open_before = writes(sandbox), len(store.list_quarantine(limit=100))
+    again = run(path)
+    assert (again["counts"]["imported"], again["counts"]["already_imported"]) == (0, len(expected))
+    assert again["counts"]["reconciled"] == 0
+    assert writes(sandbox) == before, "a re-import wrote to Odoo"
+    assert len(store.list_quarantine(limit=100)) == open_before
+    assert first["counts"]["reconciled"] > 0
+
+
+def _entry(day: date, amount: str, ref: str, text: str) -> BankEntry:
+    return BankEntry(booking_date=day, value_date=day, amount=Money(amount=amount, currency="EUR"),
+                     bank_reference=ref, remittance=text)
+
+
+def test_an_overlapping_file_imports_only_what_is_new_and_twin_payments_both_arrive(bank):
+    sandbox, odoo, store, docs, tmp = bank
+    d1, d2 = date(2026, 11, 4), date(2026, 11, 5)
+    twins = [_entry(d1, "10.00", "REUSED", "coffee"), _entry(d1, "10.00", "REUSED", "coffee")]
+    first = BankStatement(format="camt.053", account_iban=COMPANY_IBAN, currency="EUR", sequence="201",
+                          opening_balance=Money(amount="0.00", currency="EUR"),
+                          closing_balance=Money(amount="20.00", currency="EUR"), entries=tuple(twins))
+    overlap = BankStatement(format="camt.053", account_iban=COMPANY_IBAN, currency="EUR", sequence="202",
+                            opening_balance=Money(amount="0.00", currency="EUR"),
+                            closing_balance=Money(amount="25.00", currency="EUR"),
+                            entries=(*twins, _entry(d2, "5.00", "NEW-1", "tea")))
+    a = run(write_statement(tmp, first, "a.xml"))
+    b = run(write_statement(tmp, overlap, "b.xml"))
+    assert a["counts"]["imported"] == 2, "two genuine identical payments on one day are two lines"
+    assert (b["counts"]["imported"], b["counts"]["already_imported"]) == (1, 2)
+    assert len(odoo.search_read("account.bank.statement.line", [], ["amount"])) == 2 + 1 + 0
+    assert any("opening" in w for w in b["file"]["warnings"])  # 0.00 opens where 20.00 closed: reported
+
+
+def test_an_unrouted_account_or_a_broken_file_imports_nothing_and_says_why(bank):
+    sandbox, odoo, store, docs, tmp = bank
+    foreign = BankStatement(format="camt.053", account_iban="NL91ABNA0417164300", currency="EUR",
+                            opening_balance=Money(amount="0", currency="EUR"),
+                            closing_balance=Money(amount="1.00", currency="EUR"),
+                            entries=(_entry(date(2026, 11, 4), "1.00", "X1", "x"),))
+    unrouted = run(write_statement(tmp, foreign, "foreign.xml"))
+    assert "NL91ABNA0417164300 is not routed" in unrouted["file"]["error"]
+    broken = tmp / "broken.xml"
+    broken.write_bytes(write_statement(tmp, foreign, "ok.xml").read_bytes()[:400])
+    result = run(broken)
+    assert "broken.xml" in result["file"]["error"] and "line" in result["file"]["error"]
+    wrong = foreign.model_copy(update={"account_iban": COMPANY_IBAN,
+                                       "closing_balance": Money(amount="9.99", currency="EUR")})
+    held = run(write_statement(tmp, wrong, "wrong.xml"))
+    assert held["file"]["held"] and "9.99" in held["file"]["held"][0]
+    assert odoo.search_read("account.bank.statement.line", [], ["id"]) == []
+    reasons = " ".join(q.reason for q in store.list_quarantine(limit=10))
+    assert "not routed" in reasons and "broken.xml" in reasons
+
+
+def test_open_items_are_read_in_one_batched_call(bank):
+    sandbox, odoo, store, docs, tmp = bank
+    assert len(open_items(odoo)) == len(docs["moves"])
+    path, _, _ = day_one(odoo, tmp)
+    calls_before = sandbox.count("account.move.line", "search_read")
+    run(path)
+    # open items, suspense lines, write-off counterparts, cash position: a handful, never one per entry
+    assert sandbox.count("account.move.line", "search_read") - calls_before <= 5
+
