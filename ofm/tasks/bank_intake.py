@@ -175,7 +175,7 @@ def remember_statements(bank: BankFile) -> None:
 
 def summary_of(bank: BankFile) -> dict:
     """What the file held, for the run's result."""
-    return {"file": bank.name, "statements": len(bank.statements),
+    return {"file": bank.received.raw["file"], "inbox_ref": bank.name, "statements": len(bank.statements),
             "entries": sum(len(s.entries) for s in bank.statements), "warnings": list(bank.warnings),
             "held": list(bank.held), "error": bank.error,
             "accounts": json.loads(json.dumps({a: j.code for a, j in bank.journals.items()}))}

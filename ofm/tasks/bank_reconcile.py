@@ -84,6 +84,8 @@ def reconcile(bank: BankFile, lines: dict[str, Line], open_items: OpenItems, mat
         res.odoo.call(MOVE_LINE, "reconcile",
                       ids=[suspense[lines[m.entry_id].move_id], *m.line_ids, *writeoffs.get(m.entry_id, [])])
     res.store.mark_done({keys[m.entry_id]: lines[m.entry_id].line_id for m in todo})
+    res.store.resolve_open([entry_ref(m.entry_id) for m in todo], actor=run.actor,
+                           note=f"reconciled in run {run.run_id}")  # e.g. a person created the missing invoice
     audit_rows(run, "reconciled", [(entry_ref(m.entry_id), run.correlation_id(entry_ref(m.entry_id)),
                                     {"rule": m.rule, "statement_line": lines[m.entry_id].line_id,
                                      "odoo_lines": list(m.line_ids), "writeoff_minor": m.writeoff_minor})

@@ -135,3 +135,31 @@ def test_open_items_are_read_in_one_batched_call(bank):
     # open items, suspense lines, write-off counterparts, cash position: a handful, never one per entry
     assert sandbox.count("account.move.line", "search_read") - calls_before <= 5
 
+
+
+def test_the_command_reads_a_watched_folder_and_files_each_statement_away(bank, monkeypatch):
+    from typer.testing import CliRunner
+
+    from ofm.control.cli import app
+    from ofm.control.settings import get_settings
+
+    sandbox, odoo, store, docs, tmp = bank
+    drop = tmp / "drop"
+    drop.mkdir()
+    day_one(odoo, drop)
+    (drop / "garbage.xml").write_text("<Document><BkToCstmrStmt>")
+    monkeypatch.setenv("OFM_BANK_DROP_DIR", str(drop))
+    monkeypatch.setattr("ofm.control.runner.LOCAL_PREFECT", "http://127.0.0.1:9/api")
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    get_settings.cache_clear()
+    try:
+        out = CliRunner().invoke(app, ["run", "bank-reconciliation"], catch_exceptions=False)
+    finally:
+        get_settings.cache_clear()
+    assert out.exit_code == 0, out.output
+    assert "day1.camt053.xml: 14 entries, 14 booked; imported 14" in out.output
+    assert "by rule: fees 1, multi_invoice 1, partial 1, partner_amount 1, reference 7" in out.output
+    assert "garbage.xml: nothing imported" in out.output
+    assert sorted(p.name for p in (drop / "done").iterdir()) == ["day1.camt053.xml"]
+    assert sorted(p.name for p in (drop / "held").iterdir()) == ["garbage.xml"]
+    assert [p.name for p in drop.iterdir() if p.is_file()] == []
