@@ -132,7 +132,9 @@ def _print_bank_result(result: dict, as_json: bool) -> None:
         typer.echo(f"  warning: {warning}")
     for p in result["cash_position"]:
         typer.echo(f"  cash position {p['account']}: bank {p['bank_closing']}, Odoo {p['odoo_balance']}, "
-                   f"difference {p['difference']}")
+                   f"difference {p['difference']} (unexplained {p['unexplained']})")
+        for reason in p["explained_by"]:
+            typer.echo(f"    explained by {reason}")
     for u in result["unmatched"][:10]:
         typer.echo(f"  unmatched {u['entry'][:12]}: {u['reason'][:150]}")
     if result.get("ui_url"):

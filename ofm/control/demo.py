@@ -78,14 +78,32 @@ def run_demo(suppliers: int = 300) -> None:
             _print_result(result, as_json=False)
             return result
 
+        def bank(title: str, path: Path) -> dict:
+            from ofm.control.cli import _print_bank_result
+            from ofm.flows.bank_reconciliation import bank_reconciliation
+
+            say()
+            say(title, bold=True)
+            before = res.odoo.stats.writes
+            result = bank_reconciliation(file=str(path), actor="demo")
+            result["odoo_writes"] = res.odoo.stats.writes - before
+            result["ui_url"] = f"{api.removesuffix('/api')}/runs/flow-run/{result['flow_run_id']}"
+            _print_bank_result(result, as_json=False)
+            say(f"Odoo write calls: {result['odoo_writes']}" + (" - nothing to write" if not result["odoo_writes"]
+                                                                 else ""))
+            return result
+
         if not story.exists():
             _first_story(run, admin, res.store)
+            _bank_story(bank, res.odoo)
             story.write_text(json.dumps({"day": 2}))
         else:
             _catch_up(admin, json.loads(story.read_text())["day"])
             results = [run("Again - anything new since the last watermark?"),
                        run("Again - the whole feed, read in full", full_refresh=True),
                        run("Again - the same CSV export dropped once more", source=str(_csv_drop()))]
+            results += [bank(f"Again - bank statement {p.name} imported once more", p)
+                        for p in sorted(BANK_DROP.glob("*.xml"))]
             writes = sum(r["odoo_writes"] for r in results)
             say()
             say(f"Second demo: {writes} write call(s) reached Odoo"
@@ -113,6 +131,23 @@ def _first_story(run, admin: httpx.Client, store) -> None:
     run("Same feed again, read in full: nothing may be written", full_refresh=True)
     run("File drop - a CSV export from the ERP of a second entity (its own mapping file)",
         source=str(_csv_drop()))
+
+
+BANK_DROP = VAR / "bank"
+
+
+def _bank_story(bank, odoo) -> None:
+    """Invoices and bills in Odoo, then the bank's statement paying them every way it happens."""
+    from ofm.sandbox.bank.documents import day_one, seed_documents
+
+    BANK_DROP.mkdir(parents=True, exist_ok=True)
+    docs = seed_documents(odoo)
+    say()
+    say(f"Accounting - {len(docs['moves'])} customer invoices and vendor bills posted in Odoo", bold=True)
+    path, _, _ = day_one(odoo, BANK_DROP)
+    bank("Bank - the camt.053 statement of 3 November (exact, by IBAN, two invoices at once, part "
+         "payment, bank fee, ambiguous, unknown)", path)
+    bank("Bank - the same statement imported again: nothing twice", path)
 
 
 def _catch_up(admin: httpx.Client, day: int) -> None:

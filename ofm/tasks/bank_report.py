@@ -27,18 +27,31 @@ def cash_position(bank: BankFile) -> list[dict[str, Any]]:
         domain = [("account_id", "=", journal.default_account_id), ("parent_state", "=", "posted")]
         if statement.closing_date:
             domain.append(("date", "<=", statement.closing_date.isoformat()))
-        rows = odoo.search_read("account.move.line", domain, ["balance"], page_size=5000)
-        in_odoo = sum((Decimal(str(r["balance"])) for r in rows), Decimal(0)).quantize(Decimal("0.01"))
+        rows = odoo.search_read("account.move.line", domain, ["balance", "date"], page_size=5000)
+        in_odoo = _total(r["balance"] for r in rows)
         closing = statement.closing_balance.amount
-        pending = [e for e in statement.entries if e.status is not EntryStatus.BOOKED]
-        explained = sum((e.amount.amount for e in pending), Decimal(0))
+        explained_by, explained = [], Decimal(0)
+        for e in statement.entries:
+            if e.status is not EntryStatus.BOOKED:
+                explained += e.amount.amount
+                explained_by.append(f"pending at the bank: {e.amount} {e.remittance or e.counterparty_name or ''}")
+        if statement.opening_balance is not None and statement.opening_date is not None:
+            before = _total(r["balance"] for r in rows if r["date"] <= statement.opening_date.isoformat())
+            gap = statement.opening_balance.amount - before
+            if gap:
+                explained += gap
+                explained_by.append(f"opening balance: bank {statement.opening_balance.amount}, Odoo {before} on "
+                                    f"{statement.opening_date} (earlier statements or the opening entry are "
+                                    "not in Odoo)")
         out.append({"account": statement.account, "journal": journal.code, "date": str(statement.closing_date),
                     "bank_closing": str(closing), "odoo_balance": str(in_odoo),
-                    "difference": str(closing - in_odoo),
-                    "explained_by": [f"pending {e.amount} {e.remittance or e.counterparty_name or ''}".strip()
-                                     for e in pending],
+                    "difference": str(closing - in_odoo), "explained_by": explained_by,
                     "unexplained": str(closing - in_odoo - explained)})
     return out
+
+
+def _total(values) -> Decimal:
+    return sum((Decimal(str(v)) for v in values), Decimal(0)).quantize(Decimal("0.01"))
 
 
 def summary_markdown(bank: BankFile, counts: dict[str, int], per_rule: dict[str, int],

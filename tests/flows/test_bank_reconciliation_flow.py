@@ -7,13 +7,13 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from bank_world import day_one, open_items, seed_documents, write_statement
 from flow_world import odoo_client
 
 from ofm.canonical import BankEntry, BankStatement, Money
 from ofm.control.settings import Settings
 from ofm.control.store import Store
 from ofm.flows.bank_reconciliation import bank_reconciliation
+from ofm.sandbox.bank.documents import day_one, open_items, seed_documents, write_statement
 from ofm.sandbox.odoo import OdooSandbox
 from ofm.sandbox.odoo.accounting_fixtures import COMPANY_IBAN
 from ofm.tasks.resources import Resources, use_resources
@@ -66,6 +66,8 @@ def test_every_way_of_paying_is_reconciled_by_its_rule_and_the_rest_waits_with_s
     [position] = result["cash_position"]
     assert Decimal(position["bank_closing"]) == statement.closing_balance.amount
     assert Decimal(position["difference"]) == Decimal("1000.00")  # the opening balance Odoo never saw
+    assert Decimal(position["unexplained"]) == 0 and "opening balance: bank 1000.00, Odoo 0.00" in \
+        position["explained_by"][0]
 
 
 def test_the_same_file_again_creates_nothing_and_reconciles_nothing_twice(bank):

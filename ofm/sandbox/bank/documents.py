@@ -1,9 +1,9 @@
-"""A bank world for flow tests: the Odoo sandbox with a routed bank journal, customers and
-vendors with IBANs, posted invoices and bills, and statements written as camt.053 files."""
+"""Open items for bank demos and tests: customers and vendors with IBANs, their posted invoices and
+bills (created through the real Odoo client), and statements paying them written as camt.053."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -57,13 +57,15 @@ def open_items(odoo: OdooClient) -> list[dict[str, Any]]:
 
 
 def write_statement(folder: Path, statement: BankStatement, name: str) -> Path:
+    """The statement as a camt.053.001.08 file in `folder`."""
     path = folder / name
     path.write_bytes(write_camt053(statement, message_id=statement.statement_id or name,
-                                   created=__import__("datetime").datetime(2026, 11, 3, 8, 0)))
+                                   created=datetime(2026, 11, 3, 8, 0)))
     return path
 
 
 def day_one(odoo: OdooClient, folder: Path) -> tuple[Path, BankStatement, list[str]]:
+    """A statement of 3 November paying today's open items every way (see scenario.py), as a file."""
     statement, expected = statement_paying(open_items(odoo), account_iban=COMPANY_IBAN, day=date(2026, 11, 3),
                                            opening=Decimal("1000.00"), sequence="101")
     return write_statement(folder, statement, "day1.camt053.xml"), statement, expected
