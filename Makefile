@@ -31,6 +31,7 @@ lint: setup
 
 bench: setup
 	.venv/bin/python -m bench.supplier_onboarding
+	.venv/bin/python -m bench.bank_matching
 
 stop: setup
 	.venv/bin/ofm demo --stop
