@@ -57,12 +57,31 @@ def quarantine_replay(
     entry_ids: Annotated[list[int], typer.Argument(help="Quarantine ids to process again.")],
     actor: Annotated[str, typer.Option(help="Who approves / replays (audit trail).")] = "cli",
 ) -> None:
-    """Process entries again. For `approval` entries this approves the held change."""
-    from ofm.control.cli import _print_result
+    """Process entries again. For `approval` entries this approves the held change; bank entries
+    run their statement file again (from the inbox) against today's open items."""
+    from ofm.control.cli import _print_bank_result, _print_result
+    from ofm.control.replay_bank import BANK_TYPES, replay_bank
     from ofm.control.runner import run_flow
 
-    result = run_flow("supplier-onboarding", replay=list(entry_ids), actor=actor)
-    _print_result(result, as_json=False)
+    store = _store()
+    rows = [store.get_quarantine(i) for i in entry_ids]
+    missing = [i for i, r in zip(entry_ids, rows, strict=True) if r is None]
+    if missing:
+        typer.secho(f"error: quarantine entry {missing[0]} does not exist", err=True, fg=typer.colors.RED)
+        raise typer.Exit(1)
+    bank = [r for r in rows if r.object_type in BANK_TYPES]
+    others = [r.id for r in rows if r.object_type not in BANK_TYPES]
+    if others:
+        _print_result(run_flow("supplier-onboarding", replay=others, actor=actor), as_json=False)
+    try:
+        results = replay_bank(bank, store, run_flow, actor) if bank else []
+    except ValueError as exc:
+        typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(1) from None
+    for result in results:
+        _print_bank_result(result, as_json=False)
+    for row in bank:
+        typer.echo(f"quarantine entry {row.id}: {store.get_quarantine(row.id).status}")
 
 
 @quarantine_app.command("discard")

@@ -165,3 +165,37 @@ def test_the_command_reads_a_watched_folder_and_files_each_statement_away(bank, 
     assert sorted(p.name for p in (drop / "done").iterdir()) == ["day1.camt053.xml"]
     assert sorted(p.name for p in (drop / "held").iterdir()) == ["garbage.xml"]
     assert [p.name for p in drop.iterdir() if p.is_file()] == []
+
+
+def test_a_held_file_is_replayed_from_the_inbox_once_its_account_is_routed(bank, monkeypatch):
+    from typer.testing import CliRunner
+
+    from ofm.control.cli import app
+    from ofm.control.settings import get_settings
+
+    sandbox, odoo, store, docs, tmp = bank
+    foreign = BankStatement(format="camt.053", account_iban="NL91ABNA0417164300", currency="EUR",
+                            opening_balance=Money(amount="0", currency="EUR"),
+                            closing_balance=Money(amount="3.00", currency="EUR"),
+                            entries=(_entry(date(2026, 11, 4), "3.00", "NL-1", "interest"),))
+    path = write_statement(tmp, foreign, "nl.xml")
+    assert run(path)["file"]["error"]
+    path.unlink()  # gone from the drop folder: the replay reads the inbox
+    [held] = store.list_quarantine(category="technical", limit=5)
+    routing = tmp / "journals.yaml"
+    routing.write_text("accounts:\n  NL91ABNA0417164300: {journal: BNK1}\n")
+    monkeypatch.setenv("OFM_DATABASE_URL", str(store.engine.url.render_as_string(hide_password=False)))
+    monkeypatch.setattr("ofm.control.runner.LOCAL_PREFECT", "http://127.0.0.1:9/api")
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.setattr("ofm.tasks.resources._override.settings",
+                        Settings(_env_file=None, database_url=str(store.engine.url), bank_routing_file=routing))
+    get_settings.cache_clear()
+    try:
+        out = CliRunner().invoke(app, ["quarantine", "replay", str(held.id), "--actor", "treasury"],
+                                 catch_exceptions=False)
+    finally:
+        get_settings.cache_clear()
+    assert out.exit_code == 0, out.output
+    assert "nl.xml: 1 entries, 1 booked; imported 1" in out.output
+    assert store.get_quarantine(held.id).status == "replayed"
+    assert [line["amount"] for line in odoo.search_read("account.bank.statement.line", [], ["amount"])] == [3.0]

@@ -63,3 +63,11 @@ def receive(conn: sa.Connection, items: Sequence[InboxItem], now: datetime) -> l
                             revision=r.revision, sha256=r.sha256, received_at=r.received_at,
                             correlation_id=r.correlation_id, flow_run_id=r.flow_run_id, duplicate=duplicate))
     return out
+
+
+def latest_payload(conn: sa.Connection, source: str, object_type: str, external_id: str) -> dict | None:
+    """The newest stored payload of one source record, or None."""
+    c = t.inbox.c
+    query = (sa.select(c.payload).where(c.source == source, c.object_type == object_type,
+                                        c.external_id == external_id).order_by(c.id.desc()).limit(1))
+    return conn.execute(query).scalar_one_or_none()

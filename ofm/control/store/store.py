@@ -61,6 +61,11 @@ class Store:
         with transaction(self.engine) as conn:
             return _inbox.receive(conn, items, _now())
 
+    def inbox_payload(self, source: str, object_type: str, external_id: str) -> dict | None:
+        """The newest payload received for a source record (replays read the raw record back)."""
+        with transaction(self.engine, readonly=True) as conn:
+            return _inbox.latest_payload(conn, source, object_type, external_id)
+
     # ---- outbox ---------------------------------------------------------------------------------
 
     def claim(self, intents: Sequence[OutboxIntent]) -> list[OutboxRow]:
