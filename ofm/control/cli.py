@@ -127,7 +127,9 @@ def _print_bank_result(result: dict, as_json: bool) -> None:
     typer.echo(f"{f['file']}: {c['entries']} entries, {c['booked']} booked; imported {c['imported']} "
                f"(before: {c['already_imported']}); reconciled {c['reconciled']}, unmatched {c['unmatched']}")
     if result["rules"]:
-        typer.echo("  by rule: " + ", ".join(f"{rule} {n}" for rule, n in sorted(result["rules"].items())))
+        rate = 100.0 * c["reconciled"] / max(c["reconciled"] + c["unmatched"], 1)
+        typer.echo("  by rule: " + ", ".join(f"{rule} {n}" for rule, n in sorted(result["rules"].items()))
+                   + f" (match rate {rate:.1f} %)")
     for warning in f["warnings"]:
         typer.echo(f"  warning: {warning}")
     for p in result["cash_position"]:

@@ -25,18 +25,21 @@ from ofm.tasks.resources import resources
 from ofm.tasks.runinfo import RunInfo
 
 LINE = "account.bank.statement.line"
+# As read in the contract (trace i), without the lines of bank statement moves: a statement line whose
+# counterpart was moved to a receivable by an interrupted run is not an item for another entry to pay.
 OPEN_ITEMS = [("reconciled", "=", False), ("account_id.account_type", "in", ["asset_receivable", "liability_payable"]),
-              ("parent_state", "=", "posted")]  # as read in the contract (trace i)
+              ("parent_state", "=", "posted"), ("statement_line_id", "=", False)]
 
 
 @dataclass(frozen=True)
 class Line:
-    """An entry's statement line in Odoo."""
+    """An entry's statement line in Odoo, and the counterpart line (suspense, or where it was moved)."""
 
     entry_id: str
     line_id: int
     move_id: int
-    reconciled: bool
+    counterpart_id: int
+    reconciled: bool  # the counterpart is reconciled: Odoo's `is_reconciled` is true as soon as it moved
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,10 @@ def import_lines(bank: BankFile, run: RunInfo) -> tuple[dict[str, Line], int]:
     done = {r.idempotency_key for r in rows if r.state == "done"}
     todo = [(a, eid, e) for a, eid, e in entries if keys[eid] not in done]
     anchor = line_anchor()
+    if todo:  # a run killed after Odoo committed left `sent` intents: the lines are there, settle them
+        landed = _read_lines(bank, [eid for _, eid, _ in todo], anchor)
+        res.store.settle({keys[eid]: line.line_id for eid, line in landed.items()})
+        todo = [(a, eid, e) for a, eid, e in todo if eid not in landed]
     size = res.settings.odoo_batch_size
     for start in range(0, len(todo), size):
         chunk = todo[start:start + size]
@@ -122,13 +129,22 @@ def import_lines(bank: BankFile, run: RunInfo) -> tuple[dict[str, Line], int]:
                                   {"amount": str(e.amount), "date": str(e.booking_date), "journal":
                                    bank.journals[a].code, "bank_reference": e.bank_reference})
                                  for a, eid, e in todo])
-    return _read_lines([eid for _, eid, _ in entries], anchor), len(todo)
+    return _read_lines(bank, [eid for _, eid, _ in entries], anchor), len(todo)
 
 
-def _read_lines(entry_ids: list[str], anchor: Anchor) -> dict[str, Line]:
-    rows = resources().odoo.search_read(LINE, [(anchor.field, "in", [anchor.value(e) for e in entry_ids])],
-                                        [anchor.field, "move_id", "is_reconciled"])
-    lines = [Line(anchor.entry_id(r[anchor.field]), r["id"], r["move_id"][0], bool(r["is_reconciled"])) for r in rows]
+def _read_lines(bank: BankFile, entry_ids: list[str], anchor: Anchor) -> dict[str, Line]:
+    """The entries' statement lines and their counterpart lines: two reads for the whole file."""
+    odoo = resources().odoo
+    rows = odoo.search_read(LINE, [(anchor.field, "in", [anchor.value(e) for e in entry_ids])],
+                            [anchor.field, "move_id"])
+    if not rows:
+        return {}
+    bank_accounts = sorted({j.default_account_id for j in bank.journals.values()})
+    counterparts = {r["move_id"][0]: r for r in odoo.search_read(
+        "account.move.line", [("move_id", "in", [r["move_id"][0] for r in rows]),
+                              ("account_id", "not in", bank_accounts)], ["move_id", "reconciled"])}
+    lines = [Line(anchor.entry_id(r[anchor.field]), r["id"], r["move_id"][0], counterparts[r["move_id"][0]]["id"],
+                  bool(counterparts[r["move_id"][0]]["reconciled"])) for r in rows]
     return {line.entry_id: line for line in lines}
 
 

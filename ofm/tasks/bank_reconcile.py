@@ -1,7 +1,9 @@
 """Match statement lines to open items and reconcile what is certain, the way Odoo does it.
 
 Per the contract (flow_trace.json): the statement line's suspense line is moved to the open
-item's account (and partner), then `account.move.line.reconcile` settles them. A difference
+item's account (and partner), then `account.move.line.reconcile` settles them. A run killed
+between the two leaves the moved line unreconciled: the next run matches the entry again and
+finishes the job on the same line. A difference
 within tolerance (bank fees) is written off by a small posted entry whose counterpart line is
 reconciled along, anchored by its `ref` so that a re-run never books the fee twice. What is
 not certain goes to quarantine (category `match`) with ranked suggestions.
@@ -71,18 +73,17 @@ def reconcile(bank: BankFile, lines: dict[str, Line], open_items: OpenItems, mat
     todo = [m for m in matches if keys[m.entry_id] not in done]
     if not todo:
         return {}
-    suspense = _suspense_lines(bank, [lines[m.entry_id] for m in todo])
     writeoffs = _writeoffs([m for m in todo if m.writeoff_minor], bank, open_items,
                            load_policy(res.settings.bank_matching_policy).writeoff_account)
     groups: dict[tuple[int, int], list[int]] = defaultdict(list)
     for m in todo:
-        groups[(open_items.account_of[m.line_ids[0]], m.partner_id)].append(suspense[lines[m.entry_id].move_id])
+        groups[(open_items.account_of[m.line_ids[0]], m.partner_id)].append(lines[m.entry_id].counterpart_id)
     for (account_id, partner_id), ids in groups.items():
         res.odoo.write(MOVE_LINE, ids, {"account_id": account_id, **({"partner_id": partner_id} if partner_id else {})})
     res.store.mark_sent([keys[m.entry_id] for m in todo])
     for m in todo:
         res.odoo.call(MOVE_LINE, "reconcile",
-                      ids=[suspense[lines[m.entry_id].move_id], *m.line_ids, *writeoffs.get(m.entry_id, [])])
+                      ids=[lines[m.entry_id].counterpart_id, *m.line_ids, *writeoffs.get(m.entry_id, [])])
     res.store.mark_done({keys[m.entry_id]: lines[m.entry_id].line_id for m in todo})
     res.store.resolve_open([entry_ref(m.entry_id) for m in todo], actor=run.actor,
                            note=f"reconciled in run {run.run_id}")  # e.g. a person created the missing invoice
@@ -91,14 +92,6 @@ def reconcile(bank: BankFile, lines: dict[str, Line], open_items: OpenItems, mat
                                      "odoo_lines": list(m.line_ids), "writeoff_minor": m.writeoff_minor})
                                    for m in todo])
     return {m.entry_id: m.rule for m in todo}
-
-
-def _suspense_lines(bank: BankFile, lines: list[Line]) -> dict[int, int]:
-    """Statement move id -> its suspense line id (one read for the batch)."""
-    suspense_ids = sorted({j.suspense_account_id for j in bank.journals.values()})
-    rows = resources().odoo.search_read(MOVE_LINE, [("move_id", "in", [line.move_id for line in lines]),
-                                                    ("account_id", "in", suspense_ids)], ["move_id"])
-    return {r["move_id"][0]: r["id"] for r in rows}
 
 
 def _writeoffs(matches: list, bank: BankFile, open_items: OpenItems, account_code: str) -> dict[str, list[int]]:

@@ -160,7 +160,7 @@ def test_the_command_reads_a_watched_folder_and_files_each_statement_away(bank, 
         get_settings.cache_clear()
     assert out.exit_code == 0, out.output
     assert "day1.camt053.xml: 14 entries, 14 booked; imported 14" in out.output
-    assert "by rule: fees 1, multi_invoice 1, partial 1, partner_amount 1, reference 7" in out.output
+    assert "by rule: fees 1, multi_invoice 1, partial 1, partner_amount 1, reference 7 (match rate 78.6 %)" in out.output
     assert "garbage.xml: nothing imported" in out.output
     assert sorted(p.name for p in (drop / "done").iterdir()) == ["day1.camt053.xml"]
     assert sorted(p.name for p in (drop / "held").iterdir()) == ["garbage.xml"]
@@ -199,3 +199,48 @@ def test_a_held_file_is_replayed_from_the_inbox_once_its_account_is_routed(bank,
     assert "nl.xml: 1 entries, 1 booked; imported 1" in out.output
     assert store.get_quarantine(held.id).status == "replayed"
     assert [line["amount"] for line in odoo.search_read("account.bank.statement.line", [], ["amount"])] == [3.0]
+
+
+class Crash(BaseException):
+    """The process dies here."""
+
+
+@pytest.mark.parametrize(("path", "nth"), [
+    ("/account.bank.statement.line/create", 1),   # lines committed in Odoo, answer never recorded
+    ("/account.move/action_post", 1),             # write-off entry booked, nothing reconciled yet
+    ("/account.move.line/write", 1),              # counterpart moved to the receivable, not reconciled
+    ("/account.move.line/reconcile", 4),          # killed half way through the reconciliations
+])
+def test_killed_anywhere_then_run_again_everything_lands_exactly_once(bank, path, nth):
+    import httpx
+
+    from ofm.sandbox.odoo import SandboxTransport
+
+    sandbox, odoo, store, docs, tmp = bank
+    file, _, expected = day_one(odoo, tmp)
+    inner, seen = SandboxTransport(sandbox), {"n": 0}
+
+    class DiesAfterCommit(httpx.BaseTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            response = inner.handle_request(request)
+            if request.url.path.endswith(path):
+                seen["n"] += 1
+                if seen["n"] == nth:
+                    raise Crash(f"killed after {path} committed")
+            return response
+
+    odoo._http._transport = DiesAfterCommit()
+    with pytest.raises(BaseException):  # noqa: B017 - Prefect may wrap the crash
+        run(file)
+    odoo._http._transport = inner
+    result = run(file)
+    assert len(odoo.search_read("account.bank.statement.line", [], ["id"])) == len(expected)
+    states = Counter(m["payment_state"] for m in odoo.read("account.move", docs["moves"], ["payment_state"]))
+    settled_whole = sum(1 for e in expected if e in ("reference", "partner_amount", "fees"))
+    assert states["paid"] == settled_whole + 2 * expected.count("multi_invoice")
+    assert states["partial"] == expected.count("partial")
+    assert len(odoo.search_read("account.move", [("ref", "like", "OFM write-off")], ["id"])) == 1
+    assert result["counts"]["unmatched"] == expected.count("unmatched")
+    before = writes(sandbox)
+    run(file)
+    assert writes(sandbox) == before
