@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 
 from ofm.connectors.odoo.config import RetryPolicy
 from ofm.connectors.odoo.errors import OdooAmbiguousError, OdooError, OdooTransientError
+from ofm.connectors.retry_after import parse_retry_after  # noqa: F401 - re-exported
 
 # Methods that change nothing: safe to resend after an ambiguous failure.
 READ_ONLY_METHODS: frozenset[str] = frozenset({
@@ -52,21 +51,3 @@ def sleep_time_seconds(attempt: int, policy: RetryPolicy, retry_after: float | N
         return min(max(retry_after, 0.0), policy.max_retry_after)
     backoff = min(policy.base_delay * 2 ** (attempt - 1), policy.max_delay)
     return max(backoff * jitter(), min(policy.base_delay, backoff))
-
-
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Retry-After as seconds: either a number of seconds or an HTTP date (RFC 9110)."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 
 from tenacity import RetryCallState
 
 from ofm.connectors.procurement.config import ProcurementConfig
 from ofm.connectors.procurement.errors import ProcurementTransientError
+from ofm.connectors.retry_after import parse_retry_after  # noqa: F401 - re-exported
 
 # Statuses worth another attempt: the gateway or the service is briefly unavailable, or busy.
 TRANSIENT_STATUSES: frozenset[int] = frozenset({429, 502, 503, 504})
@@ -51,21 +50,3 @@ def tenacity_wait(config: ProcurementConfig,
         return sleep_time_seconds(state.attempt_number, config, retry_after, jitter)
 
     return wait
-
-
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Retry-After as seconds: a number of seconds or an HTTP date (RFC 9110); None if absent."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)
