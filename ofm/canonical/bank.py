@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from ofm.canonical.base import Frozen
 from ofm.canonical.money import Money
 
 
@@ -22,11 +23,7 @@ class EntryStatus(StrEnum):
     INFO = "info"
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
-
-
-class BankEntry(_Frozen):
+class BankEntry(Frozen):
     """One movement on the account, as the bank reported it."""
 
     booking_date: date | None = Field(default=None, description="Date the bank booked it.")
@@ -50,7 +47,7 @@ class BankEntry(_Frozen):
         default=None, description="Bank transaction code: ISO domain/family/sub-family, SWIFT or OFX type.")
 
 
-class BankStatement(_Frozen):
+class BankStatement(Frozen):
     """One statement (or report/notification) of one account."""
 
     format: str = Field(description="camt.053, camt.052, camt.054, mt940, ofx or csv, with the version if known.")

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
+from ofm.canonical.base import Frozen
 from ofm.canonical.lineage import Lineage
 
 
@@ -23,11 +24,7 @@ class SupplierStatus(StrEnum):
     INACTIVE = "inactive"
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
-
-
-class Address(_Frozen):
+class Address(Frozen):
     """A postal address."""
 
     street: str | None = None
@@ -38,7 +35,7 @@ class Address(_Frozen):
     country: str | None = Field(default=None, description="ISO 3166-1 alpha-2 country code.")
 
 
-class Contact(_Frozen):
+class Contact(Frozen):
     """A person at the supplier."""
 
     name: str
@@ -47,7 +44,7 @@ class Contact(_Frozen):
     role: str | None = Field(default=None, description="e.g. 'accounts_receivable', 'sales'.")
 
 
-class BankAccount(_Frozen):
+class BankAccount(Frozen):
     """A bank account the supplier is paid on."""
 
     iban: str = Field(description="IBAN (or account number) in compact form, no spaces.")
@@ -61,7 +58,7 @@ class BankAccount(_Frozen):
         return "".join(value.split()).upper()
 
 
-class Supplier(_Frozen):
+class Supplier(Frozen):
     """A vendor to be onboarded into Odoo as a res.partner with supplier rank."""
 
     source_ref: str = Field(description="Supplier id in the source system.")
