@@ -15,6 +15,12 @@ REQUIRED: dict[str, tuple[str, tuple[str, ...]]] = {
     "res.country": ("base", ("read",)),
     "res.currency": ("base", ("read",)),
     "account.payment.term": ("account", ("read",)),
+    # bank reconciliation
+    "account.journal": ("account", ("read",)),
+    "account.account": ("account", ("read",)),
+    "account.move": ("account", ("read", "create")),
+    "account.move.line": ("account", ("read", "write")),
+    "account.bank.statement.line": ("account", ("read", "create")),
 }
 
 
@@ -55,7 +61,7 @@ def check_odoo() -> CheckReport:
             if not _has_access(odoo, model, operation):
                 report.bad(f"access: {operation} on {model} for the integration user")
     if report.ok:
-        report.lines.append("  ok  every model and access right the supplier onboarding needs")
+        report.lines.append("  ok  every model and access right supplier onboarding and bank reconciliation need")
     return report
 
 
