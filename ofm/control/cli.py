@@ -86,35 +86,21 @@ def run_bank_reconciliation(
     """Import bank statements into their Odoo journals and reconcile what is certain."""
     from ofm.control.runner import run_flow
 
-    files = [file] if file is not None else _drop_files()
-    for path in files:
-        if not path.is_file():
-            fail(f"{path}: no such file")
-        result = run_flow("bank-reconciliation", file=str(path), csv_mapping=csv_mapping, actor=actor)
-        if file is None:
-            _file_away(path, result)
+    if file is not None and not file.is_file():
+        fail(f"{file}: no such file")
+    if file is not None:
+        results = [run_flow("bank-reconciliation", file=str(file), csv_mapping=csv_mapping, actor=actor)]
+    else:
+        from ofm.control.settings import get_settings
+
+        folder = get_settings().bank_drop_dir
+        if folder is None:
+            fail("give --file, or set OFM_BANK_DROP_DIR to a folder of statement files")
+        results = run_flow("bank-statement-folder", folder=str(folder), actor=actor)
+        if not results:
+            typer.echo(f"no statement files in {folder}")
+    for result in results:
         _print_bank_result(result, as_json)
-
-
-def _drop_files() -> list[Path]:
-    from ofm.control.settings import get_settings
-
-    folder = get_settings().bank_drop_dir
-    if folder is None:
-        fail("give --file, or set OFM_BANK_DROP_DIR to a folder of statement files")
-    folder.mkdir(parents=True, exist_ok=True)
-    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
-    if not files:
-        typer.echo(f"no statement files in {folder}")
-    return files
-
-
-def _file_away(path: Path, result: dict) -> None:
-    """A watched folder keeps only what is still to do: done/ or held/ beside it."""
-    held = result["file"]["error"] or result["file"]["held"]
-    target = path.parent / ("held" if held else "done")
-    target.mkdir(exist_ok=True)
-    path.rename(target / path.name)
 
 
 def _print_bank_result(result: dict, as_json: bool) -> None:

@@ -37,10 +37,14 @@ def _flow(name: str):
         from ofm.flows.bank_reconciliation import bank_reconciliation
 
         return bank_reconciliation
+    if name == "bank-statement-folder":
+        from ofm.flows.bank_reconciliation import bank_statement_folder
+
+        return bank_statement_folder
     raise typer.BadParameter(f"unknown flow {name!r}")
 
 
-def run_flow(name: str, **params: Any) -> dict[str, Any]:
+def run_flow(name: str, **params: Any) -> Any:
     """Run a flow in this process against the configured systems; exit 1 with one line on failure."""
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -56,8 +60,9 @@ def run_flow(name: str, **params: Any) -> dict[str, Any]:
         _fail(f"configuration: {exc.errors()[0]['msg']}")
     except (OdooAuthError, OdooError, ProcurementError, ValueError, OSError) as exc:
         _fail(str(exc))
-    if api and result.get("flow_run_id"):
-        result["ui_url"] = f"{api.removesuffix('/api')}/runs/flow-run/{result['flow_run_id']}"
+    for one in result if isinstance(result, list) else [result]:  # a folder run returns one per file
+        if api and one.get("flow_run_id"):
+            one["ui_url"] = f"{api.removesuffix('/api')}/runs/flow-run/{one['flow_run_id']}"
     return result
 
 

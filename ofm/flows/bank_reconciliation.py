@@ -59,3 +59,24 @@ def bank_reconciliation(file: str, csv_mapping: str | None = None, actor: str = 
             "unmatched": [{"entry": u.entry_id, "reason": u.reason,
                            "suggestions": [s.why for s in u.suggestions]}
                           for u in (matching.result.unmatched if matching else [])]}
+
+
+@flow(name="bank-statement-folder", log_prints=False)
+def bank_statement_folder(folder: str | None = None, actor: str = "ofm") -> list[dict]:
+    """Every statement file in the watched folder (default OFM_BANK_DROP_DIR), one run each, oldest
+    name first; afterwards each file moves to `done/` or `held/` beside it, so the folder holds only
+    what is still to do."""
+    from ofm.tasks.resources import resources
+
+    path = Path(folder) if folder else resources().settings.bank_drop_dir
+    if path is None:
+        raise ValueError("no folder given and OFM_BANK_DROP_DIR is not set")
+    path.mkdir(parents=True, exist_ok=True)
+    results = []
+    for file in sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")):
+        result = bank_reconciliation(file=str(file), actor=actor)
+        target = path / ("held" if result["file"]["error"] or result["file"]["held"] else "done")
+        target.mkdir(exist_ok=True)
+        file.rename(target / file.name)
+        results.append(result)
+    return results
