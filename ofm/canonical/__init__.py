@@ -3,6 +3,15 @@
 from ofm.canonical.bank import BankEntry, BankStatement, EntryStatus
 from ofm.canonical.lineage import Lineage, content_hash
 from ofm.canonical.money import Money, minor_units
+from ofm.canonical.procurement import (
+    ApprovalStatus,
+    GoodsReceipt,
+    GoodsReceiptLine,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    VendorBill,
+    VendorBillLine,
+)
 from ofm.canonical.supplier import (
     Address,
     BankAccount,
@@ -15,6 +24,7 @@ from ofm.canonical.supplier import (
 
 __all__ = [
     "Address", "BankAccount", "BankEntry", "BankStatement", "Contact", "EntryStatus", "Lineage", "Money",
-    "Supplier", "SupplierStatus",
+    "Supplier", "SupplierStatus", "ApprovalStatus", "GoodsReceipt", "GoodsReceiptLine", "PurchaseOrder",
+    "PurchaseOrderLine", "VendorBill", "VendorBillLine",
     "compact_account", "content_hash", "mask_iban", "minor_units",
 ]
