@@ -44,6 +44,9 @@ def match_entries(bank: BankFile, lines: dict[str, Line], open_items: OpenItems,
 
     entries = entries_frame(bank.statements, bank.ids)
     open_ids = {eid for eid, line in lines.items() if not line.reconciled}
+    # reconciled by a run killed before it recorded so: settle its intents
+    resources().store.settle({f"{MOVE_LINE}:reconcile:{eid}": line.line_id for eid, line in lines.items()
+                              if line.reconciled})
     entries = entries[entries.entry_id.isin(open_ids)].reset_index(drop=True)
     policy = load_policy(resources().settings.bank_matching_policy)
     result = match(entries, open_items.items, open_items.banks, policy)

@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 from flow_world import odoo_client
 
 from ofm.canonical import BankEntry, BankStatement, Money
@@ -242,6 +243,9 @@ def test_killed_anywhere_then_run_again_everything_lands_exactly_once(bank, path
     assert states["partial"] == expected.count("partial")
     assert len(odoo.search_read("account.move", [("ref", "like", "OFM write-off")], ["id"])) == 1
     assert result["counts"]["unmatched"] == expected.count("unmatched")
+    with sa.create_engine(store.engine.url).connect() as conn:
+        states = dict(conn.execute(sa.text("SELECT state, count(*) FROM outbox GROUP BY state")).all())
+    assert set(states) == {"done"}, f"the outbox still holds unfinished intents: {states}"
     before = writes(sandbox)
     run(file)
     assert writes(sandbox) == before
