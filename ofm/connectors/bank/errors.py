@@ -11,19 +11,11 @@ from contextlib import contextmanager
 
 from pydantic import ValidationError
 
+from ofm.connectors.file_errors import FileFormatError
 
-class BankFileError(Exception):
+
+class BankFileError(FileFormatError):
     """A bank statement file could not be read; `str()` is one line naming the file and position."""
-
-    def __init__(self, file: str, position: str | None, reason: str) -> None:
-        self.file = file
-        self.position = position
-        self.reason = " ".join(str(reason).split())  # one line, whatever the cause said
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        where = f"{self.file}: {self.position}" if self.position else self.file
-        return f"{where}: {self.reason}"
 
 
 class Located(ValueError):

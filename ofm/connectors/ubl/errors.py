@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
+from ofm.connectors.file_errors import FileFormatError
 
-class UblError(Exception):
+
+class UblError(FileFormatError):
     """A UBL document could not be read; `str()` is one line naming the file and position."""
-
-    def __init__(self, file: str, position: str | None, reason: str) -> None:
-        self.file = file
-        self.position = position
-        self.reason = " ".join(str(reason).split())  # one line, whatever the cause said
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        where = f"{self.file}: {self.position}" if self.position else self.file
-        return f"{where}: {self.reason}"
 
 
 class At(ValueError):

@@ -10,12 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import yaml
+from ofm.rules.policy_file import PolicyReader, load_policy_file
 
 RULES = ("reference", "partner_amount", "multi_invoice", "partial", "fees")
 IDENTIFY_BY = ("reference", "iban")
@@ -62,21 +61,7 @@ class MatchingPolicy:
 
 def load_policy(path: str | Path | None = None) -> MatchingPolicy:
     """Read and validate a policy file (default: the bundled one), cached per modification time."""
-    resolved = Path(path or BUNDLED).resolve()
-    try:
-        mtime = resolved.stat().st_mtime_ns
-    except FileNotFoundError:
-        raise PolicyError(f"matching policy not found: {resolved}") from None
-    return _load(resolved, mtime)
-
-
-@lru_cache(maxsize=16)
-def _load(path: Path, mtime: int) -> MatchingPolicy:
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise PolicyError(f"{path}: not valid YAML: {exc}") from None
-    return parse_policy(doc, str(path))
+    return load_policy_file(path, BUNDLED, parse_policy, PolicyError, "matching policy")
 
 
 def parse_policy(doc: Any, source: str = "matching.yaml") -> MatchingPolicy:
@@ -84,21 +69,8 @@ def parse_policy(doc: Any, source: str = "matching.yaml") -> MatchingPolicy:
     return _Reader(source).policy(doc)
 
 
-class _Reader:
-    def __init__(self, source: str) -> None:
-        self.source = source
-
-    def fail(self, key: str, problem: str) -> PolicyError:
-        return PolicyError(f"{self.source}: {key}: {problem}")
-
-    def mapping(self, node: Any, key: str, allowed: set[str] | None = None) -> dict:
-        if not isinstance(node, dict):
-            raise self.fail(key, "must be a mapping")
-        unknown = sorted(str(k) for k in node if allowed is not None and k not in allowed)
-        if unknown:
-            raise self.fail(f"{key}.{unknown[0]}" if key != "(top)" else unknown[0],
-                            f"unknown key (allowed: {', '.join(sorted(allowed or ()))})")
-        return node
+class _Reader(PolicyReader):
+    error = PolicyError
 
     def integer(self, node: dict, key: str, where: str, low: int, high: int | None = None) -> int:
         value = node.get(key)

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import yaml
+from ofm.rules.policy_file import PolicyReader, load_policy_file
 
 REASON_CODES = ("price", "price_amended", "tax", "currency", "total", "duplicate_number", "duplicate_amount",
                 "supplier_mismatch", "no_lines", "quantity", "no_order", "order_cancelled", "order_not_confirmed",
@@ -62,21 +61,7 @@ class MatchPolicy:
 
 def load_policy(path: str | Path | None = None) -> MatchPolicy:
     """Read and validate a policy file (default: the bundled one), cached per modification time."""
-    resolved = Path(path or BUNDLED).resolve()
-    try:
-        mtime = resolved.stat().st_mtime_ns
-    except FileNotFoundError:
-        raise PolicyError(f"match tolerances not found: {resolved}") from None
-    return _load(resolved, mtime)
-
-
-@lru_cache(maxsize=16)
-def _load(path: Path, mtime: int) -> MatchPolicy:
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise PolicyError(f"{path}: not valid YAML: {exc}") from None
-    return parse_policy(doc, str(path))
+    return load_policy_file(path, BUNDLED, parse_policy, PolicyError, "match tolerances")
 
 
 def parse_policy(doc: Any, source: str = "match_tolerances.yaml") -> MatchPolicy:
@@ -84,21 +69,8 @@ def parse_policy(doc: Any, source: str = "match_tolerances.yaml") -> MatchPolicy
     return _Reader(source).policy(doc)
 
 
-class _Reader:
-    def __init__(self, source: str) -> None:
-        self.source = source
-
-    def fail(self, key: str, problem: str) -> PolicyError:
-        return PolicyError(f"{self.source}: {key}: {problem}")
-
-    def mapping(self, node: Any, key: str, allowed: set[str] | None = None) -> dict:
-        if not isinstance(node, dict):
-            raise self.fail(key, "must be a mapping")
-        unknown = sorted(str(k) for k in node if allowed is not None and k not in allowed)
-        if unknown:
-            raise self.fail(f"{key}.{unknown[0]}" if key != "(top)" else unknown[0],
-                            f"unknown key (allowed: {', '.join(sorted(allowed or ()))})")
-        return node
+class _Reader(PolicyReader):
+    error = PolicyError
 
     def policy(self, doc: Any) -> MatchPolicy:
         doc = self.mapping(doc, "(top)", _TOP)
