@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from ofm.sandbox.odoo.accounting import COMPUTE as ACCOUNTING_COMPUTE
 from ofm.sandbox.odoo.accounting import DISPLAY_NAMES as ACCOUNTING_NAMES
+from ofm.sandbox.odoo.purchase import COMPUTE as PURCHASE_COMPUTE
+from ofm.sandbox.odoo.purchase import DISPLAY_NAMES as PURCHASE_NAMES
 
 if TYPE_CHECKING:
     from ofm.sandbox.odoo.orm import Env
@@ -75,6 +77,7 @@ COMPUTE: dict[tuple[str, str], Compute] = {
 
 
 COMPUTE.update(ACCOUNTING_COMPUTE)
+COMPUTE.update(PURCHASE_COMPUTE)
 
 
 def display_name(env: Env, model: str, row: dict[str, Any]) -> str:
@@ -83,7 +86,7 @@ def display_name(env: Env, model: str, row: dict[str, Any]) -> str:
         return _partner_name(env, row)
     if model == "res.partner.bank":
         return row.get("acc_number") or ""
-    accounting = ACCOUNTING_NAMES.get(model)
+    accounting = ACCOUNTING_NAMES.get(model) or PURCHASE_NAMES.get(model)
     if accounting is not None:
         return accounting(env, row)
     return row.get(env.schema[model].rec_name) or ""

@@ -15,6 +15,7 @@ from typing import Any
 from ofm.sandbox.odoo import exceptions as exc
 from ofm.sandbox.odoo.accounting import ACCOUNTING_METHODS
 from ofm.sandbox.odoo.orm import Env
+from ofm.sandbox.odoo.purchase import PURCHASE_METHODS
 
 Run = Callable[[Env, str, list[int], dict[str, Any]], Any]
 
@@ -89,6 +90,7 @@ METHODS: dict[str, Method] = {
                            min_major=18),
 }
 METHODS.update({name: Method(**spec) for name, spec in ACCOUNTING_METHODS.items()})
+MODEL_METHODS: dict[tuple[str, str], Method] = {key: Method(**spec) for key, spec in PURCHASE_METHODS.items()}
 _METHOD_PARAMS = {name: set(spec.params) for name, spec in METHODS.items()}
 
 
@@ -96,7 +98,7 @@ def resolve(model: str, name: str, major: int) -> Method:
     """The method, or Odoo's error for a private or unknown one."""
     if name.startswith("_"):
         raise exc.private_method(model, name)
-    spec = METHODS.get(name)
+    spec = MODEL_METHODS.get((model, name)) or METHODS.get(name)
     if spec is None or major < spec.min_major or (spec.only is not None and model not in spec.only):
         raise exc.unknown_method(model, name)
     return spec

@@ -70,6 +70,7 @@ class ModelDef:
     integration_rights: str
     write_group: str
     fields: dict[str, FieldDef] = field(default_factory=dict)
+    captured: bool = True  # False: Odoo's fields_get of the model was not captured (only its name is served)
 
     @property
     def has_active(self) -> bool:
@@ -112,7 +113,8 @@ def load_schema(modules: tuple[str, ...] = ()) -> dict[str, ModelDef]:
             name=name, description=spec["description"], order=spec["order"], rec_name=spec["rec_name"],
             rec_names_search=tuple(spec["rec_names_search"]), index=tuple(spec["index"]),
             integration_rights=spec["access"]["integration"], write_group=spec["access"]["group"],
-            fields={fname: _field(fname, f) for fname, f in spec["fields"].items()})
+            fields={fname: _field(fname, f) for fname, f in spec["fields"].items()},
+            captured=spec.get("captured", True))
     extra = _data("modules.yaml")
     for module in modules:
         if module not in extra:

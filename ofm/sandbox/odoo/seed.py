@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ofm.sandbox.odoo.accounting import seed_accounting
 from ofm.sandbox.odoo.orm import Env
+from ofm.sandbox.odoo.purchase import seed_purchase
 from ofm.sandbox.odoo.schema import load_countries
 
 ADMIN_UID = 2
@@ -54,3 +55,4 @@ def seed(env: Env, company_iban: str | None = None) -> None:
     env.create("account.payment.term", [{"name": name, "sequence": 10 * (i + 1)}
                                         for i, name in enumerate(PAYMENT_TERMS)])
     seed_accounting(env, company_iban)
+    seed_purchase(env)

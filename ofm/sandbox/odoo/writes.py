@@ -11,14 +11,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ofm.sandbox.odoo import exceptions as exc
-from ofm.sandbox.odoo.accounting import HOOKS, unit
+from ofm.sandbox.odoo.accounting import HOOKS as ACCOUNTING_HOOKS
+from ofm.sandbox.odoo.accounting import unit
 from ofm.sandbox.odoo.commands import apply_x2many
+from ofm.sandbox.odoo.purchase import HOOKS as PURCHASE_HOOKS
 from ofm.sandbox.odoo.schema import X2MANY, ModelDef
 from ofm.sandbox.odoo.values import empty, sanitize_account_number, to_row
 
 if TYPE_CHECKING:
     from ofm.sandbox.odoo.orm import Env
 
+
+
+HOOKS = {**ACCOUNTING_HOOKS, **PURCHASE_HOOKS}
 
 
 class WriteMethods:

@@ -10,7 +10,8 @@ The generic ORM (writes.py, orm.py) calls these through:
   action_undo_reconciliation;
 - seed_accounting: the chart of accounts and journals of a fresh database.
 
-Deliberately not served: taxes (account.tax), payment terms' due-date rules, account.payment and
+Taxes: only on lines with a product (purchase/bills.py: percent taxes, one tax line each).
+Deliberately not served: payment terms' due-date rules, account.payment and
 the payment register, reversals (account.move.reversal), lock dates, exchange difference
 entries (every sandbox currency has rate 1.0), hashing, analytic accounting.
 """

@@ -3,8 +3,9 @@
 Follows Odoo 19's account_move_line.py: debit/credit are the two signs of `balance` (writing
 `debit`/`credit` writes `balance = debit - credit`, a missing one counting 0); `amount_currency`
 equals the balance in company currency; an invoice's product line is priced (quantity x unit
-price x (1 - discount), signed by the invoice direction; taxes are not served); the move's name,
-state, date, ref, journal and statement line are copied onto its lines (stored related fields);
+price x (1 - discount), signed by the invoice direction; only product lines carry taxes, see
+purchase/bills.py); the move's name, state, date, ref, journal and statement line are copied onto
+its lines (stored related fields);
 `amount_residual` is the balance minus what partial reconciliations matched, kept only on
 reconcilable or bank/cash accounts, and `reconciled` means both residuals are zero.
 """
@@ -53,9 +54,10 @@ def sanitize(vals: Row) -> Row:
 
 
 def strip_taxes(vals: Row) -> Row:
-    """Accept an explicit "no taxes" (`tax_ids: [(6, 0, [])]`, as the captured requests send); refuse taxes."""
-    if "tax_ids" not in vals:
-        return vals
+    """Accept an explicit "no taxes" (`tax_ids: [(6, 0, [])]`, as the captured requests send) and taxes on a
+    product line; refuse taxes elsewhere."""
+    if "tax_ids" not in vals or vals.get("product_id") or vals.get("purchase_line_id"):
+        return vals  # product lines carry their taxes (purchase/bills.py); others are refused any
     vals = dict(vals)
     commands = vals.pop("tax_ids")
     if commands in (None, False) or _no_taxes(commands):
@@ -200,7 +202,9 @@ def _prepare(env: Env, vals_list: list[Row]) -> None:
 
 
 def _before_create(env: Env, vals: Row) -> Row:
-    return sanitize(strip_taxes(vals))
+    from ofm.sandbox.odoo.purchase.bills import line_defaults
+
+    return sanitize(strip_taxes(line_defaults(env, vals)))
 
 
 def _after_create(env: Env, rid: int, vals: Row) -> None:

@@ -6,7 +6,7 @@ Follows the captures and Odoo 19's account_move.py:
 - an invoice's product lines get their counterpart like `_sync_dynamic_lines`: one `payment_term`
   line on the partner's receivable (customer documents) or payable (vendor documents) account,
   balancing the move, due on `invoice_date_due` (the invoice date: payment terms are not applied);
-  taxes are not served, so amount_tax is 0;
+  its product lines' taxes give one `tax` line each first (purchase/bills.py);
 - "The entry is not balanced." (UserError, captured) at the end of any call leaving a move unbalanced;
 - `action_post` collects Odoo 19's checks and raises them together (captured texts: "The Bill/Refund
   date is required to validate this document.", "Even magicians can't post nothing!", "The entry
@@ -184,7 +184,10 @@ def sync_invoice(env: Env, move_id: int) -> None:
     move = env.db[MOVE].rows.get(move_id)
     if move is None or not is_invoice(move) or move.get("state") != "draft":
         return
+    from ofm.sandbox.odoo.purchase.bills import sync_taxes
+
     table = env.db[LINE]
+    sync_taxes(env, move_id, move, lines_of(env, move_id))
     ids = lines_of(env, move_id)
     terms = [lid for lid in ids if table.rows[lid].get("display_type") == "payment_term"]
     others = [lid for lid in ids if table.rows[lid].get("display_type") not in NOTE_TYPES | {"payment_term"}]
