@@ -19,16 +19,14 @@ Usage: python -m bench.bank_matching [--sizes 100000,1000000] [--loop-n 10000] [
 from __future__ import annotations
 
 import argparse
-import json
 import resource
-import subprocess
-import sys
 import tempfile
 import time
 
 import numpy as np
 import pandas as pd
 
+from bench.child import run_child, spawn
 from ofm.rules.bank import load_policy, match
 
 MIX = {  # share of entries per kind; items used per entry: multi 2-3, multi_ref 2, duplicate 0 extra
@@ -211,9 +209,7 @@ def loop_child(n: int, seed: int) -> dict:
 
 
 def _spawn(*args: object) -> dict:
-    command = [sys.executable, "-m", "bench.bank_matching", "--_child=" + ":".join(map(str, args))]
-    out = subprocess.run(command, check=True, capture_output=True, text=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return spawn("bench.bank_matching", *args)
 
 
 def main() -> None:
@@ -224,14 +220,8 @@ def main() -> None:
     parser.add_argument("--_child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args._child:
-        kind, n, *rest = args._child.split(":")
-        if kind == "gen":
-            out = gen_child(int(n), int(rest[0]), rest[1])
-        elif kind == "engine":
-            out = engine_child(int(n), rest[0])
-        else:
-            out = loop_child(int(n), int(rest[0]))
-        print(json.dumps(out))
+        run_child(args._child, {"gen": lambda n, seed, path: gen_child(n, int(seed), path),
+                                "engine": engine_child, "loop": lambda n, seed: loop_child(n, int(seed))})
         return
     rules = list(load_policy().rules)
     print(f"{'entries x items':>21} {'engine s':>9} {'peak RSS MB':>12} {'of it engine':>13} {'inputs MB':>10} "

@@ -18,16 +18,14 @@ Usage: python -m bench.three_way_match [--sizes 100000] [--loop-n 10000] [--seed
 from __future__ import annotations
 
 import argparse
-import json
 import resource
-import subprocess
-import sys
 import tempfile
 import time
 
 import numpy as np
 import pandas as pd
 
+from bench.child import run_child, spawn
 from ofm.rules.match3 import load_policy, match_bills
 
 START = np.datetime64("2026-01-01")
@@ -174,9 +172,7 @@ def loop_child(n: int, seed: int) -> dict:
 
 
 def _spawn(*args: object) -> dict:
-    command = [sys.executable, "-m", "bench.three_way_match", "--_child=" + ":".join(map(str, args))]
-    out = subprocess.run(command, check=True, capture_output=True, text=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return spawn("bench.three_way_match", *args)
 
 
 def main() -> None:
@@ -187,14 +183,8 @@ def main() -> None:
     parser.add_argument("--_child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args._child:
-        kind, n, *rest = args._child.split(":")
-        if kind == "gen":
-            out = gen_child(int(n), int(rest[0]), rest[1])
-        elif kind == "engine":
-            out = engine_child(int(n), rest[0])
-        else:
-            out = loop_child(int(n), int(rest[0]))
-        print(json.dumps(out))
+        run_child(args._child, {"gen": lambda n, seed, path: gen_child(n, int(seed), path),
+                                "engine": engine_child, "loop": lambda n, seed: loop_child(n, int(seed))})
         return
     print(f"{'bill lines x order lines':>25} {'bills':>7} {'engine s':>9} {'peak RSS MB':>12} {'of it engine':>13} "
           f"{'inputs MB':>10} {'matched':>8}  reasons")
