@@ -129,6 +129,35 @@ def _print_bank_result(result: dict, as_json: bool) -> None:
         typer.echo(f"Prefect run: {result['ui_url']}")
 
 
+@run_app.command("three-way-match")
+def run_three_way_match(
+    source: Annotated[Path | None, typer.Option(help="A procurement invoice export (JSON), a UBL file or a folder "
+                                                "of UBL files instead of the procurement API.")] = None,
+    actor: Annotated[str, typer.Option(help="Who runs it (written to the audit trail).")] = "cli",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Match supplier bills against their orders and receipts; post matched bills in Odoo, hold the rest."""
+    from ofm.control.runner import run_flow
+
+    if source is not None and not source.exists():
+        fail(f"{source}: no such file or folder")
+    _print_match_result(run_flow("three-way-match", source=str(source) if source else None, actor=actor), as_json)
+
+
+def _print_match_result(result: dict, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(result, indent=2, default=str))
+        return
+    c = result["counts"]
+    typer.echo(f"bills {c['received']}: posted {c['posted']}, draft {c['draft']}, held {c['held']}, "
+               f"rejected {c['rejected']}, unchanged {c['unchanged']} (match rate {100 * result['match_rate']:.1f} %)")
+    typer.echo(f"Odoo write calls: {result['odoo_writes']}")
+    for row in result["exceptions"][:20]:
+        typer.echo(f"  {row['outcome']:<8} {row['record']} ({row['owner']}): {'; '.join(row['reasons'])[:160]}")
+    if result.get("ui_url"):
+        typer.echo(f"Prefect run: {result['ui_url']}")
+
+
 @odoo_app.command("check")
 def odoo_check() -> None:
     """Server version, chosen protocol, missing modules and access rights of the integration user."""
@@ -164,6 +193,9 @@ def demo(
         stop_services()
         return
     run_demo(suppliers=suppliers)
+
+
+from ofm.control import cli_p2p  # noqa: E402, F401 - registers `run po-sync` / `run goods-receipt` on run_app
 
 
 def main() -> None:

@@ -37,10 +37,22 @@ def _flow(name: str):
         from ofm.flows.bank_reconciliation import bank_reconciliation
 
         return bank_reconciliation
+    if name == "po-sync":
+        from ofm.flows.po_sync import po_sync
+
+        return po_sync
+    if name == "goods-receipt":
+        from ofm.flows.goods_receipt import goods_receipt
+
+        return goods_receipt
     if name == "bank-statement-folder":
         from ofm.flows.bank_reconciliation import bank_statement_folder
 
         return bank_statement_folder
+    if name == "three-way-match":
+        from ofm.flows.three_way_match import three_way_match
+
+        return three_way_match
     raise typer.BadParameter(f"unknown flow {name!r}")
 
 

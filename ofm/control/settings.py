@@ -51,6 +51,9 @@ class Settings(BaseSettings):
         default=None, description="Bank account -> Odoo journal routing YAML; defaults to the bundled one.")
     bank_matching_policy: Path | None = Field(
         default=None, description="Bank matching rules and tolerances YAML; defaults to the bundled one.")
+    p2p_policy: Path | None = Field(
+        default=None, description="Procure-to-pay routing, status, tax, unit and receipt policy YAML; "
+                                  "defaults to the bundled mappings/procurement/p2p.yaml.")
     bank_drop_dir: Path | None = Field(
         default=None, description="Watched folder of statement files (processed ones move to done/ or held/).")
 

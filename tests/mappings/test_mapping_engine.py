@@ -1,6 +1,5 @@
 """The mapping engine as tables: every field, transform, status and payment term, and the CSV mapping."""
 
-import time
 
 import pytest
 from mapping_factory import api_record, csv_row, iban_de, lineage, pairs, vat_de
@@ -224,10 +223,9 @@ def test_csv_missing_iban_cell_none_is_no_value_too():
     assert (s.bank_accounts, s.revision) == ((), 1)  # the revision falls back to the lineage's
 
 
-def test_five_thousand_records_map_well_under_a_second():
+def test_five_thousand_records_all_map_in_order():
+    # speed is measured in bench/supplier_onboarding.py, never asserted here (shared CI machines are noisy)
     batch = pairs([api_record(n) for n in range(5_000)])
-    started = time.perf_counter()
     suppliers, failures = map_batch(API, batch)
-    elapsed = time.perf_counter() - started
     assert (len(suppliers), failures) == (5_000, [])
-    assert elapsed < 1.0, f"mapping 5,000 records took {elapsed:.2f} s"
+    assert [s.record_ref for s in suppliers] == [lineage.record_ref for _, lineage in batch]

@@ -1,4 +1,7 @@
-"""The procurement API client: suppliers changed since a watermark, page by page, and acks back.
+"""The procurement API client: records changed since a watermark, page by page, and acks back.
+
+Suppliers, purchase orders, receipts and invoices are read alike (`iter_pages(kind, since)`)
+from /api/v1/<kind>; acknowledgements go to /api/v1/<kind>/acknowledgements.
 
 Reading is incremental: `updated_since` is inclusive on the server (>=), so a record updated
 in the same second as the saved watermark is read again rather than missed; the inbox drops
@@ -23,10 +26,11 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_aft
 
 from ofm.connectors.procurement.config import ProcurementConfig
 from ofm.connectors.procurement.errors import ProcurementAuthError, ProcurementError, ProcurementTransientError
-from ofm.connectors.procurement.models import Acknowledgement, Page
+from ofm.connectors.procurement.models import ACK_STATUSES_BY_KIND, Acknowledgement, Page
 from ofm.connectors.procurement.retry import default_jitter, parse_retry_after, should_retry, tenacity_wait
 
 log = logging.getLogger("ofm.connectors.procurement")
+KINDS = ("suppliers", "purchase-orders", "receipts", "invoices")
 SUPPLIERS_PATH = "/api/v1/suppliers"
 ACKS_PATH = "/api/v1/suppliers/acknowledgements"
 ACK_BATCH = 500
@@ -58,20 +62,25 @@ class ProcurementClient:
     # -- reading ---------------------------------------------------------------------------
     def iter_supplier_pages(self, since: str | None = None) -> Iterator[Page]:
         """Suppliers updated at or after `since` (all when None), oldest first, one page at a time."""
+        return self.iter_pages("suppliers", since)
+
+    def iter_pages(self, kind: str, since: str | None = None) -> Iterator[Page]:
+        """Records of `kind` (see KINDS) updated at or after `since` (all when None), oldest first, by page."""
+        path = f"/api/v1/{_checked(kind)}"
         watermark = since
-        pages = self._by_number(since) if self.config.pagination == "page" else self._by_cursor(since)
+        pages = self._by_number(path, since) if self.config.pagination == "page" else self._by_cursor(path, since)
         for records in pages:
             watermark = latest_updated_at(watermark, records)
             yield Page(records=records, next_watermark=watermark)
 
-    def _by_number(self, since: str | None) -> Iterator[list[dict[str, Any]]]:
+    def _by_number(self, path: str, since: str | None) -> Iterator[list[dict[str, Any]]]:
         page = 1
         while True:
             params: dict[str, Any] = {"page": page, "page_size": self.config.page_size}
             if since:
                 params["updated_since"] = since
-            what = f"GET {SUPPLIERS_PATH} (page {page})"
-            body = self._call("GET", SUPPLIERS_PATH, what, params=params)
+            what = f"GET {path} (page {page})"
+            body = self._call("GET", path, what, params=params)
             items = _items(body, what)
             pages = body.get("pages")
             if not isinstance(pages, int) or isinstance(pages, bool):
@@ -81,7 +90,7 @@ class ProcurementClient:
                 return
             page += 1
 
-    def _by_cursor(self, since: str | None) -> Iterator[list[dict[str, Any]]]:
+    def _by_cursor(self, path: str, since: str | None) -> Iterator[list[dict[str, Any]]]:
         cursor: str | None = None
         seen: set[str] = set()
         while True:
@@ -90,8 +99,8 @@ class ProcurementClient:
                 params["updated_since"] = since
             if cursor:
                 params["cursor"] = cursor
-            what = f"GET {SUPPLIERS_PATH} (request {len(seen) + 1})"
-            body = self._call("GET", SUPPLIERS_PATH, what, params=params)
+            what = f"GET {path} (request {len(seen) + 1})"
+            body = self._call("GET", path, what, params=params)
             yield _items(body, what)
             cursor = body.get("next_cursor")
             if cursor is None:
@@ -101,11 +110,19 @@ class ProcurementClient:
             seen.add(cursor)
 
     # -- writing ---------------------------------------------------------------------------
-    def acknowledge(self, acks: Sequence[Acknowledgement]) -> int:
-        """Tell the platform what happened to each record, in batches of 500; returns how many."""
+    def acknowledge(self, acks: Sequence[Acknowledgement], kind: str = "suppliers") -> int:
+        """Tell the platform what happened to each record of `kind`, in batches of 500; returns how many.
+
+        A status the kind does not know is refused before anything is sent (ValueError).
+        """
+        path = f"/api/v1/{_checked(kind)}/acknowledgements"
+        allowed = ACK_STATUSES_BY_KIND[kind]
+        wrong = sorted({ack.status for ack in acks} - allowed)
+        if wrong:
+            raise ValueError(f"acknowledgement status {wrong[0]!r} is not one of {sorted(allowed)} for {kind}")
         for start in range(0, len(acks), ACK_BATCH):
-            batch = [asdict(ack) for ack in acks[start:start + ACK_BATCH]]
-            self._call("POST", ACKS_PATH, f"POST {ACKS_PATH}", body={"acknowledgements": batch})
+            batch = [_ack_body(ack, kind) for ack in acks[start:start + ACK_BATCH]]
+            self._call("POST", path, f"POST {path}", body={"acknowledgements": batch})
         return len(acks)
 
     # -- one request, retried when the failure may pass --------------------------------------
@@ -166,6 +183,20 @@ def _log_retry(state: RetryCallState) -> None:
     error = state.outcome.exception() if state.outcome else None
     delay = state.next_action.sleep if state.next_action else 0.0
     log.warning("%s; attempt %d, retrying in %.1f s", error, state.attempt_number, delay)
+
+
+def _checked(kind: str) -> str:
+    if kind not in KINDS:
+        raise ValueError(f"unknown procurement record kind {kind!r}; expected one of {', '.join(KINDS)}")
+    return kind
+
+
+def _ack_body(ack: Acknowledgement, kind: str) -> dict[str, Any]:
+    """The ack as sent; supplier acks carry odoo_ref only when set (that API predates it)."""
+    body = asdict(ack)
+    if kind == "suppliers" and body["odoo_ref"] is None:
+        del body["odoo_ref"]
+    return body
 
 
 def _items(body: dict[str, Any], what: str) -> list[dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""Supplier file drops: a JSON or CSV export read into raw records, or one line saying why not.
+"""File drops: a supplier JSON/CSV export, or a JSON export of any kind, read into raw records.
 
 The file is never trusted: its size is bounded, its format comes from the extension (sniffed
 when there is none), and a broken file fails with its name and the position of the problem,
@@ -14,30 +14,47 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
+from ofm.connectors.file_errors import FileFormatError
 from ofm.connectors.procurement.errors import ProcurementError
 from ofm.connectors.procurement.models import SupplierFile
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 DELIMITERS = (",", ";", "\t")
 JSON_KEYS = ("suppliers", "items")
+EXPORT_KEYS = ("items",)
 
 
 def read_supplier_file(path: Path | str) -> SupplierFile:
     """Read a supplier export (.json or .csv; other names are sniffed) into raw records."""
     path = Path(path)
+    try:
+        text = _read_text(path, "a supplier file")
+        fmt = _format(path, text)
+        records = _json_records(text, path.name, JSON_KEYS, "supplier") if fmt == "json" else \
+            _csv_records(text, path.name)
+    except FileFormatError as exc:
+        raise ProcurementError(str(exc)) from None
+    return SupplierFile(format=fmt, records=records)
+
+
+def read_export_file(path: Path | str) -> list[dict[str, Any]]:
+    """Raw records of a JSON export of any kind (orders, receipts, invoices, suppliers): a bare
+    list or {"items": [...]}. FileFormatError names the file and, where known, line and column."""
+    path = Path(path)
+    return _json_records(_read_text(path, "an export file"), path.name, EXPORT_KEYS, "record")
+
+
+def _read_text(path: Path, what: str) -> str:
+    """The file's text (UTF-8, BOM dropped) if it is no larger than MAX_FILE_BYTES."""
     name = path.name
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise ProcurementError(f"{name}: {_size(size)} is more than the {_size(MAX_FILE_BYTES)} "
-                                   "a supplier file may have")
+            raise FileFormatError(name, None, f"{_size(size)} is more than the {_size(MAX_FILE_BYTES)} {what} may have")
         data = path.read_bytes()
     except OSError as exc:
-        raise ProcurementError(f"{name}: cannot read the file: {exc.strerror or exc}") from None
-    text = _decode(data, name)
-    fmt = _format(path, text)
-    records = _json_records(text, name) if fmt == "json" else _csv_records(text, name)
-    return SupplierFile(format=fmt, records=records)
+        raise FileFormatError(name, None, f"cannot read the file: {exc.strerror or exc}") from None
+    return _decode(data, name)
 
 
 def _size(n: int) -> str:
@@ -49,8 +66,8 @@ def _decode(data: bytes, name: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
-        raise ProcurementError(f"{name}: line {line}: not UTF-8 (byte 0x{data[exc.start]:02x} at offset "
-                               f"{exc.start})") from None
+        raise FileFormatError(name, f"line {line}", f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset "
+                              f"{exc.start})") from None
 
 
 def _format(path: Path, text: str) -> Literal["json", "csv"]:
@@ -60,28 +77,28 @@ def _format(path: Path, text: str) -> Literal["json", "csv"]:
     return "json" if text.lstrip()[:1] in ("[", "{") else "csv"
 
 
-def _json_records(text: str, name: str) -> list[dict[str, Any]]:
+def _json_records(text: str, name: str, keys: tuple[str, ...], noun: str) -> list[dict[str, Any]]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ProcurementError(f"{name}: line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+        raise FileFormatError(name, f"line {exc.lineno} column {exc.colno}", exc.msg) from None
     if isinstance(data, dict):
-        key = next((k for k in JSON_KEYS if isinstance(data.get(k), list)), None)
+        key = next((k for k in keys if isinstance(data.get(k), list)), None)
         if key is None:
-            raise ProcurementError(f"{name}: expected a list of suppliers or an object with a "
-                                   f"{' or '.join(repr(k) for k in JSON_KEYS)} list")
+            raise FileFormatError(name, None, f"expected a list of {noun}s or an object with a "
+                                  f"{' or '.join(repr(k) for k in keys)} list")
         data = data[key]
     if not isinstance(data, list):
-        raise ProcurementError(f"{name}: expected a list of suppliers, found {type(data).__name__}")
+        raise FileFormatError(name, None, f"expected a list of {noun}s, found {type(data).__name__}")
     for i, record in enumerate(data, start=1):
         if not isinstance(record, dict):
-            raise ProcurementError(f"{name}: supplier {i} is not an object but {type(record).__name__}")
+            raise FileFormatError(name, None, f"{noun} {i} is not an object but {type(record).__name__}")
     return data
 
 
 def _csv_records(text: str, name: str) -> list[dict[str, Any]]:
     if not text.strip():
-        raise ProcurementError(f"{name}: empty file; a CSV export needs a header row")
+        raise FileFormatError(name, None, "empty file; a CSV export needs a header row")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     try:
         header = [cell.strip() for cell in next(row for row in reader if any(c.strip() for c in row))]
@@ -91,10 +108,10 @@ def _csv_records(text: str, name: str) -> list[dict[str, Any]]:
             if not any(cell.strip() for cell in row):
                 continue
             if len(row) != len(header):
-                raise ProcurementError(f"{name}: line {reader.line_num}: {len(row)} cells, header has {len(header)}")
+                raise FileFormatError(name, f"line {reader.line_num}", f"{len(row)} cells, header has {len(header)}")
             records.append({key: (cell if cell.strip() else None) for key, cell in zip(header, row, strict=True)})
     except csv.Error as exc:
-        raise ProcurementError(f"{name}: line {reader.line_num}: {exc}") from None
+        raise FileFormatError(name, f"line {reader.line_num}", str(exc)) from None
     return records
 
 
@@ -109,7 +126,7 @@ def _check_header(header: list[str], name: str, line: int) -> None:
     seen: set[str] = set()
     for i, column in enumerate(header, start=1):
         if not column:
-            raise ProcurementError(f"{name}: line {line}: column {i} of the header has no name")
+            raise FileFormatError(name, f"line {line}", f"column {i} of the header has no name")
         if column in seen:
-            raise ProcurementError(f"{name}: line {line}: column {column!r} appears twice in the header")
+            raise FileFormatError(name, f"line {line}", f"column {column!r} appears twice in the header")
         seen.add(column)

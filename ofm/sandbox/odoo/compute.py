@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ofm.sandbox.odoo import analytic, mail
 from ofm.sandbox.odoo.accounting import COMPUTE as ACCOUNTING_COMPUTE
 from ofm.sandbox.odoo.accounting import DISPLAY_NAMES as ACCOUNTING_NAMES
 from ofm.sandbox.odoo.purchase import COMPUTE as PURCHASE_COMPUTE
@@ -78,6 +79,9 @@ COMPUTE: dict[tuple[str, str], Compute] = {
 
 COMPUTE.update(ACCOUNTING_COMPUTE)
 COMPUTE.update(PURCHASE_COMPUTE)
+COMPUTE.update(analytic.COMPUTE)
+COMPUTE.update(mail.COMPUTE)
+OTHER_NAMES = {**ACCOUNTING_NAMES, **PURCHASE_NAMES, **analytic.DISPLAY_NAMES, **mail.DISPLAY_NAMES}
 
 
 def display_name(env: Env, model: str, row: dict[str, Any]) -> str:
@@ -86,7 +90,7 @@ def display_name(env: Env, model: str, row: dict[str, Any]) -> str:
         return _partner_name(env, row)
     if model == "res.partner.bank":
         return row.get("acc_number") or ""
-    accounting = ACCOUNTING_NAMES.get(model) or PURCHASE_NAMES.get(model)
-    if accounting is not None:
-        return accounting(env, row)
+    named = OTHER_NAMES.get(model)
+    if named is not None:
+        return named(env, row)
     return row.get(env.schema[model].rec_name) or ""

@@ -1,5 +1,6 @@
 """What a fresh sandbox database holds: one company, its users, currencies, countries, terms, and
-a small chart of accounts with its journals (accounting/chart.py).
+a small chart of accounts with its journals (accounting/chart.py), purchase reference data, the
+analytic plan "Cost Centers" (analytic.py) and the chatter's message subtypes (mail.py).
 
 The reference data is what the supplier onboarding maps to (see INTERFACES: currencies EUR, USD,
 GBP, CHF, SEK, DKK, PLN active and CZK inactive; every ISO country; six payment terms).
@@ -8,6 +9,8 @@ GBP, CHF, SEK, DKK, PLN active and CZK inactive; every ISO country; six payment 
 from __future__ import annotations
 
 from ofm.sandbox.odoo.accounting import seed_accounting
+from ofm.sandbox.odoo.analytic import seed_analytic
+from ofm.sandbox.odoo.mail import seed_mail
 from ofm.sandbox.odoo.orm import Env
 from ofm.sandbox.odoo.purchase import seed_purchase
 from ofm.sandbox.odoo.schema import load_countries
@@ -56,3 +59,5 @@ def seed(env: Env, company_iban: str | None = None) -> None:
                                         for i, name in enumerate(PAYMENT_TERMS)])
     seed_accounting(env, company_iban)
     seed_purchase(env)
+    seed_analytic(env)
+    seed_mail(env)

@@ -45,6 +45,11 @@ def to_row(model: str, field: FieldDef, value: Any) -> Any:
         if isinstance(value, int):
             return int(value) or False
         raise exc.wrong_value(model, field.name, value)
+    if kind == "many2one_reference":
+        try:
+            return int(value) or False
+        except (TypeError, ValueError):
+            raise exc.wrong_value(model, field.name, value) from None
     if kind in _DATE_FORMATS:
         return _date(model, field, value)
     if kind == "json":

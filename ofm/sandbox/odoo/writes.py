@@ -11,8 +11,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ofm.sandbox.odoo import exceptions as exc
+from ofm.sandbox.odoo import mail
 from ofm.sandbox.odoo.accounting import HOOKS as ACCOUNTING_HOOKS
 from ofm.sandbox.odoo.accounting import unit
+from ofm.sandbox.odoo.analytic import DISTRIBUTED, clean_distribution
+from ofm.sandbox.odoo.analytic import HOOKS as ANALYTIC_HOOKS
 from ofm.sandbox.odoo.commands import apply_x2many
 from ofm.sandbox.odoo.purchase import HOOKS as PURCHASE_HOOKS
 from ofm.sandbox.odoo.schema import X2MANY, ModelDef
@@ -23,7 +26,7 @@ if TYPE_CHECKING:
 
 
 
-HOOKS = {**ACCOUNTING_HOOKS, **PURCHASE_HOOKS}
+HOOKS = {**ACCOUNTING_HOOKS, **PURCHASE_HOOKS, **ANALYTIC_HOOKS}
 
 
 class WriteMethods:
@@ -67,6 +70,7 @@ class WriteMethods:
             apply_x2many(self, model, mdef.fields[name], rid, commands)
         if hooks and hooks.after_create:
             hooks.after_create(self, rid, vals)
+        mail.after_create(self, model, rid)
         return rid
 
     def write(self: Env, model: str, ids: Any, vals: Any) -> bool:
@@ -116,6 +120,7 @@ class WriteMethods:
             hooks = HOOKS.get(model)
             if hooks and hooks.before_unlink:
                 hooks.before_unlink(self, ids)
+            mail.before_unlink(self, model, ids)
             for rid in ids:
                 self.delete(model, rid)
             return True
@@ -170,6 +175,8 @@ def _assign(env: Env, mdef: ModelDef, row: dict[str, Any], vals: dict[str, Any])
         field = mdef.fields[name]
         if field.type in X2MANY:
             later[name] = value
+        elif name == "analytic_distribution" and mdef.name in DISTRIBUTED:
+            row[name] = clean_distribution(env, mdef.name, value)
         elif name == "company_type" and mdef.name == "res.partner":
             row["is_company"] = to_row(mdef.name, field, value) == "company"
         elif not field.compute:

@@ -1,9 +1,11 @@
-"""The procurement sandbox over HTTP: the supplier API the connector reads, plus admin knobs.
+"""The procurement sandbox over HTTP: the supplier and P2P APIs the connector reads, plus admin knobs.
 
-`GET /api/v1/suppliers` pages by number (`page`, `page_size`) or by cursor (`limit`,
-`cursor`), whichever parameters are given, sorted by (updated_at, id), `updated_since`
-inclusive. Everything but `/health` needs the bearer token. `/admin/*` drives the demo:
-advance to the next day, list what was acknowledged, list the dirty records, arm faults.
+`GET /api/v1/{suppliers,purchase-orders,receipts,invoices}` page by number (`page`,
+`page_size`) or by cursor (`limit`, `cursor`), whichever parameters are given, sorted by
+(updated_at, id), `updated_since` inclusive; `POST /api/v1/<kind>/acknowledgements` takes
+acks back. Everything but `/health` needs the bearer token. `/admin/*` drives the demo:
+advance to the next day, list what was acknowledged (`?kind=`, suppliers by default), list
+the dirty records, arm faults.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from ofm.sandbox.procurement.dirty import DIRTY_CASES, STATUS_CASES
-from ofm.sandbox.procurement.platform_state import Invalid, ProcurementPlatform, parse_time
+from ofm.sandbox.procurement.platform_state import ALL_KINDS, Invalid, ProcurementPlatform, parse_time
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
@@ -59,15 +61,20 @@ def _int(params: Any, name: str, default: int, low: int, high: int) -> int:
     return value
 
 
+def _kind_of(request: Request) -> str:
+    """The record kind a route serves: the path segment after /api/v1/."""
+    return request.url.path.split("/")[3]
+
+
 async def health(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "day": request.app.state.platform.day})
 
 
-async def list_suppliers(request: Request) -> JSONResponse:
+async def list_records(request: Request) -> JSONResponse:
     refused = _refused(request) or _fault(request)
     if refused:
         return refused
-    params, platform = request.query_params, _platform(request)
+    params, platform, kind = request.query_params, _platform(request), _kind_of(request)
     raw_since = params.get("updated_since")
     since: datetime | None = parse_time(raw_since) if raw_since else None
     by_cursor = "cursor" in params or "limit" in params
@@ -75,10 +82,10 @@ async def list_suppliers(request: Request) -> JSONResponse:
         raise Invalid("use either page/page_size or limit/cursor, not both")
     if by_cursor:
         limit = _int(params, "limit", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
-        return JSONResponse(platform.after(since, params.get("cursor") or None, limit))
+        return JSONResponse(platform.after(since, params.get("cursor") or None, limit, kind))
     page = _int(params, "page", 1, 1, 10**9)
     size = _int(params, "page_size", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
-    return JSONResponse(platform.page(since, page, size))
+    return JSONResponse(platform.page(since, page, size, kind))
 
 
 async def post_acknowledgements(request: Request) -> JSONResponse:
@@ -89,7 +96,7 @@ async def post_acknowledgements(request: Request) -> JSONResponse:
         body = json.loads(await request.body())
     except ValueError:
         raise Invalid("body is not JSON") from None
-    return JSONResponse(_platform(request).receive_acks(body))
+    return JSONResponse(_platform(request).receive_acks(body, _kind_of(request)))
 
 
 async def advance(request: Request) -> JSONResponse:
@@ -100,7 +107,10 @@ async def list_acknowledgements(request: Request) -> JSONResponse:
     refused = _refused(request)
     if refused:
         return refused
-    acks = _platform(request).acks
+    kind = request.query_params.get("kind", "suppliers")
+    if kind not in ALL_KINDS:
+        raise Invalid(f"kind must be one of {', '.join(ALL_KINDS)}")
+    acks = _platform(request).acks_by_kind[kind]
     return JSONResponse({"items": [acks[key] for key in sorted(acks)], "total": len(acks)})
 
 
@@ -132,18 +142,20 @@ async def _invalid(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, 422)
 
 
-def create_app(n: int = 300, seed: int = 7, token: str = "sandbox-token", id_prefix: str = "SUP") -> Starlette:
-    """The ASGI app over `n` generated suppliers (seed `seed`) guarded by bearer `token`."""
+def create_app(n: int = 300, seed: int = 7, token: str = "sandbox-token", id_prefix: str = "SUP",
+               p2p: bool = True) -> Starlette:
+    """The ASGI app over `n` generated suppliers (seed `seed`) guarded by bearer `token`;
+    with `p2p` also the purchase orders, receipts and invoices of `p2p.py`."""
     app = Starlette(routes=[
         Route("/health", health),
-        Route("/api/v1/suppliers", list_suppliers),
-        Route("/api/v1/suppliers/acknowledgements", post_acknowledgements, methods=["POST"]),
+        *(Route(f"/api/v1/{kind}", list_records) for kind in ALL_KINDS),
+        *(Route(f"/api/v1/{kind}/acknowledgements", post_acknowledgements, methods=["POST"]) for kind in ALL_KINDS),
         Route("/admin/advance", advance, methods=["POST"]),
         Route("/admin/acknowledgements", list_acknowledgements),
         Route("/admin/dirty", list_dirty),
         Route("/admin/faults", arm_faults, methods=["POST"]),
     ], exception_handlers={Invalid: _invalid})
-    app.state.platform = ProcurementPlatform(n, seed, token, id_prefix)
+    app.state.platform = ProcurementPlatform(n, seed, token, id_prefix, p2p)
     return app
 
 

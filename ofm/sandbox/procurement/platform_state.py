@@ -1,8 +1,10 @@
-"""The procurement sandbox's data: suppliers on a logical clock, acknowledgements, armed faults.
+"""The procurement sandbox's data: suppliers and P2P documents on a logical clock, acks, faults.
 
 Plain Python, no HTTP: `app.py` translates requests to these methods. "Day 2" (`advance`)
 is deterministic per seed: the same suppliers change in every run, so the demo tells the
-same story each time. A changed record gets revision + 1 and a later `updated_at`.
+same story each time. A changed record gets revision + 1 and a later `updated_at`. Purchase
+orders, receipts and invoices (`p2p.py`) are published per day; a later revision of an order
+replaces the earlier one in the feed.
 """
 
 from __future__ import annotations
@@ -12,24 +14,23 @@ import binascii
 import copy
 import json
 import math
+import random
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+from ofm.sandbox.procurement.acks import ACK_FIELDS, ACK_STATUSES, MAX_ACKS, Invalid, check_acks
 from ofm.sandbox.procurement.catalog import BY_CODE
+from ofm.sandbox.procurement.documents import KINDS, Scenario
 from ofm.sandbox.procurement.feed import build_feed
 from ofm.sandbox.procurement.generator import logical_time
+from ofm.sandbox.procurement.p2p import build_scenario, candidate_suppliers
 
-ACK_FIELDS = {"external_id": str, "revision": int, "status": str, "odoo_id": int, "reasons": list,
-              "correlation_id": str}
-ACK_STATUSES = ("created", "updated", "unchanged", "held", "rejected")
-MAX_ACKS = 1000
+__all__ = ["ACK_FIELDS", "ACK_STATUSES", "ALL_KINDS", "MAX_ACKS", "Faults", "Invalid", "ProcurementPlatform",
+           "pick_changes"]
+ALL_KINDS = ("suppliers", *KINDS)
 DAY = 86_400
-
-
-class Invalid(ValueError):
-    """A request the API rejects with 422; the message says which parameter or field."""
 
 
 @dataclass
@@ -74,7 +75,8 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
 class ProcurementPlatform:
     """What the sandbox API serves and remembers."""
 
-    def __init__(self, n: int = 300, seed: int = 7, token: str = "sandbox-token", id_prefix: str = "SUP") -> None:
+    def __init__(self, n: int = 300, seed: int = 7, token: str = "sandbox-token", id_prefix: str = "SUP",
+                 p2p: bool = True) -> None:
         feed = build_feed(n, seed, True, id_prefix)
         self.token = token
         self.factory = feed.factory
@@ -82,27 +84,46 @@ class ProcurementPlatform:
         self.records: dict[str, dict[str, Any]] = {r["id"]: r for r in feed.records}
         self.day = 1
         self.faults = Faults()
-        self.acks: dict[str, dict[str, Any]] = {}
+        self.acks: dict[str, dict[str, Any]] = {}  # supplier acks (kept for the admin API as before)
+        self.acks_by_kind: dict[str, dict[str, dict[str, Any]]] = {kind: {} for kind in ALL_KINDS}
+        self.acks_by_kind["suppliers"] = self.acks
+        self.scenario = self._p2p_scenario(n) if p2p else Scenario()
         self._next_index = n + 1
         self._clock = n - 1  # seconds after START of the latest updated_at issued
         self._touched: set[str] = set()
         self._received = 0
 
+    def _p2p_scenario(self, n: int) -> Scenario:
+        """Orders over suppliers that stay untouched on day 2, plus one for the supplier new on day 2."""
+        bank_ids, address_ids = pick_changes(self.records, self.cases, set(), self.factory.rng("advance", 2))
+        # a copy of the factory makes the day-2 supplier without using up its name, VAT and IBAN
+        late = copy.deepcopy(self.factory).supplier(n + 1, logical_time(0))
+        clean = candidate_suppliers(list(self.records.values()), self.cases, {*bank_ids, *address_ids})
+        return build_scenario(clean, late)
+
     # -- reading ---------------------------------------------------------------------------
-    def _ordered(self, since: datetime | None) -> list[tuple[datetime, str, dict[str, Any]]]:
-        rows = [(parse_time(r["updated_at"]), r["id"], r) for r in self.records.values()]
+    def documents(self, kind: str) -> list[dict[str, Any]]:
+        """What the feed of `kind` shows today (suppliers, purchase-orders, receipts, invoices)."""
+        if kind == "suppliers":
+            return list(self.records.values())
+        if kind not in KINDS:
+            raise Invalid(f"unknown kind {kind!r}")
+        return self.scenario.visible(kind, self.day)
+
+    def _ordered(self, since: datetime | None, kind: str = "suppliers") -> list[tuple[datetime, str, dict[str, Any]]]:
+        rows = [(parse_time(r["updated_at"]), r["id"], r) for r in self.documents(kind)]
         return sorted((row for row in rows if since is None or row[0] >= since), key=lambda row: row[:2])
 
-    def page(self, since: datetime | None, page: int, size: int) -> dict[str, Any]:
+    def page(self, since: datetime | None, page: int, size: int, kind: str = "suppliers") -> dict[str, Any]:
         """Page-number pagination; `updated_since` is inclusive (>=)."""
-        rows = self._ordered(since)
+        rows = self._ordered(since, kind)
         items = [r for _, _, r in rows[(page - 1) * size:page * size]]
         return {"items": items, "page": page, "page_size": size, "pages": math.ceil(len(rows) / size),
                 "total": len(rows)}
 
-    def after(self, since: datetime | None, cursor: str | None, limit: int) -> dict[str, Any]:
+    def after(self, since: datetime | None, cursor: str | None, limit: int, kind: str = "suppliers") -> dict[str, Any]:
         """Cursor (keyset) pagination: stable while records change between requests."""
-        rows = self._ordered(since)
+        rows = self._ordered(since, kind)
         if cursor:
             key = decode_cursor(cursor)
             rows = [row for row in rows if row[:2] > key]
@@ -115,12 +136,7 @@ class ProcurementPlatform:
         self.day += 1
         clock = max((self.day - 1) * DAY, self._clock + 1)
         rng = self.factory.rng("advance", self.day)
-        eligible = [r for ident, r in sorted(self.records.items())
-                    if ident not in self.cases and ident not in self._touched and r["status"] == "approved"]
-        banked = [r["id"] for r in eligible if r["bank_accounts"]]
-        bank_ids = sorted(rng.sample(banked, min(2, len(banked))))
-        others = [r["id"] for r in eligible if r["id"] not in bank_ids]
-        address_ids = sorted(rng.sample(others, min(3, len(others))))
+        bank_ids, address_ids = pick_changes(self.records, self.cases, self._touched, rng)
         for ident in sorted(bank_ids + address_ids):
             record = copy.deepcopy(self.records[ident])
             country = BY_CODE[record["country"]]
@@ -146,37 +162,29 @@ class ProcurementPlatform:
                 "bank_changed": bank_ids, "address_changed": address_ids}
 
     # -- acknowledgements ------------------------------------------------------------------
-    def receive_acks(self, body: Any) -> dict[str, Any]:
-        """Check and keep a batch of acknowledgements (the latest per external_id wins)."""
-        acks = body.get("acknowledgements") if isinstance(body, dict) else None
-        if not isinstance(acks, list):
-            raise Invalid("body must be an object with an 'acknowledgements' list")
-        if len(acks) > MAX_ACKS:
-            raise Invalid(f"at most {MAX_ACKS} acknowledgements per request, got {len(acks)}")
-        for i, ack in enumerate(acks):
-            _check_ack(ack, f"acknowledgements[{i}]")
+    def receive_acks(self, body: Any, kind: str = "suppliers") -> dict[str, Any]:
+        """Check and keep a batch of acknowledgements of `kind` (the latest per external_id wins)."""
+        acks = check_acks(body, kind)
+        kept = self.acks_by_kind[kind]
         for ack in acks:
             self._received += 1
-            self.acks[ack["external_id"]] = {**ack, "sequence": self._received}
-        unknown = sorted({a["external_id"] for a in acks} - self.records.keys())
+            kept[ack["external_id"]] = {**ack, "sequence": self._received}
+        known = {record["id"] for record in self.documents(kind)}
+        unknown = sorted({a["external_id"] for a in acks} - known)
         return {"accepted": len(acks), "unknown": unknown}
 
 
-def _check_ack(ack: Any, where: str) -> None:
-    if not isinstance(ack, dict):
-        raise Invalid(f"{where} must be an object")
-    missing, extra = ACK_FIELDS.keys() - ack.keys(), ack.keys() - ACK_FIELDS.keys()
-    if missing or extra:
-        raise Invalid(f"{where}: missing {sorted(missing)}, unexpected {sorted(extra)}")
-    for name, kind in ACK_FIELDS.items():
-        value = ack[name]
-        nullable = name in ("revision", "odoo_id", "correlation_id")
-        if (value is None and not nullable) or (value is not None and (
-                not isinstance(value, kind) or isinstance(value, bool))):
-            raise Invalid(f"{where}.{name}: expected {kind.__name__}{' or null' if nullable else ''}")
-    if not ack["external_id"]:
-        raise Invalid(f"{where}.external_id: must not be empty")
-    if ack["status"] not in ACK_STATUSES:
-        raise Invalid(f"{where}.status: {ack['status']!r} is not one of {', '.join(ACK_STATUSES)}")
-    if not all(isinstance(reason, str) for reason in ack["reasons"]):
-        raise Invalid(f"{where}.reasons: expected a list of strings")
+def pick_changes(records: dict[str, dict[str, Any]], cases: dict[str, str], touched: set[str],
+                 rng: random.Random) -> tuple[list[str], list[str]]:
+    """Which suppliers a new day changes: (2 with a replaced bank account, 3 with a moved address).
+
+    Only approved, clean suppliers not changed before; a pure function of its inputs, so the P2P
+    scenario can steer clear of them before the day comes.
+    """
+    eligible = [r for ident, r in sorted(records.items())
+                if ident not in cases and ident not in touched and r["status"] == "approved"]
+    banked = [r["id"] for r in eligible if r["bank_accounts"]]
+    bank_ids = sorted(rng.sample(banked, min(2, len(banked))))
+    others = [r["id"] for r in eligible if r["id"] not in bank_ids]
+    address_ids = sorted(rng.sample(others, min(3, len(others))))
+    return bank_ids, address_ids

@@ -13,7 +13,7 @@ The generic ORM (writes.py, orm.py) calls these through:
 Taxes: only on lines with a product (purchase/bills.py: percent taxes, one tax line each).
 Deliberately not served: payment terms' due-date rules, account.payment and
 the payment register, reversals (account.move.reversal), lock dates, exchange difference
-entries (every sandbox currency has rate 1.0), hashing, analytic accounting.
+entries (every sandbox currency has rate 1.0), hashing. Analytic accounting: ../analytic.py.
 """
 
 from ofm.sandbox.odoo.accounting.base import Hooks

@@ -2,8 +2,9 @@
 
 - `action_create_invoice` (as captured): one draft in_invoice per order with a line per order line that
   has something to invoice (`qty_to_invoice`: ordered or received minus invoiced, by the product's
-  control policy), carrying `purchase_line_id`, the product, its unit price and taxes; `invoice_origin`
-  the order's name, `ref` its vendor reference; answers the captured "Bills" window action with `res_id`;
+  control policy), carrying `purchase_line_id`, the product, its unit price, taxes and analytic
+  distribution; `invoice_origin` the order's name, `ref` its vendor reference; answers the captured
+  "Bills" window action with `res_id`;
 - a bill line with a product takes its label, unit, expense account and purchase taxes from it (trace c);
 - taxes: one `tax` line per tax on "131000 Tax Paid" (purchase) / "201000 Current Liabilities" (sale),
   rounded per line, regenerated with the payable line of a draft invoice (flow_trace: 62.5 + 9.38).
@@ -49,7 +50,8 @@ def action_create_invoice(env: Env, ids: list[int]) -> dict[str, Any]:
             vals.append([0, 0, {"product_id": line.get("product_id") or False, "name": f"{order['name']}: "
                                 f"{line.get('name') or ''}", "quantity": qty, "price_unit": line.get("price_unit"),
                                 "tax_ids": [[6, 0, list(line.get("tax_ids") or [])]], "purchase_line_id": lid,
-                                "product_uom_id": line.get("product_uom_id") or False}])
+                                "product_uom_id": line.get("product_uom_id") or False,
+                                "analytic_distribution": line.get("analytic_distribution") or False}])
         if not vals:
             continue
         bills.append(env.create("account.move", [{

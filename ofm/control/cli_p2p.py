@@ -1,0 +1,69 @@
+"""`ofm run po-sync` and `ofm run goods-receipt`: the procurement documents that feed purchasing in Odoo."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ofm.control.cli import fail, run_app
+
+SOURCE_HELP = "A procurement export file (JSON: a list, or {\"items\": [...]}) instead of the procurement API."
+
+
+def _print(result: dict, key: str, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(result, indent=2, default=str))
+        return
+    counts = {k: v for k, v in result["counts"].items() if k != "received"}
+    typer.echo(f"received {result['counts']['received']}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+               + f"  (reconciles: {'yes' if result['reconciles'] else 'NO'})")
+    writes = result["odoo_writes"]
+    typer.echo(f"Odoo write calls: {writes}" + (" - nothing to write, Odoo already agrees" if writes == 0 else ""))
+    shown = 0
+    for ref, doc in result[key].items():
+        if doc["status"] in ("created", "updated", "applied", "cancelled", "unchanged") and not doc["reasons"]:
+            continue
+        if shown == 25:
+            typer.echo("  ... more: ofm quarantine list")
+            break
+        odoo = f" [{doc['odoo']}]" if doc.get("odoo") else ""
+        typer.echo(f"  {doc['status']:<10} {ref}{odoo}: {'; '.join(doc['reasons'])[:160]}")
+        shown += 1
+    if result.get("ui_url"):
+        typer.echo(f"Prefect run: {result['ui_url']}")
+
+
+@run_app.command("po-sync")
+def run_po_sync(
+    source: Annotated[Path | None, typer.Option(help=SOURCE_HELP)] = None,
+    full_refresh: Annotated[bool, typer.Option(help="Ignore the API watermark; read every order.")] = False,
+    actor: Annotated[str, typer.Option(help="Who runs it (written to the audit trail).")] = "cli",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Bring approved purchase orders (and their revisions) from procurement into Odoo, confirmed."""
+    from ofm.control.runner import run_flow
+
+    if source is not None and not source.is_file():
+        fail(f"{source}: no such file")
+    result = run_flow("po-sync", source=str(source) if source else None, full_refresh=full_refresh, actor=actor)
+    _print(result, "orders", as_json)
+
+
+@run_app.command("goods-receipt")
+def run_goods_receipt(
+    source: Annotated[Path | None, typer.Option(help=SOURCE_HELP)] = None,
+    full_refresh: Annotated[bool, typer.Option(help="Ignore the API watermark; read every receipt.")] = False,
+    actor: Annotated[str, typer.Option(help="Who runs it (written to the audit trail).")] = "cli",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Apply goods receipt confirmations to the receipts Odoo created for the orders."""
+    from ofm.control.runner import run_flow
+
+    if source is not None and not source.is_file():
+        fail(f"{source}: no such file")
+    result = run_flow("goods-receipt", source=str(source) if source else None, full_refresh=full_refresh,
+                      actor=actor)
+    _print(result, "receipts", as_json)

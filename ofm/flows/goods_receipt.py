@@ -1,0 +1,73 @@
+"""Goods receipts: procurement receipt confirmations applied to the receipts Odoo created for the orders.
+
+Receipts are read from the procurement API (since the last watermark) or an export file, kept raw in
+the inbox, mapped, and applied per order in receipt-date order: quantities written on the open
+receipt's moves and the picking validated as captured; a partial receipt follows the backorder
+policy (p2p.yaml `receipts.backorder`); more than ordered is refused (`over_receipt`). A receipt
+whose order is not in Odoo yet waits (quarantine `dependency`) and goes through by itself later.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from prefect import flow
+from prefect.runtime import flow_run
+from prefect.utilities.annotations import quote
+
+from ofm.tasks.p2p_common import (
+    RECEIPTS,
+    Intake,
+    Results,
+    acknowledge,
+    close_through,
+    from_quarantine,
+    merge,
+    publish,
+    read_source,
+)
+from ofm.tasks.receipt_sync import apply_receipts, map_receipts
+from ofm.tasks.resources import resources
+from ofm.tasks.runinfo import current_run
+
+
+def _run_name() -> str:
+    params = flow_run.parameters
+    origin = "replay" if params.get("replay") else ("file" if params.get("source") else "api")
+    return f"goods-receipt-{origin}-{datetime.now(UTC):%Y-%m-%d}"
+
+
+@flow(name="goods-receipt", flow_run_name=_run_name, log_prints=False)
+def goods_receipt(source: str | None = None, full_refresh: bool = False, replay: list[int] | None = None,
+                  actor: str = "ofm") -> dict:
+    """Apply goods receipts in Odoo. `source`: an export file instead of the API; `full_refresh`:
+    ignore the watermark; `replay`: quarantine ids to process again; `actor`: for the audit trail."""
+    from ofm.mappings.p2p_policy import load_p2p_policy
+
+    run = current_run("goods-receipt", actor)
+    res = resources()
+    policy = load_p2p_policy(res.settings.p2p_policy)
+    writes_before = res.odoo.stats.writes
+    if replay:
+        intake = Intake(from_quarantine(RECEIPTS, run, replay), None, "replay")
+    else:
+        intake = read_source(RECEIPTS, source, full_refresh, run)
+        intake = Intake(merge(intake.items, from_quarantine(RECEIPTS, run)), intake.watermark, intake.origin)
+    results = Results(received=len(intake.items))
+    mapped, refused = map_receipts(quote(intake.items), run)
+    results.add(refused)
+    results.add(apply_receipts(quote(mapped), policy, run))
+    writes = res.odoo.stats.writes - writes_before
+    close_through(results, run)
+    acknowledge(results, RECEIPTS, intake.origin, run)
+    if intake.origin == "api" and intake.watermark:
+        res.store.set_cursor(RECEIPTS.cursor, intake.watermark)
+    markdown = publish(results, RECEIPTS, run, intake.origin, writes,
+                       extra=f"Backorder policy: **{policy.backorder}**; over-receipt allowed: "
+                             f"**{policy.over_receipt_percent} %**.")
+    return {"run_id": run.run_id, "flow_run_id": run.flow_run_id, "origin": intake.origin,
+            "counts": results.counts(), "reconciles": results.reconciles(), "odoo_writes": writes,
+            "summary": markdown,
+            "receipts": {r.received.lineage.external_id: {"status": r.status, "odoo": r.odoo_ref,
+                                                          "reasons": list(r.reasons)}
+                         for r in results.by_ref.values()}}

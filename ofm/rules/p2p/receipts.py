@@ -1,0 +1,101 @@
+"""What to do with one goods receipt: apply it to the order's open Odoo receipt, wait, or refuse.
+
+`decide_receipt(receipt, order, moves, over_receipt_percent)` is pure. `order` is the Odoo purchase
+order carrying the receipt's order number (None: not synced yet -> WAIT, the next run tries again);
+`moves` are the stock moves still open on that order's receipts. Each receipt line names an order
+line (its procurement line number = the Odoo line's `sequence`) and the quantity that arrived:
+- written as `quantity` + `picked` on the open move of that line (flow_trace: "set move qty");
+- more than ordered (beyond the policy's percent) -> REFUSE `over_receipt`, nothing written;
+- a negative quantity (a return) -> REFUSE: returns are made in Odoo (stock.return.picking);
+- fewer than the open demand, or open moves the receipt does not mention -> partial: the flow
+  answers Odoo's backorder wizard per policy (create a backorder, or close without one).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from ofm.canonical import GoodsReceipt
+from ofm.rules.p2p.orders import OdooOrder
+
+HUNDRED = Decimal(100)
+OPEN_MOVE_STATES = ("assigned", "confirmed", "waiting", "partially_available")
+
+
+def _n(value: Decimal) -> str:
+    """A quantity as people write it: 10, 2.5 (never 1E+1)."""
+    return format(value.normalize(), "f")
+
+
+class ReceiptAction(StrEnum):
+    APPLY = "apply"
+    WAIT = "wait"
+    REFUSE = "refuse"
+
+
+@dataclass(frozen=True)
+class OdooMove:
+    id: int
+    picking_id: int
+    purchase_line_id: int | None
+    product_uom_qty: Decimal
+    state: str
+
+
+@dataclass(frozen=True)
+class ReceiptDecision:
+    action: ReceiptAction
+    reasons: tuple[str, ...] = ()
+    field: str | None = None
+    owner: str = "warehouse"
+    picking_id: int | None = None
+    move_quantities: tuple[tuple[int, Decimal], ...] = ()   # (stock.move id, quantity received)
+    partial: bool = False
+
+
+def _refuse(reason: str, fld: str | None, owner: str = "warehouse") -> ReceiptDecision:
+    return ReceiptDecision(ReceiptAction.REFUSE, (reason,), fld, owner)
+
+
+def decide_receipt(receipt: GoodsReceipt, order: OdooOrder | None, moves: list[OdooMove],
+                   over_receipt_percent: Decimal = Decimal(0)) -> ReceiptDecision:
+    """The decision for one receipt (see the module docstring)."""
+    if order is None:
+        return ReceiptDecision(ReceiptAction.WAIT, (f"order {receipt.order_number} is not in Odoo yet",),
+                               "order_id", "procurement")
+    if order.state == "cancel":
+        return _refuse(f"order {receipt.order_number} ({order.name}) is cancelled in Odoo", "order_id", "procurement")
+    if order.state not in ("purchase", "done"):
+        return ReceiptDecision(ReceiptAction.WAIT, (f"order {order.name} is not confirmed in Odoo yet",),
+                               "order_id", "procurement")
+    by_seq = {line.sequence: line for line in order.lines}
+    open_moves = [m for m in moves if m.state in OPEN_MOVE_STATES]
+    pickings = sorted({m.picking_id for m in open_moves})
+    picking = pickings[0] if pickings else None
+    writes: list[tuple[int, Decimal]] = []
+    partial = False
+    for i, line in enumerate(receipt.lines):
+        where = f"lines[{i}].quantity"
+        if line.quantity_received < 0:
+            return _refuse(f"line {line.order_line_ref}: a return of {_n(-line.quantity_received)} is not applied "
+                           "automatically; record it in Odoo as a return of the receipt", where)
+        pol = by_seq.get(int(line.order_line_ref))
+        if pol is None:
+            return _refuse(f"line {line.order_line_ref}: {order.name} has no such line", f"lines[{i}].line_no",
+                           "procurement")
+        limit = pol.product_qty * (HUNDRED + over_receipt_percent) / HUNDRED
+        if pol.qty_received + line.quantity_received > limit:
+            return _refuse(f"over-receipt on line {line.order_line_ref}: {_n(line.quantity_received)} "
+                           f"received, {_n(pol.qty_received)} before, {_n(pol.product_qty)} "
+                           "ordered", where)
+        move = next((m for m in open_moves if m.purchase_line_id == pol.id and m.picking_id == picking), None)
+        if move is None:
+            return _refuse(f"line {line.order_line_ref}: nothing is open to receive on {order.name} "
+                           "(a service, or already received)", f"lines[{i}].line_no")
+        writes.append((move.id, line.quantity_received))
+        partial = partial or line.quantity_received < move.product_uom_qty
+    mentioned = {move for move, _ in writes}
+    partial = partial or any(m.id not in mentioned for m in open_moves if m.picking_id == picking)
+    return ReceiptDecision(ReceiptAction.APPLY, picking_id=picking, move_quantities=tuple(writes), partial=partial)

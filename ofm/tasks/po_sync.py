@@ -1,0 +1,216 @@
+"""Purchase-order sync tasks: map, check dependencies, decide per order, write to Odoo exactly once.
+
+Write order for every Odoo change: outbox intent (unique key) -> mark sent -> Odoo call -> mark done.
+Creates are anchored by `origin` (the procurement number): an interrupted run is resolved by
+reading Odoo before deciding, so an order is never created twice; a created order left unconfirmed
+is confirmed by the next run (its state says so). Amendments are diffs against Odoo and so
+idempotent; their outbox key carries the revision and the diff's hash.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from ofm.canonical import PurchaseOrder, content_hash
+from ofm.mappings.p2p_policy import P2PPolicy
+from ofm.rules.p2p.orders import OdooOrder, OrderAction, OrderDecision, decide_order
+from ofm.tasks.audit import audit_rows
+from ofm.tasks.outcome import Received
+from ofm.tasks.p2p_common import DEPENDENCY, ORDERS, DocResult, hold
+from ofm.tasks.p2p_odoo import PO, read_orders, read_references
+from ofm.tasks.resources import resources
+from ofm.tasks.runinfo import RunInfo
+
+REVISION_CURSOR = "procurement.purchase_order.revision:"
+
+
+@dataclass(frozen=True)
+class Planned:
+    order: PurchaseOrder
+    item: Received
+    decision: OrderDecision
+    existing: OdooOrder | None
+
+
+@task(name="map-purchase-orders", cache_policy=NO_CACHE)
+def map_orders(items: list[Received], run: RunInfo) -> tuple[list[tuple[PurchaseOrder, Received]], list[DocResult]]:
+    """Raw orders -> canonical; one that does not map is refused with the record and field named."""
+    from ofm.mappings.purchase_docs import DocumentError, map_purchase_order
+
+    mapped, refused = [], []
+    for item in items:
+        try:
+            mapped.append((map_purchase_order(item.raw, item.lineage), item))
+        except DocumentError as exc:
+            refused.append((item, "business", str(exc), exc.field, "procurement"))
+    audit_rows(run, "mapped", [(o.record_ref, i.lineage.correlation_id,
+                                {"revision": o.revision, "status": o.approval_status.value, "lines": len(o.lines)})
+                               for o, i in mapped])
+    return mapped, hold(run, refused, ORDERS.object_type, "rejected")
+
+
+def _superseded(order: PurchaseOrder) -> int | None:
+    """The revision already applied when it is newer than this one (an old revision arriving late)."""
+    applied = resources().store.get_cursor(REVISION_CURSOR + order.number)
+    if applied is not None and order.revision is not None and int(applied) > order.revision:
+        return int(applied)
+    return None
+
+
+@task(name="plan-purchase-orders", cache_policy=NO_CACHE)
+def plan_orders(mapped: list[tuple[PurchaseOrder, Received]], policy: P2PPolicy, run: RunInfo
+                ) -> tuple[list[Planned], list[DocResult]]:
+    """Check every dependency in Odoo (a few batched reads) and decide per order."""
+    results: list[DocResult] = []
+    current = []
+    for order, item in mapped:
+        newer = _superseded(order)
+        if newer is None:
+            current.append((order, item))
+        else:
+            results.append(DocResult(item, "unchanged", reasons=(f"superseded: revision {newer} is already applied",)))
+    refs = read_references([o for o, _ in current], policy)
+    existing = read_orders(o.number for o, _ in current)
+    plans = []
+    for order, item in current:
+        status = str(item.raw.get("status") or "")
+        action = policy.status.get(status)
+        if action is None:
+            results += hold(run, [(item, "business", f"{order.number} status: {status!r} is not in the status map "
+                                   f"of {policy.source}", "status", "procurement")], ORDERS.object_type, "rejected")
+            continue
+        found = existing.get(order.number)
+        decision = decide_order(order, action, refs[order.number], found)
+        plans.append(Planned(order, item, decision, found))
+    audit_rows(run, "decided", [(p.order.record_ref, p.item.lineage.correlation_id,
+                                 {"action": p.decision.action.value, "reasons": list(p.decision.reasons),
+                                  "field": p.decision.field, "odoo_id": p.existing.id if p.existing else None})
+                                for p in plans])
+    return plans, results
+
+
+def _claim(plans: list[Planned], keys: list[str], operation: str, payloads: list, run: RunInfo):
+    from ofm.control.store import OutboxIntent
+
+    return resources().store.claim([
+        OutboxIntent(idempotency_key=key, object_type=ORDERS.object_type, record_ref=p.order.record_ref,
+                     target_model=PO, operation=operation, payload_hash=content_hash(payload),
+                     correlation_id=p.item.lineage.correlation_id, flow_run_id=run.flow_run_id)
+        for p, key, payload in zip(plans, keys, payloads, strict=True)])
+
+
+def _refused(plans: list[Planned], run: RunInfo, why: dict[str, str] | None = None) -> list[DocResult]:
+    rows = []
+    for p in plans:
+        reason = (why or {}).get(p.order.number) or "; ".join(p.decision.reasons)
+        category = "reference" if (p.decision.field or "").startswith(("lines", "currency", "legal_entity")) \
+            and "revision" not in reason else "exception"
+        rows.append((p.item, category, reason, p.decision.field, p.decision.owner))
+    return hold(run, rows, ORDERS.object_type, "rejected")
+
+
+@task(name="load-purchase-orders", cache_policy=NO_CACHE)
+def load_orders(plans: list[Planned], run: RunInfo) -> list[DocResult]:
+    """Apply the decisions to Odoo; every order ends with one outcome."""
+    by = {a: [p for p in plans if p.decision.action is a] for a in OrderAction}
+    results: list[DocResult] = []
+    results += [DocResult(p.item, "ignored", reasons=p.decision.reasons) for p in by[OrderAction.IGNORE]]
+    results += hold(run, [(p.item, DEPENDENCY, "; ".join(p.decision.reasons), p.decision.field, p.decision.owner)
+                          for p in by[OrderAction.WAIT]], ORDERS.object_type, "waiting")
+    results += _refused(by[OrderAction.REFUSE], run)
+    created = _create(by[OrderAction.CREATE], run)
+    updated = _update(by[OrderAction.UPDATE], run)
+    to_confirm = {p.order.number: oid for p, oid in [*created, *updated,
+                                                     *[(p, p.existing.id) for p in by[OrderAction.CONFIRM]]]
+                  if oid and p.decision.confirm}
+    odoo = resources().odoo
+    if to_confirm:
+        odoo.call(PO, "button_confirm", ids=sorted(to_confirm.values()))
+        audit_rows(run, "confirmed", [(p.order.record_ref, p.item.lineage.correlation_id, {"odoo_id": oid})
+                                      for p, oid in [*created, *updated] if p.order.number in to_confirm])
+    cancelled, refused = _cancel(by[OrderAction.CANCEL], run)
+    results += _refused(refused, run, {p.order.number: "cancellation refused by Odoo: the order stays "
+                                       "confirmed (a posted bill, or locked)" for p in refused})
+    names = _names([oid for _, oid in [*created, *updated, *cancelled]]
+                   + [p.existing.id for p in [*by[OrderAction.UNCHANGED], *by[OrderAction.CONFIRM]] if p.existing])
+    results += [DocResult(p.item, "created", oid, names.get(oid)) for p, oid in created]
+    results += [DocResult(p.item, "updated", oid, names.get(oid),
+                          reasons=(f"lines changed: {', '.join(p.decision.changed_lines)}",)) for p, oid in updated]
+    results += [DocResult(p.item, "cancelled", oid, names.get(oid)) for p, oid in cancelled]
+    results += [DocResult(p.item, "updated" if p.decision.confirm else "unchanged", p.existing.id,
+                          names.get(p.existing.id), reasons=p.decision.reasons)
+                for p in [*by[OrderAction.UNCHANGED], *by[OrderAction.CONFIRM]] if p.existing]
+    results += [DocResult(p.item, "unchanged", reasons=p.decision.reasons)
+                for p in by[OrderAction.UNCHANGED] if not p.existing]
+    store = resources().store
+    # An order found in Odoo settles a create an interrupted run left `sent` (it did land).
+    store.settle({f"{PO}:create:{p.order.number}": p.existing.id for p in plans if p.existing})
+    for r in results:
+        if r.status in ("created", "updated", "cancelled", "unchanged", "ignored") and r.received.lineage.revision:
+            store.set_cursor(REVISION_CURSOR + r.received.lineage.external_id, str(r.received.lineage.revision))
+    return results
+
+
+def _create(plans: list[Planned], run: RunInfo) -> list[tuple[Planned, int]]:
+    """Create the orders in batches (anchor `origin`), each exactly once."""
+    if not plans:
+        return []
+    res = resources()
+    keys = [f"{PO}:create:{p.order.number}" for p in plans]
+    _claim(plans, keys, "create", [p.decision.vals for p in plans], run)
+    out: list[tuple[Planned, int]] = []
+    size = res.settings.odoo_batch_size
+    for start in range(0, len(plans), size):
+        chunk, chunk_keys = plans[start:start + size], keys[start:start + size]
+        res.store.mark_sent(chunk_keys)
+        ids = res.odoo.create_idempotent(PO, [p.decision.vals for p in chunk], ["origin"], ["id"])
+        res.store.mark_done(dict(zip(chunk_keys, ids, strict=True)))
+        out += list(zip(chunk, ids, strict=True))
+    audit_rows(run, "created", [(p.order.record_ref, p.item.lineage.correlation_id,
+                                 {"odoo_model": PO, "odoo_id": oid, "revision": p.order.revision,
+                                  "lines": len(p.order.lines)}) for p, oid in out])
+    return out
+
+
+def _update(plans: list[Planned], run: RunInfo) -> list[tuple[Planned, int]]:
+    """Write each amended order's line changes (one write per order: its commands differ)."""
+    if not plans:
+        return []
+    res = resources()
+    payloads = [list(p.decision.line_commands) for p in plans]
+    keys = [f"{PO}:amend:{p.order.number}:rev{p.order.revision}:{content_hash(c)[:16]}"
+            for p, c in zip(plans, payloads, strict=True)]
+    _claim(plans, keys, "write", payloads, run)
+    out = []
+    for p, key, commands in zip(plans, keys, payloads, strict=True):
+        assert p.existing is not None
+        res.store.mark_sent([key])
+        res.odoo.write(PO, [p.existing.id], {"order_line": commands})
+        res.store.mark_done({key: p.existing.id})
+        out.append((p, p.existing.id))
+    audit_rows(run, "amended", [(p.order.record_ref, p.item.lineage.correlation_id,
+                                 {"odoo_id": oid, "revision": p.order.revision,
+                                  "lines": list(p.decision.changed_lines)}) for p, oid in out])
+    return out
+
+
+def _cancel(plans: list[Planned], run: RunInfo) -> tuple[list[tuple[Planned, int]], list[Planned]]:
+    """button_cancel, then read back: Odoo leaves an order with a posted bill confirmed without error."""
+    if not plans:
+        return [], []
+    odoo = resources().odoo
+    ids = [p.existing.id for p in plans if p.existing]
+    odoo.call(PO, "button_cancel", ids=ids)
+    states = {r["id"]: r["state"] for r in odoo.read(PO, ids, ["state"])}
+    done = [(p, p.existing.id) for p in plans if p.existing and states.get(p.existing.id) == "cancel"]
+    audit_rows(run, "cancelled", [(p.order.record_ref, p.item.lineage.correlation_id, {"odoo_id": oid})
+                                  for p, oid in done])
+    return done, [p for p in plans if p.existing and states.get(p.existing.id) != "cancel"]
+
+
+def _names(ids: list[int]) -> dict[int, str]:
+    ids = sorted(set(ids))
+    return {r["id"]: r["name"] for r in resources().odoo.read(PO, ids, ["name"])} if ids else {}

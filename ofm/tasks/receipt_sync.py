@@ -1,0 +1,145 @@
+"""Goods-receipt tasks: apply procurement receipt confirmations to the receipts Odoo made for the order.
+
+Per receipt, in receipt-date order (each one changes what is open): the open moves of its order are
+read, the decision taken (rules/p2p/receipts.py), then, as captured in flow_trace.json and traces
+a1/a2: mark the picking with the receipt's reference (the anchor, in its `note`), write `quantity` +
+`picked` on the moves, `button_validate`; a partial receipt answers Odoo's backorder wizard per the
+policy (`process` = keep a backorder, `process_cancel_backorder` = close short).
+Exactly once: outbox intent `stock.picking:receive:<receipt>` before the first write; a re-run that
+finds it `sent` looks for a done picking carrying the receipt's mark: found = it landed (settled),
+not found = Odoo never validated it, so it is applied again (quantities are absolute, not added).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from ofm.canonical import GoodsReceipt, content_hash
+from ofm.mappings.p2p_policy import P2PPolicy
+from ofm.rules.p2p.receipts import ReceiptAction, decide_receipt
+from ofm.tasks.audit import audit_rows
+from ofm.tasks.outcome import Received
+from ofm.tasks.p2p_common import DEPENDENCY, RECEIPTS, DocResult, hold
+from ofm.tasks.p2p_odoo import MOVE, PICKING, read_open_moves, read_orders
+from ofm.tasks.resources import resources
+from ofm.tasks.runinfo import RunInfo
+
+WIZARD = "stock.backorder.confirmation"
+
+
+def mark(receipt_ref: str) -> str:
+    """The text put in the picking's note: the anchor that tells a re-run the receipt landed."""
+    return f"ofm-receipt:{receipt_ref}"
+
+
+@task(name="map-goods-receipts", cache_policy=NO_CACHE)
+def map_receipts(items: list[Received], run: RunInfo) -> tuple[list[tuple[GoodsReceipt, Received]], list[DocResult]]:
+    """Raw receipts -> canonical; one that does not map is refused with the record and field named."""
+    from ofm.mappings.purchase_docs import DocumentError, map_goods_receipt
+
+    mapped, refused = [], []
+    for item in items:
+        try:
+            mapped.append((map_goods_receipt(item.raw, item.lineage), item))
+        except DocumentError as exc:
+            refused.append((item, "business", str(exc), exc.field, "warehouse"))
+    audit_rows(run, "mapped", [(g.record_ref, i.lineage.correlation_id,
+                                {"order": g.order_number, "lines": len(g.lines)}) for g, i in mapped])
+    return mapped, hold(run, refused, RECEIPTS.object_type, "rejected")
+
+
+def _landed(receipt_ref: str) -> dict[str, Any] | None:
+    rows = resources().odoo.search_read(PICKING, [["note", "ilike", mark(receipt_ref)], ["state", "=", "done"]],
+                                        ["name"])
+    return rows[0] if rows else None
+
+
+@task(name="apply-goods-receipts", cache_policy=NO_CACHE)
+def apply_receipts(mapped: list[tuple[GoodsReceipt, Received]], policy: P2PPolicy, run: RunInfo) -> list[DocResult]:
+    """Apply each receipt once, oldest first; every receipt ends with one outcome."""
+    from ofm.control.store import OutboxIntent
+
+    if not mapped:
+        return []
+    res = resources()
+    keys = {g.receipt_ref: f"{PICKING}:receive:{g.receipt_ref}" for g, _ in mapped}
+    rows = res.store.claim([
+        OutboxIntent(idempotency_key=keys[g.receipt_ref], object_type=RECEIPTS.object_type, record_ref=g.record_ref,
+                     target_model=PICKING, operation="receive", payload_hash=content_hash(item.raw),
+                     correlation_id=item.lineage.correlation_id, flow_run_id=run.flow_run_id) for g, item in mapped])
+    state = {row.idempotency_key: row for row in rows}
+    results: list[DocResult] = []
+    todo = []
+    for g, item in mapped:
+        row = state[keys[g.receipt_ref]]
+        if row.state == "done":
+            results.append(DocResult(item, "unchanged", row.odoo_id, reasons=("applied in an earlier run",)))
+            continue
+        if row.state == "sent":
+            landed = _landed(g.receipt_ref)
+            if landed:
+                res.store.settle({keys[g.receipt_ref]: landed["id"]})
+                audit_rows(run, "settled", [(g.record_ref, item.lineage.correlation_id, {"picking": landed["name"]})])
+                results.append(DocResult(item, "applied", landed["id"], landed["name"],
+                                         reasons=("validated by an interrupted run",)))
+                continue
+        todo.append((g, item))
+    orders = read_orders(g.order_number for g, _ in todo)
+    by_order: dict[str, list[tuple[GoodsReceipt, Received]]] = defaultdict(list)
+    for g, item in sorted(todo, key=lambda p: (p[0].receipt_date, p[0].receipt_ref)):
+        by_order[g.order_number].append((g, item))
+    for number, receipts in by_order.items():
+        for g, item in receipts:
+            order = orders.get(number)
+            moves = read_open_moves([order]).get(order.id, []) if order else []
+            decision = decide_receipt(g, order, moves, policy.over_receipt_percent)
+            audit_rows(run, "decided", [(g.record_ref, item.lineage.correlation_id,
+                                         {"action": decision.action.value, "reasons": list(decision.reasons),
+                                          "field": decision.field, "partial": decision.partial})])
+            if decision.action is ReceiptAction.WAIT:
+                results += hold(run, [(item, DEPENDENCY, "; ".join(decision.reasons), decision.field,
+                                       decision.owner)], RECEIPTS.object_type, "waiting")
+            elif decision.action is ReceiptAction.REFUSE:
+                category = "exception" if "receipt" in " ".join(decision.reasons) else "business"
+                results += hold(run, [(item, category, "; ".join(decision.reasons), decision.field,
+                                       decision.owner)], RECEIPTS.object_type, "rejected")
+            else:
+                results.append(_apply(g, item, decision, policy, keys[g.receipt_ref], run))
+                orders.update(read_orders([number]))  # what this receipt changed, for the next one
+    return results
+
+
+def _apply(g: GoodsReceipt, item: Received, decision, policy: P2PPolicy, key: str, run: RunInfo) -> DocResult:
+    res = resources()
+    odoo = res.odoo
+    picking = decision.picking_id
+    res.store.mark_sent([key])
+    odoo.write(PICKING, [picking], {"note": f"<p>{mark(g.receipt_ref)}</p>"})
+    same: dict[Decimal, list[int]] = defaultdict(list)
+    for move, qty in decision.move_quantities:
+        same[qty].append(move)
+    for qty, moves in same.items():
+        odoo.write(MOVE, sorted(moves), {"quantity": float(qty), "picked": True})
+    answer = odoo.call(PICKING, "button_validate", ids=[picking])
+    backorder = None
+    if isinstance(answer, dict) and answer.get("res_model") == WIZARD:
+        wizard = odoo.create(WIZARD, [{"pick_ids": [[4, picking]], "show_transfers": False}])[0]
+        method = "process" if policy.backorder == "create" else "process_cancel_backorder"
+        odoo.call(WIZARD, method, ids=[wizard])
+        if policy.backorder == "create":
+            found = odoo.search_read(PICKING, [["backorder_id", "=", picking]], ["name"])
+            backorder = found[0]["name"] if found else None
+    name = odoo.read(PICKING, [picking], ["name", "state"])[0]
+    res.store.mark_done({key: picking})
+    audit_rows(run, "received", [(g.record_ref, item.lineage.correlation_id,
+                                  {"picking": name["name"], "state": name["state"], "partial": decision.partial,
+                                   "backorder": backorder, "policy": policy.backorder,
+                                   "moves": {str(m): str(q) for m, q in decision.move_quantities}})])
+    reasons = ((f"partial: rest open on {backorder}" if backorder else "partial: closed without backorder"),) \
+        if decision.partial else ()
+    return DocResult(item, "applied", picking, name["name"], reasons=reasons)

@@ -1,0 +1,106 @@
+"""goods-receipt end to end: receipt confirmations applied to the Odoo receipts of synced orders."""
+
+from __future__ import annotations
+
+import pytest
+from flow_world import world
+from p2p_world import export, line, odoo_order, order, receipt, seed_odoo
+from test_po_sync_flow import Crash, killed_after, outbox_states, revive
+
+from ofm.flows.goods_receipt import goods_receipt
+from ofm.flows.po_sync import po_sync
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+
+@pytest.fixture
+def w(tmp_path):
+    with world(tmp_path, suppliers=5) as w:
+        w.seed = seed_odoo(w.odoo)
+        po_sync(source=export(tmp_path, order("PO-1", line(1), line(2, "OFM-DESK", "4", "450.00"))))
+        yield w
+
+
+def received(w, number: str) -> dict[int, float]:
+    return {ln["sequence"]: ln["qty_received"] for ln in odoo_order(w.odoo, number)["lines"]}
+
+
+def pickings(w, number: str) -> list[dict]:
+    return w.odoo.search_read("stock.picking", [["origin", "=", odoo_order(w.odoo, number)["name"]]],
+                              ["name", "state", "backorder_id"])
+
+
+def test_a_full_receipt_validates_the_picking(w, tmp_path):
+    out = goods_receipt(source=export(tmp_path, receipt("GR-1", "PO-1", (1, "10"), (2, "4"))))
+    assert out["receipts"]["GR-1"]["status"] == "applied" and out["reconciles"]
+    assert received(w, "PO-1") == {1: 10.0, 2: 4.0}
+    [picking] = pickings(w, "PO-1")
+    assert picking["state"] == "done" and out["receipts"]["GR-1"]["odoo"] == picking["name"]
+
+
+def test_a_partial_receipt_keeps_a_backorder_and_the_next_receipt_lands_on_it(w, tmp_path):
+    out = goods_receipt(source=export(tmp_path, receipt("GR-1", "PO-1", (1, "4"))))
+    first = out["receipts"]["GR-1"]
+    assert first["status"] == "applied" and "rest open on WH/IN/" in first["reasons"][0]
+    assert received(w, "PO-1") == {1: 4.0, 2: 0.0}
+    out = goods_receipt(source=export(tmp_path, receipt("GR-2", "PO-1", (1, "6"), (2, "4"), on="2026-11-12")))
+    assert out["receipts"]["GR-2"]["status"] == "applied" and out["receipts"]["GR-2"]["reasons"] == []
+    assert received(w, "PO-1") == {1: 10.0, 2: 4.0}
+    assert sorted(p["state"] for p in pickings(w, "PO-1")) == ["done", "done"]
+
+
+def test_backorder_policy_cancel_closes_the_receipt_short(w, tmp_path):
+    policy = tmp_path / "p2p.yaml"
+    from ofm.mappings.p2p_policy import BUNDLED
+
+    policy.write_text(BUNDLED.read_text().replace("backorder: create", "backorder: cancel"))
+    w.settings.p2p_policy = policy
+    out = goods_receipt(source=export(tmp_path, receipt("GR-1", "PO-1", (1, "4"))))
+    assert out["receipts"]["GR-1"]["reasons"] == ["partial: closed without backorder"]
+    assert [p["state"] for p in pickings(w, "PO-1")] == ["done"]
+    assert received(w, "PO-1") == {1: 4.0, 2: 0.0}
+
+
+def test_over_receipt_is_refused_and_nothing_is_written(w, tmp_path):
+    before = w.odoo_write_calls()
+    out = goods_receipt(source=export(tmp_path, receipt("GR-9", "PO-1", (1, "12"))))
+    result = out["receipts"]["GR-9"]
+    assert result["status"] == "rejected" and result["reasons"] == \
+        ["over-receipt on line 1: 12 received, 0 before, 10 ordered"]
+    assert w.odoo_write_calls() == before and received(w, "PO-1") == {1: 0.0, 2: 0.0}
+    [entry] = w.store.list_quarantine(category="exception")
+    assert entry.field == "lines[0].quantity" and entry.owner_team == "warehouse"
+
+
+def test_a_receipt_for_an_order_not_yet_in_odoo_waits_then_lands(w, tmp_path):
+    out = goods_receipt(source=export(tmp_path, receipt("GR-5", "PO-5", (1, "3"))))
+    assert out["receipts"]["GR-5"]["status"] == "waiting"
+    po_sync(source=export(tmp_path, order("PO-5")))
+    out = goods_receipt(source=export(tmp_path))
+    assert out["receipts"]["GR-5"]["status"] == "applied" and received(w, "PO-5") == {1: 3.0}
+    assert w.store.list_quarantine(category="dependency") == []
+
+
+def test_a_rerun_writes_nothing_and_a_bad_receipt_names_its_field(w, tmp_path):
+    path = export(tmp_path, receipt("GR-1", "PO-1", (1, "10"), (2, "4")),
+                  receipt("GR-X", "PO-1", (1, "not-a-number")))
+    out = goods_receipt(source=path)
+    assert out["receipts"]["GR-X"]["status"] == "rejected"
+    assert out["receipts"]["GR-X"]["reasons"][0].startswith("GR-X lines[0].quantity")
+    before = w.odoo_write_calls()
+    out = goods_receipt(source=path)
+    assert w.odoo_write_calls() == before and out["receipts"]["GR-1"]["status"] == "unchanged"
+
+
+@pytest.mark.parametrize("path", ["/stock.picking/button_validate", "/stock.backorder.confirmation/process"])
+def test_killed_after_validation_then_run_again_receives_once(w, tmp_path, path):
+    file = export(tmp_path, receipt("GR-1", "PO-1", (1, "4")))
+    killed_after(w, path)
+    with pytest.raises(BaseException):  # noqa: B017 - Prefect may wrap the crash
+        goods_receipt(source=file)
+    revive(w)
+    out = goods_receipt(source=file)
+    assert received(w, "PO-1") == {1: 4.0, 2: 0.0}
+    assert out["receipts"]["GR-1"]["status"] == "applied"
+    assert set(outbox_states(w)) == {"done"}
+    assert Crash

@@ -1,0 +1,168 @@
+"""po-sync end to end: raw export files -> inbox -> checks -> Odoo purchase orders, on the real clients."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from flow_world import world
+from p2p_world import export, line, odoo_order, order, receipt, seed_odoo
+
+from ofm.flows.goods_receipt import goods_receipt
+from ofm.flows.po_sync import po_sync
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+
+@pytest.fixture
+def w(tmp_path):
+    with world(tmp_path, suppliers=5) as w:
+        w.seed = seed_odoo(w.odoo)
+        yield w
+
+
+def test_an_approved_order_is_created_confirmed_and_anchored_by_its_number(w, tmp_path):
+    out = po_sync(source=export(tmp_path, order("PO-1", line(1), line(2, "OFM-DESK", "2", "450.00", "VAT7"))))
+    assert out["orders"]["PO-1"]["status"] == "created" and out["reconciles"]
+    po = odoo_order(w.odoo, "PO-1")
+    assert po["state"] == "purchase" and po["partner_ref"] == "PO-1" and po["partner_id"][0] == w.seed["supplier"]
+    assert out["orders"]["PO-1"]["odoo"] == po["name"]
+    assert sorted((ln["sequence"], ln["product_qty"], ln["price_unit"]) for ln in po["lines"]) == \
+        [(1, 10.0, 120.0), (2, 2.0, 450.0)]
+    assert po["picking_ids"], "confirming creates the receipt"
+    acks = json.loads(next((tmp_path / "acks").glob("purchase-orders-*.json")).read_text())
+    assert acks[0]["status"] == "created" and acks[0]["odoo_ref"] == po["name"]
+
+
+def test_a_rerun_writes_nothing(w, tmp_path):
+    path = export(tmp_path, order("PO-1"), order("PO-2", line(1, "OFM-SUPPORT", "8", "95.00")))
+    po_sync(source=path)
+    before = w.odoo_write_calls()
+    out = po_sync(source=path)
+    assert w.odoo_write_calls() == before and out["odoo_writes"] == 0
+    assert {o["status"] for o in out["orders"].values()} == {"unchanged"}
+
+
+@pytest.mark.parametrize(("doc", "status", "words"), [
+    (order("PO-9", status="pending_approval"), "ignored", "not approved"),
+    (order("PO-9", line(1, "NOPE")), "rejected", "product 'NOPE' is not in Odoo"),
+    (order("PO-9", line(1, tax="VAT99")), "rejected", "tax code 'VAT99' is not mapped"),
+    (order("PO-9", line(1), currency="CZK"), "rejected", "currency CZK is not active"),
+    (order("PO-9", legal_entity="ACME-NL"), "rejected", "legal entity 'ACME-NL' is not routed"),
+    (order("PO-9", line(1, qty="-3")), "rejected", "PO-9 lines[0].quantity"),
+    (order("PO-9", status="on_hold"), "rejected", "unknown status 'on_hold'"),
+    (order("PO-9", vendor="V-009"), "rejected", "archived in Odoo"),
+])
+def test_an_order_that_cannot_go_through_writes_nothing_and_says_why(w, tmp_path, doc, status, words):
+    before = w.odoo_write_calls()
+    out = po_sync(source=export(tmp_path, doc))
+    assert out["orders"]["PO-9"]["status"] == status and words in out["orders"]["PO-9"]["reasons"][0]
+    assert w.odoo_write_calls() == before and odoo_order(w.odoo, "PO-9") is None
+    assert out["reconciles"]
+
+
+def test_an_order_waits_for_its_supplier_and_goes_through_once_the_supplier_is_onboarded(w, tmp_path):
+    out = po_sync(source=export(tmp_path, order("PO-5", vendor="V-777")))
+    assert out["orders"]["PO-5"]["status"] == "waiting"
+    waiting = w.store.list_quarantine(category="dependency")
+    assert [q.record_ref for q in waiting] == ["procurement:PO-5"] and "not in Odoo yet" in waiting[0].reason
+    assert po_sync(source=export(tmp_path))["orders"]["PO-5"]["status"] == "waiting"  # still no supplier
+    w.odoo.create("res.partner", [{"name": "Late Supplier", "ref": "V-777", "supplier_rank": 1}])
+    out = po_sync(source=export(tmp_path))  # nothing new arrives: the waiting order is taken up by itself
+    assert out["orders"]["PO-5"]["status"] == "created" and odoo_order(w.odoo, "PO-5")["state"] == "purchase"
+    assert w.store.list_quarantine(category="dependency") == []
+
+
+def test_revision_2_before_receipt_rewrites_the_lines_and_the_receipt_follows(w, tmp_path):
+    po_sync(source=export(tmp_path, order("PO-3", line(1), line(2, "OFM-DESK", "2", "450.00"))))
+    rev2 = order("PO-3", line(1, qty="12", price="118.00"), line(3, "OFM-DESK", "1", "450.00"), revision=2)
+    out = po_sync(source=export(tmp_path, rev2))
+    assert out["orders"]["PO-3"]["status"] == "updated"
+    po = odoo_order(w.odoo, "PO-3")
+    assert sorted((ln["sequence"], ln["product_qty"], ln["price_unit"]) for ln in po["lines"]) == \
+        [(1, 12.0, 118.0), (2, 0.0, 450.0), (3, 1.0, 450.0)]
+    moves = w.odoo.search_read("stock.move", [["picking_id", "in", po["picking_ids"]]], ["product_uom_qty"])
+    assert sorted(m["product_uom_qty"] for m in moves) == [0.0, 1.0, 12.0] or \
+        sorted(m["product_uom_qty"] for m in moves) == [1.0, 12.0]
+    # an older revision arriving late does not undo the newer one
+    out = po_sync(source=export(tmp_path, order("PO-3", line(1), revision=1)))
+    assert out["orders"]["PO-3"]["status"] == "unchanged" and "superseded" in out["orders"]["PO-3"]["reasons"][0]
+
+
+def test_revision_2_after_receipt_cannot_order_less_than_received(w, tmp_path):
+    po_sync(source=export(tmp_path, order("PO-4", line(1))))
+    goods_receipt(source=export(tmp_path, receipt("GR-4", "PO-4", (1, "8"))))
+    before = w.odoo_write_calls()
+    out = po_sync(source=export(tmp_path, order("PO-4", line(1, qty="5"), revision=2)))
+    result = out["orders"]["PO-4"]
+    assert result["status"] == "rejected" and result["reasons"] == \
+        ["line 1: revision 2 orders 5, but 8 is already received"]
+    assert w.odoo_write_calls() == before
+    [entry] = w.store.list_quarantine(category="exception")
+    assert entry.field == "lines[0].quantity" and entry.owner_team == "procurement"
+
+
+def test_cancellation_applies_before_receipt_and_is_refused_after(w, tmp_path):
+    po_sync(source=export(tmp_path, order("PO-6"), order("PO-7")))
+    goods_receipt(source=export(tmp_path, receipt("GR-7", "PO-7", (1, "10"))))
+    out = po_sync(source=export(tmp_path, order("PO-6", status="cancelled", revision=2),
+                                order("PO-7", status="cancelled", revision=2)))
+    assert out["orders"]["PO-6"]["status"] == "cancelled" and odoo_order(w.odoo, "PO-6")["state"] == "cancel"
+    assert out["orders"]["PO-7"]["status"] == "rejected" and "already received" in out["orders"]["PO-7"]["reasons"][0]
+    assert odoo_order(w.odoo, "PO-7")["state"] == "purchase"
+
+
+class Crash(BaseException):
+    """The process dies here."""
+
+
+def killed_after(w, path: str, nth: int = 1) -> None:
+    """From now on the Odoo client's process dies right after the `nth` call to `path` committed."""
+    import httpx
+
+    from ofm.sandbox.odoo import SandboxTransport
+
+    inner, seen = SandboxTransport(w.sandbox), {"n": 0}
+
+    class DiesAfterCommit(httpx.BaseTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            response = inner.handle_request(request)
+            if request.url.path.endswith(path):
+                seen["n"] += 1
+                if seen["n"] == nth:
+                    raise Crash(f"killed after {path} committed")
+            return response
+
+    w.odoo._http._transport = DiesAfterCommit()
+
+
+def revive(w) -> None:
+    from ofm.sandbox.odoo import SandboxTransport
+
+    w.odoo._http._transport = SandboxTransport(w.sandbox)
+
+
+def outbox_states(w) -> dict[str, int]:
+    import sqlalchemy as sa
+
+    with sa.create_engine(w.store.engine.url).connect() as conn:
+        return dict(conn.execute(sa.text("SELECT state, count(*) FROM outbox GROUP BY state")).all())
+
+
+@pytest.mark.parametrize("path", ["/purchase.order/create", "/purchase.order/button_confirm"])
+def test_killed_after_odoo_committed_then_run_again_one_confirmed_order_per_document(w, tmp_path, path):
+    file = export(tmp_path, order("PO-8"), order("PO-18", line(1, "OFM-DESK", "3", "450.00")))
+    killed_after(w, path)
+    with pytest.raises(BaseException):  # noqa: B017 - Prefect may wrap the crash
+        po_sync(source=file)
+    revive(w)
+    out = po_sync(source=file)
+    for number in ("PO-8", "PO-18"):
+        assert w.odoo.search_count("purchase.order", [["origin", "=", number]]) == 1
+        assert odoo_order(w.odoo, number)["state"] == "purchase"
+        assert out["orders"][number]["status"] in ("created", "updated", "unchanged")
+        assert out["orders"][number]["odoo"], "the platform is told the Odoo reference either way"
+    assert set(outbox_states(w)) == {"done"}
+    before = w.odoo_write_calls()
+    po_sync(source=file)
+    assert w.odoo_write_calls() == before
