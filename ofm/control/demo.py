@@ -93,8 +93,18 @@ def run_demo(suppliers: int = 300) -> None:
                                                                  else ""))
             return result
 
+        def p2p(title: str, name: str, **params) -> dict:
+            from ofm.control.runner import _flow
+
+            say()
+            say(title, bold=True)
+            result = _flow(name)(actor="demo", **params)
+            result["ui_url"] = f"{api.removesuffix('/api')}/runs/flow-run/{result['flow_run_id']}"
+            _print_p2p(name, result)
+            return result
+
         if not story.exists():
-            _first_story(run, admin, res.store)
+            _first_story(run, admin, res.store, p2p, res.odoo)
             _bank_story(bank, res.odoo)
             story.write_text(json.dumps({"day": 2}))
         else:
@@ -104,6 +114,9 @@ def run_demo(suppliers: int = 300) -> None:
                        run("Again - the same CSV export dropped once more", source=str(_csv_drop()))]
             results += [bank(f"Again - bank statement {p.name} imported once more", p)
                         for p in sorted(BANK_DROP.glob("*.xml"))]
+            results += [p2p(f"Again - {name}, the whole feed read in full", name, full_refresh=True)
+                        for name in ("po-sync", "goods-receipt")]
+            results += [p2p("Again - three-way-match, anything new?", "three-way-match")]
             writes = sum(r["odoo_writes"] for r in results)
             say()
             say(f"Second demo: {writes} write call(s) reached Odoo"
@@ -119,11 +132,20 @@ def run_demo(suppliers: int = 300) -> None:
     say("  Run `make demo` again (nothing is written the second time); stop the services with `make stop`")
 
 
-def _first_story(run, admin: httpx.Client, store) -> None:
-    """Day 1, day 2, an approval, the same feed again, and a CSV drop."""
+def _first_story(run, admin: httpx.Client, store, p2p, odoo) -> None:
+    """Day 1, purchasing on day 1, day 2 (suppliers, then purchasing), an approval, the same feed
+    again, and a CSV drop."""
     run("Day 1 - suppliers from the procurement API (dirty records included)")
+    from ofm.sandbox.procurement.odoo_seed import seed_catalog
+
+    products, centers = seed_catalog(odoo)
+    say()
+    say(f"Purchasing master data in Odoo - {products} products and {centers} analytic accounts (cost centers)",
+        bold=True)
+    _p2p_day(p2p, 1)
     admin.post("/admin/advance").raise_for_status()
     run("Day 2 - procurement changed some suppliers (new bank accounts are held for approval)")
+    _p2p_day(p2p, 2)
     held = [r for r in store.list_quarantine(category="approval", limit=100) if r.field == "bank_accounts"]
     if held:
         run(f"Treasury approves one held bank account (quarantine #{held[0].id}) - replayed",
@@ -134,6 +156,29 @@ def _first_story(run, admin: httpx.Client, store) -> None:
 
 
 BANK_DROP = VAR / "bank"
+P2P_WORDS = {1: ("approved orders (and some that cannot go through)", "receipts: full, partial, over-receipt",
+                 "bills: matched, price, quantity, currency and tax exceptions, no order"),
+             2: ("revisions before and after receipt, cancellations, the order that waited for its supplier",
+                 "second receipts, the waiting order's receipt", "second bills, duplicates, a credit note")}
+
+
+def _p2p_day(p2p, day: int) -> None:
+    """Purchase orders, then receipts, then vendor bills, as the procurement API shows them that day."""
+    orders, receipts, bills = P2P_WORDS[day]
+    p2p(f"Day {day} - purchase orders from procurement: {orders}", "po-sync")
+    p2p(f"Day {day} - goods receipts: {receipts}", "goods-receipt")
+    p2p(f"Day {day} - vendor bills, three-way match: {bills}", "three-way-match")
+
+
+def _print_p2p(name: str, result: dict) -> None:
+    if name == "three-way-match":
+        from ofm.control.cli import _print_match_result
+
+        _print_match_result(result, as_json=False)
+        return
+    from ofm.control.cli_p2p import _print
+
+    _print(result, "orders" if name == "po-sync" else "receipts", as_json=False)
 
 
 def _bank_story(bank, odoo) -> None:

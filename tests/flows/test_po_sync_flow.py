@@ -166,3 +166,25 @@ def test_killed_after_odoo_committed_then_run_again_one_confirmed_order_per_docu
     before = w.odoo_write_calls()
     po_sync(source=file)
     assert w.odoo_write_calls() == before
+
+
+def test_cost_allocation_becomes_the_lines_analytic_distribution(tmp_path):
+    with world(tmp_path, suppliers=5) as w:
+        seed = seed_odoo(w.odoo, analytic=True)
+        split = [{"cost_center": "CC-OPS", "percent": "60"}, {"cost_center": "CC-ENG", "percent": "40"}]
+        unknown = [{"cost_center": "CC-XX", "percent": "100"}]
+        out = po_sync(source=export(tmp_path, order("PO-A", line(1, cost_allocation=split)),
+                                    order("PO-B", line(1, cost_allocation=unknown))))
+        assert out["orders"]["PO-A"]["status"] == "created"
+        [po_line] = odoo_order(w.odoo, "PO-A")["lines"]
+        ids = seed["analytic"]
+        assert po_line["analytic_distribution"] == {str(ids["CC-OPS"]): 60.0, str(ids["CC-ENG"]): 40.0}
+        assert out["orders"]["PO-B"]["status"] == "rejected"
+        assert "cost center 'CC-XX' has no analytic account" in out["orders"]["PO-B"]["reasons"][0]
+        # a revision that moves the split is written; the same revision again is not
+        moved = [{"cost_center": "CC-OPS", "percent": "100"}]
+        out = po_sync(source=export(tmp_path, order("PO-A", line(1, cost_allocation=moved), revision=2)))
+        assert out["orders"]["PO-A"]["status"] == "updated"
+        assert odoo_order(w.odoo, "PO-A")["lines"][0]["analytic_distribution"] == {str(ids["CC-OPS"]): 100.0}
+        assert po_sync(source=export(tmp_path, order("PO-A", line(1, cost_allocation=moved), revision=2)))[
+            "orders"]["PO-A"]["status"] == "unchanged"
