@@ -58,9 +58,12 @@ def quarantine_replay(
     actor: Annotated[str, typer.Option(help="Who approves / replays (audit trail).")] = "cli",
 ) -> None:
     """Process entries again. For `approval` entries this approves the held change; bank entries
-    run their statement file again (from the inbox) against today's open items."""
-    from ofm.control.cli import _print_bank_result, _print_result
+    run their statement file again (from the inbox) against today's open items; purchase orders,
+    receipts and vendor bills go through their flow again (after their cause was fixed)."""
+    from ofm.control.cli import _print_bank_result, _print_match_result, _print_result
+    from ofm.control.cli_p2p import P2P_FLOWS, _print
     from ofm.control.replay_bank import BANK_TYPES, replay_bank
+    from ofm.control.replay_match import MATCH_TYPES, replay_match
     from ofm.control.runner import run_flow
 
     store = _store()
@@ -70,17 +73,25 @@ def quarantine_replay(
         typer.secho(f"error: quarantine entry {missing[0]} does not exist", err=True, fg=typer.colors.RED)
         raise typer.Exit(1)
     bank = [r for r in rows if r.object_type in BANK_TYPES]
-    others = [r.id for r in rows if r.object_type not in BANK_TYPES]
+    bills = [r for r in rows if r.object_type in MATCH_TYPES]
+    documents = [r for r in rows if r.object_type in P2P_FLOWS]
+    others = [r.id for r in rows if r.object_type not in BANK_TYPES | MATCH_TYPES | P2P_FLOWS.keys()]
+    for object_type, (flow, key) in P2P_FLOWS.items():
+        ids = [r.id for r in documents if r.object_type == object_type]
+        if ids:
+            _print(run_flow(flow, replay=ids, actor=actor), key, as_json=False)
     if others:
         _print_result(run_flow("supplier-onboarding", replay=others, actor=actor), as_json=False)
     try:
+        if bills:
+            _print_match_result(replay_match(bills, run_flow, actor), as_json=False)
         results = replay_bank(bank, store, run_flow, actor) if bank else []
     except ValueError as exc:
         typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
         raise typer.Exit(1) from None
     for result in results:
         _print_bank_result(result, as_json=False)
-    for row in bank:
+    for row in [*bank, *bills, *documents]:
         typer.echo(f"quarantine entry {row.id}: {store.get_quarantine(row.id).status}")
 
 

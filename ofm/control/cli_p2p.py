@@ -10,6 +10,7 @@ import typer
 
 from ofm.control.cli import fail, run_app
 
+P2P_FLOWS = {"purchase_order": ("po-sync", "orders"), "goods_receipt": ("goods-receipt", "receipts")}
 SOURCE_HELP = "A procurement export file (JSON: a list, or {\"items\": [...]}) instead of the procurement API."
 
 

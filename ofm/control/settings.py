@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     p2p_policy: Path | None = Field(
         default=None, description="Procure-to-pay routing, status, tax, unit and receipt policy YAML; "
                                   "defaults to the bundled mappings/procurement/p2p.yaml.")
+    match_post_matched: bool = Field(
+        default=True, description="Three-way match: post matched vendor bills (false: leave them as drafts).")
     bank_drop_dir: Path | None = Field(
         default=None, description="Watched folder of statement files (processed ones move to done/ or held/).")
 

@@ -37,7 +37,9 @@ def read_orders(numbers: Iterable[str]) -> dict[str, OdooOrder]:
     if not numbers:
         return {}
     odoo = resources().odoo
-    rows = odoo.search_read(PO, [["origin", "in", numbers]], ORDER_FIELDS, order="id")
+    rows = [row for start in range(0, len(numbers), 2000)  # a bounded domain per request
+            for row in odoo.search_read(PO, [["origin", "in", numbers[start:start + 2000]]], ORDER_FIELDS)]
+    rows.sort(key=lambda r: r["id"])
     line_ids = [lid for row in rows for lid in row.get("order_line") or []]
     lines: dict[int, dict[str, Any]] = {}
     if line_ids:

@@ -127,8 +127,10 @@ def load_orders(plans: list[Planned], run: RunInfo) -> list[DocResult]:
                                                      *[(p, p.existing.id) for p in by[OrderAction.CONFIRM]]]
                   if oid and p.decision.confirm}
     odoo = resources().odoo
+    confirm_ids, size = sorted(to_confirm.values()), resources().settings.odoo_batch_size
+    for start in range(0, len(confirm_ids), size):  # one call per batch: a request stays bounded
+        odoo.call(PO, "button_confirm", ids=confirm_ids[start:start + size])
     if to_confirm:
-        odoo.call(PO, "button_confirm", ids=sorted(to_confirm.values()))
         audit_rows(run, "confirmed", [(p.order.record_ref, p.item.lineage.correlation_id, {"odoo_id": oid})
                                       for p, oid in [*created, *updated] if p.order.number in to_confirm])
     cancelled, refused = _cancel(by[OrderAction.CANCEL], run)
@@ -212,5 +214,6 @@ def _cancel(plans: list[Planned], run: RunInfo) -> tuple[list[tuple[Planned, int
 
 
 def _names(ids: list[int]) -> dict[int, str]:
-    ids = sorted(set(ids))
-    return {r["id"]: r["name"] for r in resources().odoo.read(PO, ids, ["name"])} if ids else {}
+    ids, size = sorted(set(ids)), resources().settings.odoo_batch_size * 10
+    return {r["id"]: r["name"] for start in range(0, len(ids), size)
+            for r in resources().odoo.read(PO, ids[start:start + size], ["name"])}

@@ -188,3 +188,18 @@ def test_cost_allocation_becomes_the_lines_analytic_distribution(tmp_path):
         assert odoo_order(w.odoo, "PO-A")["lines"][0]["analytic_distribution"] == {str(ids["CC-OPS"]): 100.0}
         assert po_sync(source=export(tmp_path, order("PO-A", line(1, cost_allocation=moved), revision=2)))[
             "orders"]["PO-A"]["status"] == "unchanged"
+
+
+def test_a_refused_order_is_replayed_from_quarantine_once_its_cause_is_fixed(w, tmp_path, monkeypatch):
+    from test_three_way_match_flow import cli
+
+    out = cli(w, monkeypatch, "run", "po-sync", "--source", export(tmp_path, order("PO-R", line(1, "OFM-LAMP"))))
+    assert "rejected   PO-R: line 1: product 'OFM-LAMP' is not in Odoo" in out
+    [entry] = w.store.list_quarantine(category="reference")
+    assert (entry.field, entry.owner_team) == ("lines[0].item_code", "procurement")
+    w.odoo.create("product.product", [{"name": "Desk lamp", "default_code": "OFM-LAMP", "type": "consu"}])
+    out = cli(w, monkeypatch, "quarantine", "replay", str(entry.id), "--actor", "buyer")
+    assert "created 1" in out and f"quarantine entry {entry.id}: resolved" in out
+    assert odoo_order(w.odoo, "PO-R")["state"] == "purchase"
+    steps = [row.step for row in w.store.trail("procurement:PO-R")]
+    assert steps.count("created") == 1 and steps.index("quarantined") < steps.index("created")

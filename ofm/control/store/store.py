@@ -73,6 +73,11 @@ class Store:
         with transaction(self.engine) as conn:
             return _outbox.claim(conn, intents, _now())
 
+    def outbox_rows(self, keys: Sequence[str]) -> dict[str, OutboxRow]:
+        """The stored outbox rows of these keys (absent keys are not in the result); claims nothing."""
+        with transaction(self.engine, readonly=True) as conn:
+            return _outbox.rows(conn, keys)
+
     def mark_sent(self, keys: Sequence[str]) -> None:
         """The Odoo call is about to go out for these keys (attempts + 1)."""
         if keys:

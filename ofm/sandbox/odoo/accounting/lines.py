@@ -53,11 +53,11 @@ def sanitize(vals: Row) -> Row:
     return vals
 
 
-def strip_taxes(vals: Row) -> Row:
-    """Accept an explicit "no taxes" (`tax_ids: [(6, 0, [])]`, as the captured requests send) and taxes on a
-    product line; refuse taxes elsewhere."""
-    if "tax_ids" not in vals or vals.get("product_id") or vals.get("purchase_line_id"):
-        return vals  # product lines carry their taxes (purchase/bills.py); others are refused any
+def strip_taxes(vals: Row, invoice: bool = False) -> Row:
+    """Accept an explicit "no taxes" (`tax_ids: [(6, 0, [])]`, as the captured requests send) and taxes on an
+    invoice's lines (with or without a product, as Odoo does); refuse taxes on journal entry lines."""
+    if "tax_ids" not in vals or invoice or vals.get("product_id") or vals.get("purchase_line_id"):
+        return vals  # invoice lines carry their taxes (purchase/bills.py); others are refused any
     vals = dict(vals)
     commands = vals.pop("tax_ids")
     if commands in (None, False) or _no_taxes(commands):
@@ -196,15 +196,20 @@ def touch_moves(env: Env, move_ids: set[int] | list[int], moves: dict[int, Row] 
 
 
 # -- hooks -------------------------------------------------------------------------------------
+def _of_invoice(env: Env, vals: Row) -> bool:
+    move = env.db["account.move"].rows.get(vals.get("move_id") or 0) if isinstance(vals.get("move_id"), int) else None
+    return bool(move) and is_invoice(move)
+
+
 def _prepare(env: Env, vals_list: list[Row]) -> None:
     for i, vals in enumerate(vals_list):
-        vals_list[i] = strip_taxes(vals)
+        vals_list[i] = strip_taxes(vals, _of_invoice(env, vals))
 
 
 def _before_create(env: Env, vals: Row) -> Row:
     from ofm.sandbox.odoo.purchase.bills import line_defaults
 
-    return sanitize(strip_taxes(line_defaults(env, vals)))
+    return sanitize(strip_taxes(line_defaults(env, vals), _of_invoice(env, vals)))
 
 
 def _after_create(env: Env, rid: int, vals: Row) -> None:

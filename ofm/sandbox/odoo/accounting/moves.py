@@ -97,9 +97,10 @@ def partner_account(env: Env, partner_id: Any, kind: str) -> int | bool:
 # -- hooks -------------------------------------------------------------------------------------
 def _before_create(env: Env, vals: Row) -> Row:
     vals = dict(vals)
+    invoice = (vals.get("move_type") or "entry") in SALE_TYPES | PURCHASE_TYPES
     for key in ("line_ids", "invoice_line_ids"):
         if isinstance(vals.get(key), list | tuple):
-            vals[key] = [_strip_command(c) for c in vals[key]]
+            vals[key] = [_strip_command(c, invoice) for c in vals[key]]
     move_type = vals.get("move_type") or "entry"
     if not vals.get("journal_id"):
         vals["journal_id"] = default_journal(env, move_type)
@@ -122,10 +123,10 @@ def _before_create(env: Env, vals: Row) -> Row:
     return vals
 
 
-def _strip_command(command: Any) -> Any:
+def _strip_command(command: Any, invoice: bool = False) -> Any:
     if isinstance(command, list | tuple) and len(command) >= 3 and command[0] in (0, 1) \
             and isinstance(command[2], dict):
-        return [command[0], command[1], aml.strip_taxes(command[2])]
+        return [command[0], command[1], aml.strip_taxes(command[2], invoice)]
     return command
 
 
@@ -148,9 +149,10 @@ def _after_create(env: Env, rid: int, vals: Row) -> None:
 
 def _before_write(env: Env, ids: list[int], vals: Row) -> Row:
     moves = env.db[MOVE].rows
+    invoice = all(is_invoice(moves[rid]) for rid in ids if rid in moves)
     for key in ("line_ids", "invoice_line_ids"):
         if isinstance(vals.get(key), list | tuple):
-            vals[key] = [_strip_command(c) for c in vals[key]]
+            vals[key] = [_strip_command(c, invoice) for c in vals[key]]
     if not env.context.get("skip_readonly_check"):
         for rid in ids:
             state = vals.get("state", moves[rid].get("state"))
