@@ -32,6 +32,7 @@ lint: setup
 bench: setup
 	.venv/bin/python -m bench.supplier_onboarding
 	.venv/bin/python -m bench.bank_matching
+	.venv/bin/python -m bench.three_way_match
 	.venv/bin/python -m bench.po_sync
 
 stop: setup
