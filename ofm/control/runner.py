@@ -45,6 +45,10 @@ def _flow(name: str):
         from ofm.flows.goods_receipt import goods_receipt
 
         return goods_receipt
+    if name == "procure-to-pay":
+        from ofm.flows.procure_to_pay import procure_to_pay
+
+        return procure_to_pay
     if name == "bank-statement-folder":
         from ofm.flows.bank_reconciliation import bank_statement_folder
 

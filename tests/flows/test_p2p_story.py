@@ -113,3 +113,19 @@ def test_reading_everything_again_writes_nothing_and_counts_reconcile(story):
     assert writes == 0
     assert all(run["reconciles"] and run["odoo_writes"] == 0 for run in again)
     assert {d["status"] for d in again[0]["orders"].values()} <= {"unchanged", "ignored", "rejected"}
+
+
+def test_the_scheduled_procure_to_pay_flow_runs_the_three_steps_in_order(tmp_path):
+    from ofm.flows.procure_to_pay import procure_to_pay
+
+    with world(tmp_path, suppliers=60) as w:
+        supplier_onboarding()
+        seed_catalog(w.odoo)
+        first = procure_to_pay()
+        assert list(first["steps"]) == ["po-sync", "goods-receipt", "three-way-match"]
+        assert first["steps"]["po-sync"]["counts"]["created"] >= 10
+        assert first["steps"]["goods-receipt"]["counts"]["applied"] >= 5
+        assert first["steps"]["three-way-match"]["counts"]["posted"] >= 3
+        before = w.odoo_write_calls()
+        again = procure_to_pay()
+        assert again["odoo_writes"] == 0 and w.odoo_write_calls() == before
