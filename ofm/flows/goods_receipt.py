@@ -15,17 +15,7 @@ from prefect import flow
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
-from ofm.tasks.p2p_common import (
-    RECEIPTS,
-    Intake,
-    Results,
-    acknowledge,
-    close_through,
-    from_quarantine,
-    merge,
-    publish,
-    read_source,
-)
+from ofm.tasks.p2p_common import RECEIPTS, Results, finish, take_in
 from ofm.tasks.receipt_sync import apply_receipts, map_receipts
 from ofm.tasks.resources import resources
 from ofm.tasks.runinfo import current_run
@@ -48,26 +38,11 @@ def goods_receipt(source: str | None = None, full_refresh: bool = False, replay:
     res = resources()
     policy = load_p2p_policy(res.settings.p2p_policy)
     writes_before = res.odoo.stats.writes
-    if replay:
-        intake = Intake(from_quarantine(RECEIPTS, run, replay), None, "replay")
-    else:
-        intake = read_source(RECEIPTS, source, full_refresh, run)
-        intake = Intake(merge(intake.items, from_quarantine(RECEIPTS, run)), intake.watermark, intake.origin)
+    intake = take_in(RECEIPTS, source, full_refresh, replay, run)
     results = Results(received=len(intake.items))
     mapped, refused = map_receipts(quote(intake.items), run)
     results.add(refused)
     results.add(apply_receipts(quote(mapped), policy, run))
-    writes = res.odoo.stats.writes - writes_before
-    close_through(results, run)
-    acknowledge(results, RECEIPTS, intake.origin, run)
-    if intake.origin == "api" and intake.watermark:
-        res.store.set_cursor(RECEIPTS.cursor, intake.watermark)
-    markdown = publish(results, RECEIPTS, run, intake.origin, writes,
-                       extra=f"Backorder policy: **{policy.backorder}**; over-receipt allowed: "
-                             f"**{policy.over_receipt_percent} %**.")
-    return {"run_id": run.run_id, "flow_run_id": run.flow_run_id, "origin": intake.origin,
-            "counts": results.counts(), "reconciles": results.reconciles(), "odoo_writes": writes,
-            "summary": markdown,
-            "receipts": {r.received.lineage.external_id: {"status": r.status, "odoo": r.odoo_ref,
-                                                          "reasons": list(r.reasons)}
-                         for r in results.by_ref.values()}}
+    return finish(results, RECEIPTS, intake, run, res.odoo.stats.writes - writes_before, "receipts",
+                  extra=f"Backorder policy: **{policy.backorder}**; over-receipt allowed: "
+                        f"**{policy.over_receipt_percent} %**.")

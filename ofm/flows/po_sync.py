@@ -18,17 +18,7 @@ from prefect import flow
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
-from ofm.tasks.p2p_common import (
-    ORDERS,
-    Intake,
-    Results,
-    acknowledge,
-    close_through,
-    from_quarantine,
-    merge,
-    publish,
-    read_source,
-)
+from ofm.tasks.p2p_common import ORDERS, Results, finish, take_in
 from ofm.tasks.po_sync import load_orders, map_orders, plan_orders
 from ofm.tasks.resources import resources
 from ofm.tasks.runinfo import current_run
@@ -51,26 +41,11 @@ def po_sync(source: str | None = None, full_refresh: bool = False, replay: list[
     res = resources()
     policy = load_p2p_policy(res.settings.p2p_policy)  # a bad policy file stops the run before any read
     writes_before = res.odoo.stats.writes
-    if replay:
-        intake = Intake(from_quarantine(ORDERS, run, replay), None, "replay")
-    else:
-        intake = read_source(ORDERS, source, full_refresh, run)
-        intake = Intake(merge(intake.items, from_quarantine(ORDERS, run)), intake.watermark, intake.origin)
+    intake = take_in(ORDERS, source, full_refresh, replay, run)
     results = Results(received=len(intake.items))
     mapped, refused = map_orders(quote(intake.items), run)
     results.add(refused)
     plans, settled = plan_orders(quote(mapped), policy, run)
     results.add(settled)
     results.add(load_orders(quote(plans), run))
-    writes = res.odoo.stats.writes - writes_before
-    close_through(results, run)
-    acknowledge(results, ORDERS, intake.origin, run)
-    if intake.origin == "api" and intake.watermark:
-        res.store.set_cursor(ORDERS.cursor, intake.watermark)  # only now: a crash before re-reads, never skips
-    markdown = publish(results, ORDERS, run, intake.origin, writes)
-    return {"run_id": run.run_id, "flow_run_id": run.flow_run_id, "origin": intake.origin,
-            "counts": results.counts(), "reconciles": results.reconciles(), "odoo_writes": writes,
-            "summary": markdown,
-            "orders": {r.received.lineage.external_id: {"status": r.status, "odoo": r.odoo_ref,
-                                                        "reasons": list(r.reasons)}
-                       for r in results.by_ref.values()}}
+    return finish(results, ORDERS, intake, run, res.odoo.stats.writes - writes_before, "orders")

@@ -231,3 +231,27 @@ def publish(results: Results, kind: Kind, run: RunInfo, origin: str, writes: int
     metrics = {k: float(v) for k, v in counts.items()} | {"odoo_write_calls": float(writes)}
     resources().store.record_metrics(run.flow_run_id or run.run_id, run.flow_name, metrics)
     return markdown
+
+
+def take_in(kind: Kind, source: str | None, full_refresh: bool, replay: list[int] | None, run: RunInfo) -> Intake:
+    """What a run works on: the replayed entries, or what is new plus every document still waiting."""
+    if replay:
+        return Intake(from_quarantine(kind, run, replay), None, "replay")
+    intake = read_source(kind, source, full_refresh, run)
+    return Intake(merge(intake.items, from_quarantine(kind, run)), intake.watermark, intake.origin)
+
+
+def finish(results: Results, kind: Kind, intake: Intake, run: RunInfo, writes: int, key: str,
+           extra: str = "") -> dict[str, Any]:
+    """Close what went through, tell the platform, move the watermark (only now: a crash before this
+    re-reads, never skips), publish; the flow's return value."""
+    close_through(results, run)
+    acknowledge(results, kind, intake.origin, run)
+    if intake.origin == "api" and intake.watermark:
+        resources().store.set_cursor(kind.cursor, intake.watermark)
+    markdown = publish(results, kind, run, intake.origin, writes, extra)
+    return {"run_id": run.run_id, "flow_run_id": run.flow_run_id, "origin": intake.origin,
+            "counts": results.counts(), "reconciles": results.reconciles(), "odoo_writes": writes,
+            "summary": markdown,
+            key: {r.received.lineage.external_id: {"status": r.status, "odoo": r.odoo_ref, "reasons": list(r.reasons)}
+                  for r in results.by_ref.values()}}

@@ -90,3 +90,37 @@ def world(tmp_path: Path, suppliers: int = 60, seed: int = 7, database_url: str 
     res = Resources(settings=settings, store=store, odoo=odoo, procurement_factory=procurement)
     with use_resources(res), httpx.Client(transport=transport, base_url="http://procurement.test") as admin:
         yield World(sandbox, odoo, store, settings, app, admin, res)
+
+
+class Crash(BaseException):
+    """The process dies here (not an Exception: nothing may catch it and carry on)."""
+
+
+def kill_after(odoo: OdooClient, sandbox: OdooSandbox, path: str, nth: int = 1) -> None:
+    """From now on the client's process dies right after the `nth` request to `path` committed in Odoo
+    (the answer is never recorded): what a killed worker or a lost connection leaves behind."""
+    inner, seen = SandboxTransport(sandbox), {"n": 0}
+
+    class DiesAfterCommit(httpx.BaseTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            response = inner.handle_request(request)
+            if request.url.path.endswith(path):
+                seen["n"] += 1
+                if seen["n"] == nth:
+                    raise Crash(f"killed after {path} committed")
+            return response
+
+    odoo._http._transport = DiesAfterCommit()
+
+
+def revive(odoo: OdooClient, sandbox: OdooSandbox) -> None:
+    """The restarted process: the client talks to the sandbox normally again."""
+    odoo._http._transport = SandboxTransport(sandbox)
+
+
+def outbox_states(store: Store) -> dict[str, int]:
+    """How many outbox intents are in each state."""
+    import sqlalchemy as sa
+
+    with sa.create_engine(store.engine.url).connect() as conn:
+        return dict(conn.execute(sa.text("SELECT state, count(*) FROM outbox GROUP BY state")).all())

@@ -7,8 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-import sqlalchemy as sa
-from flow_world import odoo_client
+from flow_world import kill_after, odoo_client, outbox_states, revive
 
 from ofm.canonical import BankEntry, BankStatement, Money
 from ofm.control.settings import Settings
@@ -203,10 +202,6 @@ def test_a_held_file_is_replayed_from_the_inbox_once_its_account_is_routed(bank,
     assert [line["amount"] for line in odoo.search_read("account.bank.statement.line", [], ["amount"])] == [3.0]
 
 
-class Crash(BaseException):
-    """The process dies here."""
-
-
 @pytest.mark.parametrize(("path", "nth"), [
     ("/account.bank.statement.line/create", 1),   # lines committed in Odoo, answer never recorded
     ("/account.move/action_post", 1),             # write-off entry booked, nothing reconciled yet
@@ -214,27 +209,12 @@ class Crash(BaseException):
     ("/account.move.line/reconcile", 4),          # killed half way through the reconciliations
 ])
 def test_killed_anywhere_then_run_again_everything_lands_exactly_once(bank, path, nth):
-    import httpx
-
-    from ofm.sandbox.odoo import SandboxTransport
-
     sandbox, odoo, store, docs, tmp = bank
     file, _, expected = day_one(odoo, tmp)
-    inner, seen = SandboxTransport(sandbox), {"n": 0}
-
-    class DiesAfterCommit(httpx.BaseTransport):
-        def handle_request(self, request: httpx.Request) -> httpx.Response:
-            response = inner.handle_request(request)
-            if request.url.path.endswith(path):
-                seen["n"] += 1
-                if seen["n"] == nth:
-                    raise Crash(f"killed after {path} committed")
-            return response
-
-    odoo._http._transport = DiesAfterCommit()
+    kill_after(odoo, sandbox, path, nth)
     with pytest.raises(BaseException):  # noqa: B017 - Prefect may wrap the crash
         run(file)
-    odoo._http._transport = inner
+    revive(odoo, sandbox)
     result = run(file)
     assert len(odoo.search_read("account.bank.statement.line", [], ["id"])) == len(expected)
     states = Counter(m["payment_state"] for m in odoo.read("account.move", docs["moves"], ["payment_state"]))
@@ -243,8 +223,7 @@ def test_killed_anywhere_then_run_again_everything_lands_exactly_once(bank, path
     assert states["partial"] == expected.count("partial")
     assert len(odoo.search_read("account.move", [("ref", "like", "OFM write-off")], ["id"])) == 1
     assert result["counts"]["unmatched"] == expected.count("unmatched")
-    with sa.create_engine(store.engine.url).connect() as conn:
-        states = dict(conn.execute(sa.text("SELECT state, count(*) FROM outbox GROUP BY state")).all())
+    states = outbox_states(store)
     assert set(states) == {"done"}, f"the outbox still holds unfinished intents: {states}"
     before = writes(sandbox)
     run(file)

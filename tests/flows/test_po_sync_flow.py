@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from flow_world import world
+from flow_world import kill_after, outbox_states, revive, world
 from p2p_world import export, line, odoo_order, order, receipt, seed_odoo
 
 from ofm.flows.goods_receipt import goods_receipt
@@ -112,57 +112,20 @@ def test_cancellation_applies_before_receipt_and_is_refused_after(w, tmp_path):
     assert odoo_order(w.odoo, "PO-7")["state"] == "purchase"
 
 
-class Crash(BaseException):
-    """The process dies here."""
-
-
-def killed_after(w, path: str, nth: int = 1) -> None:
-    """From now on the Odoo client's process dies right after the `nth` call to `path` committed."""
-    import httpx
-
-    from ofm.sandbox.odoo import SandboxTransport
-
-    inner, seen = SandboxTransport(w.sandbox), {"n": 0}
-
-    class DiesAfterCommit(httpx.BaseTransport):
-        def handle_request(self, request: httpx.Request) -> httpx.Response:
-            response = inner.handle_request(request)
-            if request.url.path.endswith(path):
-                seen["n"] += 1
-                if seen["n"] == nth:
-                    raise Crash(f"killed after {path} committed")
-            return response
-
-    w.odoo._http._transport = DiesAfterCommit()
-
-
-def revive(w) -> None:
-    from ofm.sandbox.odoo import SandboxTransport
-
-    w.odoo._http._transport = SandboxTransport(w.sandbox)
-
-
-def outbox_states(w) -> dict[str, int]:
-    import sqlalchemy as sa
-
-    with sa.create_engine(w.store.engine.url).connect() as conn:
-        return dict(conn.execute(sa.text("SELECT state, count(*) FROM outbox GROUP BY state")).all())
-
-
 @pytest.mark.parametrize("path", ["/purchase.order/create", "/purchase.order/button_confirm"])
 def test_killed_after_odoo_committed_then_run_again_one_confirmed_order_per_document(w, tmp_path, path):
     file = export(tmp_path, order("PO-8"), order("PO-18", line(1, "OFM-DESK", "3", "450.00")))
-    killed_after(w, path)
+    kill_after(w.odoo, w.sandbox, path)
     with pytest.raises(BaseException):  # noqa: B017 - Prefect may wrap the crash
         po_sync(source=file)
-    revive(w)
+    revive(w.odoo, w.sandbox)
     out = po_sync(source=file)
     for number in ("PO-8", "PO-18"):
         assert w.odoo.search_count("purchase.order", [["origin", "=", number]]) == 1
         assert odoo_order(w.odoo, number)["state"] == "purchase"
         assert out["orders"][number]["status"] in ("created", "updated", "unchanged")
         assert out["orders"][number]["odoo"], "the platform is told the Odoo reference either way"
-    assert set(outbox_states(w)) == {"done"}
+    assert set(outbox_states(w.store)) == {"done"}
     before = w.odoo_write_calls()
     po_sync(source=file)
     assert w.odoo_write_calls() == before

@@ -3,10 +3,8 @@ through the real clients, one scenario per test: posted, held with a note and an
 
 from __future__ import annotations
 
-import httpx
 import pytest
-import sqlalchemy as sa
-from flow_world import world
+from flow_world import kill_after, outbox_states, revive, world
 from match_world import (
     bill_line,
     export,
@@ -261,31 +259,14 @@ def test_a_rerun_of_the_same_input_writes_nothing(w, tmp_path):
     assert len(w.odoo.search_read("account.move", [("move_type", "=", "in_invoice")], ["id"])) == 4
 
 
-class Crash(BaseException):
-    """The process dies here."""
-
-
 @pytest.mark.parametrize(("path", "nth"), [("/account.move/create", 1), ("/account.move/action_post", 1),
                                            ("/account.move/message_post", 1)])
 def test_killed_after_odoo_committed_then_run_again_one_bill_per_document(w, tmp_path, path, nth):
-    from ofm.sandbox.odoo import SandboxTransport
-
     docs = mixed(w, tmp_path)
-    inner, seen = SandboxTransport(w.sandbox), {"n": 0}
-
-    class DiesAfterCommit(httpx.BaseTransport):
-        def handle_request(self, request: httpx.Request) -> httpx.Response:
-            response = inner.handle_request(request)
-            if request.url.path.endswith(path):
-                seen["n"] += 1
-                if seen["n"] == nth:
-                    raise Crash(f"killed after {path} committed")
-            return response
-
-    w.odoo._http._transport = DiesAfterCommit()
+    kill_after(w.odoo, w.sandbox, path, nth)
     with pytest.raises(BaseException):  # noqa: B017 - Prefect may wrap the crash
         run(w, tmp_path, docs)
-    w.odoo._http._transport = inner
+    revive(w.odoo, w.sandbox)
     result = run(w, tmp_path, docs)
     assert result["counts"]["posted"] + result["counts"]["unchanged"] == 2 and result["counts"]["held"] == 2
     refs = [m["ref"] for m in w.odoo.search_read("account.move", [("move_type", "=", "in_invoice")], ["ref"])]
@@ -294,8 +275,7 @@ def test_killed_after_odoo_committed_then_run_again_one_bill_per_document(w, tmp
         ["posted", "posted"]
     for ref in ("F-2", "F-5"):
         assert len(notes(w, bill_of(w, ref)["id"])) == 1, "one note per held bill"
-    with sa.create_engine(w.store.engine.url).connect() as conn:
-        states = dict(conn.execute(sa.text("SELECT state, count(*) FROM outbox GROUP BY state")).all())
+    states = outbox_states(w.store)
     assert set(states) == {"done"}, f"the outbox still holds unfinished intents: {states}"
     if path.endswith("create"):  # and then it is settled for good
         before = writes(w)
