@@ -82,7 +82,8 @@ def read_open_moves(orders: Iterable[OdooOrder]) -> dict[int, list[OdooMove]]:
             continue
         out.setdefault(line_order[line], []).append(OdooMove(
             id=r["id"], picking_id=_id(r["picking_id"]) or 0, purchase_line_id=line,
-            product_uom_qty=_dec(r.get("product_uom_qty")), state=r.get("state") or ""))
+            product_uom_qty=_dec(r.get("product_uom_qty")), state=r.get("state") or "",
+            picking_name=r["picking_id"][1] if isinstance(r["picking_id"], list | tuple) else ""))
     return out
 
 

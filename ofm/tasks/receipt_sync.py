@@ -5,6 +5,10 @@ read, the decision taken (rules/p2p/receipts.py), then, as captured in flow_trac
 a1/a2: mark the picking with the receipt's reference (the anchor, in its `note`), write `quantity` +
 `picked` on the moves, `button_validate`; a partial receipt answers Odoo's backorder wizard per the
 policy (`process` = keep a backorder, `process_cancel_backorder` = close short).
+Odoo calls: the orders and their open moves are read once for the whole batch (three reads); a full
+receipt then costs three calls (note, moves, validate; one more per distinct quantity), a partial one
+three more (wizard, answer, the backorder's name); an order with several receipts in one run is read
+again between them.
 Exactly once: outbox intent `stock.picking:receive:<receipt>` before the first write; a re-run that
 finds it `sent` looks for a done picking carrying the receipt's mark: found = it landed (settled),
 not found = Odoo never validated it, so it is applied again (quantities are absolute, not added).
@@ -62,41 +66,35 @@ def _landed(receipt_ref: str) -> dict[str, Any] | None:
 @task(name="apply-goods-receipts", cache_policy=NO_CACHE)
 def apply_receipts(mapped: list[tuple[GoodsReceipt, Received]], policy: P2PPolicy, run: RunInfo) -> list[DocResult]:
     """Apply each receipt once, oldest first; every receipt ends with one outcome."""
-    from ofm.control.store import OutboxIntent
-
     if not mapped:
         return []
     res = resources()
     keys = {g.receipt_ref: f"{PICKING}:receive:{g.receipt_ref}" for g, _ in mapped}
-    rows = res.store.claim([
-        OutboxIntent(idempotency_key=keys[g.receipt_ref], object_type=RECEIPTS.object_type, record_ref=g.record_ref,
-                     target_model=PICKING, operation="receive", payload_hash=content_hash(item.raw),
-                     correlation_id=item.lineage.correlation_id, flow_run_id=run.flow_run_id) for g, item in mapped])
-    state = {row.idempotency_key: row for row in rows}
+    state = res.store.outbox_rows(list(keys.values()))  # claimed only when applied: a waiting receipt has none
     results: list[DocResult] = []
     todo = []
     for g, item in mapped:
-        row = state[keys[g.receipt_ref]]
-        if row.state == "done":
+        row = state.get(keys[g.receipt_ref])
+        if row is not None and row.state == "done":
             results.append(DocResult(item, "unchanged", row.odoo_id, reasons=("applied in an earlier run",)))
             continue
-        if row.state == "sent":
-            landed = _landed(g.receipt_ref)
-            if landed:
-                res.store.settle({keys[g.receipt_ref]: landed["id"]})
-                audit_rows(run, "settled", [(g.record_ref, item.lineage.correlation_id, {"picking": landed["name"]})])
-                results.append(DocResult(item, "applied", landed["id"], landed["name"],
-                                         reasons=("validated by an interrupted run",)))
-                continue
+        landed = _landed(g.receipt_ref) if row is not None and row.state == "sent" else None
+        if landed:  # an interrupted run validated it; its answer was lost
+            res.store.settle({keys[g.receipt_ref]: landed["id"]})
+            audit_rows(run, "settled", [(g.record_ref, item.lineage.correlation_id, {"picking": landed["name"]})])
+            results.append(DocResult(item, "applied", landed["id"], landed["name"],
+                                     reasons=("validated by an interrupted run",)))
+            continue
         todo.append((g, item))
     orders = read_orders(g.order_number for g, _ in todo)
+    open_moves = read_open_moves(orders.values())  # one read for every order; again only after a receipt
     by_order: dict[str, list[tuple[GoodsReceipt, Received]]] = defaultdict(list)
     for g, item in sorted(todo, key=lambda p: (p[0].receipt_date, p[0].receipt_ref)):
         by_order[g.order_number].append((g, item))
     for number, receipts in by_order.items():
-        for g, item in receipts:
+        for n, (g, item) in enumerate(receipts):
             order = orders.get(number)
-            moves = read_open_moves([order]).get(order.id, []) if order else []
+            moves = open_moves.get(order.id, []) if order else []
             decision = decide_receipt(g, order, moves, policy.over_receipt_percent)
             audit_rows(run, "decided", [(g.record_ref, item.lineage.correlation_id,
                                          {"action": decision.action.value, "reasons": list(decision.reasons),
@@ -109,22 +107,30 @@ def apply_receipts(mapped: list[tuple[GoodsReceipt, Received]], policy: P2PPolic
                 results += hold(run, [(item, category, "; ".join(decision.reasons), decision.field,
                                        decision.owner)], RECEIPTS.object_type, "rejected")
             else:
-                results.append(_apply(g, item, decision, policy, keys[g.receipt_ref], run))
-                orders.update(read_orders([number]))  # what this receipt changed, for the next one
+                results.append(_apply(g, item, decision, moves, policy, keys[g.receipt_ref], run))
+                if n + 1 < len(receipts):  # another receipt of this order follows: see what this one changed
+                    orders.update(read_orders([number]))
+                    open_moves.update(read_open_moves([orders[number]]))
     return results
 
 
-def _apply(g: GoodsReceipt, item: Received, decision, policy: P2PPolicy, key: str, run: RunInfo) -> DocResult:
+def _apply(g: GoodsReceipt, item: Received, decision, moves, policy: P2PPolicy, key: str, run: RunInfo
+           ) -> DocResult:
+    from ofm.control.store import OutboxIntent
+
     res = resources()
     odoo = res.odoo
     picking = decision.picking_id
+    res.store.claim([OutboxIntent(idempotency_key=key, object_type=RECEIPTS.object_type, record_ref=g.record_ref,
+                                  target_model=PICKING, operation="receive", payload_hash=content_hash(item.raw),
+                                  correlation_id=item.lineage.correlation_id, flow_run_id=run.flow_run_id)])
     res.store.mark_sent([key])
     odoo.write(PICKING, [picking], {"note": f"<p>{mark(g.receipt_ref)}</p>"})
     same: dict[Decimal, list[int]] = defaultdict(list)
     for move, qty in decision.move_quantities:
         same[qty].append(move)
-    for qty, moves in same.items():
-        odoo.write(MOVE, sorted(moves), {"quantity": float(qty), "picked": True})
+    for qty, move_ids in same.items():
+        odoo.write(MOVE, sorted(move_ids), {"quantity": float(qty), "picked": True})
     answer = odoo.call(PICKING, "button_validate", ids=[picking])
     backorder = None
     if isinstance(answer, dict) and answer.get("res_model") == WIZARD:
@@ -134,12 +140,12 @@ def _apply(g: GoodsReceipt, item: Received, decision, policy: P2PPolicy, key: st
         if policy.backorder == "create":
             found = odoo.search_read(PICKING, [["backorder_id", "=", picking]], ["name"])
             backorder = found[0]["name"] if found else None
-    name = odoo.read(PICKING, [picking], ["name", "state"])[0]
+    name = next((m.picking_name for m in moves if m.picking_id == picking), "") or None
     res.store.mark_done({key: picking})
     audit_rows(run, "received", [(g.record_ref, item.lineage.correlation_id,
-                                  {"picking": name["name"], "state": name["state"], "partial": decision.partial,
+                                  {"picking": name, "partial": decision.partial,
                                    "backorder": backorder, "policy": policy.backorder,
                                    "moves": {str(m): str(q) for m, q in decision.move_quantities}})])
     reasons = ((f"partial: rest open on {backorder}" if backorder else "partial: closed without backorder"),) \
         if decision.partial else ()
-    return DocResult(item, "applied", picking, name["name"], reasons=reasons)
+    return DocResult(item, "applied", picking, name, reasons=reasons)

@@ -74,6 +74,7 @@ def test_over_receipt_is_refused_and_nothing_is_written(w, tmp_path):
 def test_a_receipt_for_an_order_not_yet_in_odoo_waits_then_lands(w, tmp_path):
     out = goods_receipt(source=export(tmp_path, receipt("GR-5", "PO-5", (1, "3"))))
     assert out["receipts"]["GR-5"]["status"] == "waiting"
+    assert set(outbox_states(w.store)) == {"done"}, "a waiting receipt leaves no unfinished intent behind"
     po_sync(source=export(tmp_path, order("PO-5")))
     out = goods_receipt(source=export(tmp_path))
     assert out["receipts"]["GR-5"]["status"] == "applied" and received(w, "PO-5") == {1: 3.0}
@@ -102,3 +103,22 @@ def test_killed_after_validation_then_run_again_receives_once(w, tmp_path, path)
     assert received(w, "PO-1") == {1: 4.0, 2: 0.0}
     assert out["receipts"]["GR-1"]["status"] == "applied"
     assert set(outbox_states(w.store)) == {"done"}
+
+
+@pytest.mark.parametrize("store_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+def test_orders_receipts_waiting_and_reruns_on_postgres_too(tmp_path, store_url):
+    with world(tmp_path, suppliers=5, database_url=store_url) as w:
+        seed_odoo(w.odoo)
+        orders = export(tmp_path, order("PO-1"), order("PO-2", vendor="V-404"))
+        receipts = export(tmp_path, receipt("GR-1", "PO-1", (1, "4")), receipt("GR-2", "PO-2", (1, "1")))
+        assert {k: v["status"] for k, v in po_sync(source=orders)["orders"].items()} == \
+            {"PO-1": "created", "PO-2": "waiting"}
+        assert {k: v["status"] for k, v in goods_receipt(source=receipts)["receipts"].items()} == \
+            {"GR-1": "applied", "GR-2": "waiting"}
+        before = w.odoo_write_calls()
+        assert po_sync(source=orders)["odoo_writes"] == 0 and goods_receipt(source=receipts)["odoo_writes"] == 0
+        assert w.odoo_write_calls() == before and received(w, "PO-1") == {1: 4.0}
+        assert {q.record_ref for q in w.store.list_quarantine(category="dependency")} == \
+            {"procurement:PO-2", "procurement:GR-2"}
+        assert set(outbox_states(w.store)) == {"done"}
+        w.store.close()

@@ -67,6 +67,7 @@ def test_an_order_waits_for_its_supplier_and_goes_through_once_the_supplier_is_o
     waiting = w.store.list_quarantine(category="dependency")
     assert [q.record_ref for q in waiting] == ["procurement:PO-5"] and "not in Odoo yet" in waiting[0].reason
     assert po_sync(source=export(tmp_path))["orders"]["PO-5"]["status"] == "waiting"  # still no supplier
+    assert outbox_states(w.store) == {}, "a waiting order leaves no intent behind"
     w.odoo.create("res.partner", [{"name": "Late Supplier", "ref": "V-777", "supplier_rank": 1}])
     out = po_sync(source=export(tmp_path))  # nothing new arrives: the waiting order is taken up by itself
     assert out["orders"]["PO-5"]["status"] == "created" and odoo_order(w.odoo, "PO-5")["state"] == "purchase"

@@ -42,6 +42,7 @@ class OdooMove:
     purchase_line_id: int | None
     product_uom_qty: Decimal
     state: str
+    picking_name: str = ""
 
 
 @dataclass(frozen=True)
