@@ -102,6 +102,16 @@ def _claim(plans: list[Planned], keys: list[str], operation: str, payloads: list
         for p, key, payload in zip(plans, keys, payloads, strict=True)])
 
 
+def _odoo_refused(failed: Failed, run: RunInfo) -> list[DocResult]:
+    """Orders Odoo itself refused (or could not be reached for): quarantined with Odoo's own words."""
+    from ofm.connectors.odoo import OdooPermanentError
+
+    return hold(run, [(p.item, "business" if isinstance(err, OdooPermanentError) else "technical",
+                       f"Odoo refused {p.decision.action.value}: {err}", getattr(err, "server_name", None) or None,
+                       "procurement" if isinstance(err, OdooPermanentError) else "integration")
+                      for p, err in failed], ORDERS.object_type, "rejected")
+
+
 def _refused(plans: list[Planned], run: RunInfo, why: dict[str, str] | None = None) -> list[DocResult]:
     rows = []
     for p in plans:
@@ -121,18 +131,17 @@ def load_orders(plans: list[Planned], run: RunInfo) -> list[DocResult]:
     results += hold(run, [(p.item, DEPENDENCY, "; ".join(p.decision.reasons), p.decision.field, p.decision.owner)
                           for p in by[OrderAction.WAIT]], ORDERS.object_type, "waiting")
     results += _refused(by[OrderAction.REFUSE], run)
-    created = _create(by[OrderAction.CREATE], run)
-    updated = _update(by[OrderAction.UPDATE], run)
-    to_confirm = {p.order.number: oid for p, oid in [*created, *updated,
-                                                     *[(p, p.existing.id) for p in by[OrderAction.CONFIRM]]]
-                  if oid and p.decision.confirm}
-    odoo = resources().odoo
-    confirm_ids, size = sorted(to_confirm.values()), resources().settings.odoo_batch_size
-    for start in range(0, len(confirm_ids), size):  # one call per batch: a request stays bounded
-        odoo.call(PO, "button_confirm", ids=confirm_ids[start:start + size])
-    if to_confirm:
-        audit_rows(run, "confirmed", [(p.order.record_ref, p.item.lineage.correlation_id, {"odoo_id": oid})
-                                      for p, oid in [*created, *updated] if p.order.number in to_confirm])
+    created, failed = _create(by[OrderAction.CREATE], run)
+    updated, failed_updates = _update(by[OrderAction.UPDATE], run)
+    failed += failed_updates
+    confirms = [(p, oid) for p, oid in [*created, *updated, *[(p, p.existing.id) for p in by[OrderAction.CONFIRM]
+                                                               if p.existing]] if p.decision.confirm]
+    failed += _confirm(confirms, run)
+    results += _odoo_refused(failed, run)
+    gone = {p.order.number for p, _ in failed}
+    created = [(p, oid) for p, oid in created if p.order.number not in gone]
+    updated = [(p, oid) for p, oid in updated if p.order.number not in gone]
+    by[OrderAction.CONFIRM] = [p for p in by[OrderAction.CONFIRM] if p.order.number not in gone]
     cancelled, refused = _cancel(by[OrderAction.CANCEL], run)
     results += _refused(refused, run, {p.order.number: "cancellation refused by Odoo: the order stays "
                                        "confirmed (a posted bill, or locked)" for p in refused})
@@ -156,47 +165,96 @@ def load_orders(plans: list[Planned], run: RunInfo) -> list[DocResult]:
     return results
 
 
-def _create(plans: list[Planned], run: RunInfo) -> list[tuple[Planned, int]]:
-    """Create the orders in batches (anchor `origin`), each exactly once."""
+Failed = list[tuple["Planned", Exception]]
+
+
+def _create(plans: list[Planned], run: RunInfo) -> tuple[list[tuple[Planned, int]], Failed]:
+    """Create the orders in batches (anchor `origin`), each exactly once; a batch Odoo refuses is split
+    until the refused orders stand alone."""
+    from ofm.tasks.load import _bisect
+
     if not plans:
-        return []
+        return [], []
     res = resources()
-    keys = [f"{PO}:create:{p.order.number}" for p in plans]
-    _claim(plans, keys, "create", [p.decision.vals for p in plans], run)
+    key = {p.order.number: f"{PO}:create:{p.order.number}" for p in plans}
+    _claim(plans, list(key.values()), "create", [p.decision.vals for p in plans], run)
+
+    def write(batch: list[Planned]) -> list[int]:
+        res.store.mark_sent([key[p.order.number] for p in batch])
+        return res.odoo.create_idempotent(PO, [p.decision.vals for p in batch], ["origin"], ["id"])
+
     out: list[tuple[Planned, int]] = []
+    failed: Failed = []
     size = res.settings.odoo_batch_size
     for start in range(0, len(plans), size):
-        chunk, chunk_keys = plans[start:start + size], keys[start:start + size]
-        res.store.mark_sent(chunk_keys)
-        ids = res.odoo.create_idempotent(PO, [p.decision.vals for p in chunk], ["origin"], ["id"])
-        res.store.mark_done(dict(zip(chunk_keys, ids, strict=True)))
-        out += list(zip(chunk, ids, strict=True))
+        for plan, result in _bisect(plans[start:start + size], write):
+            (failed if isinstance(result, Exception) else out).append((plan, result))
+    res.store.mark_done({key[p.order.number]: oid for p, oid in out})
+    _failed(failed, key)
     audit_rows(run, "created", [(p.order.record_ref, p.item.lineage.correlation_id,
                                  {"odoo_model": PO, "odoo_id": oid, "revision": p.order.revision,
                                   "lines": len(p.order.lines)}) for p, oid in out])
-    return out
+    return out, failed
 
 
-def _update(plans: list[Planned], run: RunInfo) -> list[tuple[Planned, int]]:
+def _failed(failed: Failed, key: dict[str, str]) -> None:
+    from ofm.connectors.odoo import OdooPermanentError
+
+    for p, err in failed:
+        resources().store.mark_failed(key[p.order.number], str(err), permanent=isinstance(err, OdooPermanentError))
+
+
+def _confirm(pairs: list[tuple[Planned, int]], run: RunInfo) -> Failed:
+    """button_confirm per batch; an order Odoo refuses to confirm stays a draft there (the next run
+    confirms it once the cause is fixed) and is reported with Odoo's reason."""
+    from ofm.tasks.load import _bisect
+
+    res = resources()
+
+    def confirm(batch: list[tuple[Planned, int]]) -> list[int]:
+        ids = [oid for _, oid in batch]
+        res.odoo.call(PO, "button_confirm", ids=ids)
+        return ids
+
+    failed: Failed = []
+    size = res.settings.odoo_batch_size
+    for start in range(0, len(pairs), size):  # one call per batch: a request stays bounded
+        failed += [(pair[0], result) for pair, result in _bisect(pairs[start:start + size], confirm)
+                   if isinstance(result, Exception)]
+    bad = {p.order.number for p, _ in failed}
+    audit_rows(run, "confirmed", [(p.order.record_ref, p.item.lineage.correlation_id, {"odoo_id": oid})
+                                  for p, oid in pairs if p.order.number not in bad])
+    return failed
+
+
+def _update(plans: list[Planned], run: RunInfo) -> tuple[list[tuple[Planned, int]], Failed]:
     """Write each amended order's line changes (one write per order: its commands differ)."""
+    from ofm.connectors.odoo import OdooPermanentError, OdooTransientError
+
     if not plans:
-        return []
+        return [], []
     res = resources()
     payloads = [list(p.decision.line_commands) for p in plans]
     keys = [f"{PO}:amend:{p.order.number}:rev{p.order.revision}:{content_hash(c)[:16]}"
             for p, c in zip(plans, payloads, strict=True)]
     _claim(plans, keys, "write", payloads, run)
-    out = []
+    out: list[tuple[Planned, int]] = []
+    failed: Failed = []
     for p, key, commands in zip(plans, keys, payloads, strict=True):
         assert p.existing is not None
         res.store.mark_sent([key])
-        res.odoo.write(PO, [p.existing.id], {"order_line": commands})
+        try:
+            res.odoo.write(PO, [p.existing.id], {"order_line": commands})
+        except (OdooPermanentError, OdooTransientError) as err:
+            res.store.mark_failed(key, str(err), permanent=isinstance(err, OdooPermanentError))
+            failed.append((p, err))
+            continue
         res.store.mark_done({key: p.existing.id})
         out.append((p, p.existing.id))
     audit_rows(run, "amended", [(p.order.record_ref, p.item.lineage.correlation_id,
                                  {"odoo_id": oid, "revision": p.order.revision,
                                   "lines": list(p.decision.changed_lines)}) for p, oid in out])
-    return out
+    return out, failed
 
 
 def _cancel(plans: list[Planned], run: RunInfo) -> tuple[list[tuple[Planned, int]], list[Planned]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from flow_world import kill_after, outbox_states, revive, world
@@ -167,3 +168,39 @@ def test_a_refused_order_is_replayed_from_quarantine_once_its_cause_is_fixed(w, 
     assert odoo_order(w.odoo, "PO-R")["state"] == "purchase"
     steps = [row.step for row in w.store.trail("procurement:PO-R")]
     assert steps.count("created") == 1 and steps.index("quarantined") < steps.index("created")
+
+
+def refuse_creates_of(w, number: str) -> None:
+    """Odoo answers a create carrying `number` with the captured ValidationError (err_missing_required)."""
+    import httpx
+
+    from ofm.sandbox.odoo import SandboxTransport
+
+    captured = json.loads((Path(__file__).resolve().parents[2].parent / "shared" / "odoo-contract" / "json2"
+                           / "err_missing_required.json").read_text())
+    inner = SandboxTransport(w.sandbox)
+
+    class Refuses(httpx.BaseTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            if request.url.path.endswith("/purchase.order/create") and number.encode() in request.content:
+                return httpx.Response(captured["http_status"], content=captured["raw_body"].encode(),
+                                      headers={"content-type": "application/json"})
+            return inner.handle_request(request)
+
+    w.odoo._http._transport = Refuses()
+
+
+def test_an_order_odoo_refuses_is_isolated_and_the_rest_of_the_batch_lands(w, tmp_path):
+    path = export(tmp_path, order("PO-11"), order("PO-12"), order("PO-13"), order("PO-14"))
+    refuse_creates_of(w, "PO-13")
+    out = po_sync(source=path)
+    assert {k: v["status"] for k, v in out["orders"].items()} == \
+        {"PO-11": "created", "PO-12": "created", "PO-13": "rejected", "PO-14": "created"}
+    reason = out["orders"]["PO-13"]["reasons"][0]
+    assert reason.startswith("Odoo refused create: ") and "Missing required value" in reason
+    assert all(odoo_order(w.odoo, n)["state"] == "purchase" for n in ("PO-11", "PO-12", "PO-14"))
+    assert odoo_order(w.odoo, "PO-13") is None and out["reconciles"]
+    revive(w.odoo, w.sandbox)  # whatever Odoo lacked is fixed: the next run of the same file creates it
+    out = po_sync(source=path)
+    assert out["orders"]["PO-13"]["status"] == "created" and odoo_order(w.odoo, "PO-13")["state"] == "purchase"
+    assert w.store.list_quarantine(category="business") == []
