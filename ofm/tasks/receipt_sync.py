@@ -66,6 +66,8 @@ def _landed(receipt_ref: str) -> dict[str, Any] | None:
 @task(name="apply-goods-receipts", cache_policy=NO_CACHE)
 def apply_receipts(mapped: list[tuple[GoodsReceipt, Received]], policy: P2PPolicy, run: RunInfo) -> list[DocResult]:
     """Apply each receipt once, oldest first; every receipt ends with one outcome."""
+    from ofm.connectors.odoo import OdooPermanentError, OdooTransientError
+
     if not mapped:
         return []
     res = resources()
@@ -107,7 +109,15 @@ def apply_receipts(mapped: list[tuple[GoodsReceipt, Received]], policy: P2PPolic
                 results += hold(run, [(item, category, "; ".join(decision.reasons), decision.field,
                                        decision.owner)], RECEIPTS.object_type, "rejected")
             else:
-                results.append(_apply(g, item, decision, moves, policy, keys[g.receipt_ref], run))
+                try:
+                    results.append(_apply(g, item, decision, moves, policy, keys[g.receipt_ref], run))
+                except (OdooPermanentError, OdooTransientError) as err:  # this receipt only; the others go on
+                    permanent = isinstance(err, OdooPermanentError)
+                    res.store.mark_failed(keys[g.receipt_ref], str(err), permanent=permanent)
+                    results += hold(run, [(item, "business" if permanent else "technical",
+                                           f"Odoo refused the receipt: {err}", getattr(err, "server_name", None),
+                                           "warehouse" if permanent else "integration")],
+                                    RECEIPTS.object_type, "rejected")
                 if n + 1 < len(receipts):  # another receipt of this order follows: see what this one changed
                     orders.update(read_orders([number]))
                     open_moves.update(read_open_moves([orders[number]]))

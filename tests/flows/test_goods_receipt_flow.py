@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from flow_world import kill_after, outbox_states, revive, world
 from p2p_world import export, line, odoo_order, order, receipt, seed_odoo
@@ -122,3 +124,31 @@ def test_orders_receipts_waiting_and_reruns_on_postgres_too(tmp_path, store_url)
             {"procurement:PO-2", "procurement:GR-2"}
         assert set(outbox_states(w.store)) == {"done"}
         w.store.close()
+
+
+def test_a_receipt_odoo_refuses_is_quarantined_with_odoos_reason_and_the_others_land(w, tmp_path):
+    import httpx
+
+    from ofm.sandbox.odoo import SandboxTransport
+
+    po_sync(source=export(tmp_path, order("PO-2")))
+    refused = odoo_order(w.odoo, "PO-1")["picking_ids"][0]
+    inner = SandboxTransport(w.sandbox)
+
+    class Refuses(httpx.BaseTransport):  # Odoo's UserError shape (json2: HTTP 422), for one picking only
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            if request.url.path.endswith("/stock.picking/button_validate") and \
+                    json.loads(request.content)["ids"] == [refused]:
+                body = {"name": "odoo.exceptions.UserError", "message": "You cannot validate a transfer if no "
+                        "quantities are reserved.", "arguments": [], "context": {}, "debug": ""}
+                return httpx.Response(422, json=body)
+            return inner.handle_request(request)
+
+    w.odoo._http._transport = Refuses()
+    out = goods_receipt(source=export(tmp_path, receipt("GR-1", "PO-1", (1, "10"), (2, "4")),
+                                      receipt("GR-2", "PO-2", (1, "10"))))
+    assert out["receipts"]["GR-2"]["status"] == "applied" and out["reconciles"]
+    assert out["receipts"]["GR-1"]["status"] == "rejected"
+    assert out["receipts"]["GR-1"]["reasons"][0].startswith("Odoo refused the receipt: ")
+    assert "no quantities are reserved" in out["receipts"]["GR-1"]["reasons"][0]
+    assert received(w, "PO-1") == {1: 0.0, 2: 0.0} and received(w, "PO-2") == {1: 10.0}
