@@ -117,6 +117,8 @@ def run_demo(suppliers: int = 300) -> None:
             results += [p2p(f"Again - {name}, the whole feed read in full", name, full_refresh=True)
                         for name in ("po-sync", "goods-receipt")]
             results += [p2p("Again - three-way-match, anything new?", "three-way-match")]
+            if UBL_DROP.is_dir():
+                results += [p2p("Again - the UBL folder read once more", "three-way-match", source=str(UBL_DROP))]
             writes = sum(r["odoo_writes"] for r in results)
             say()
             say(f"Second demo: {writes} write call(s) reached Odoo"
@@ -146,6 +148,9 @@ def _first_story(run, admin: httpx.Client, store, p2p, odoo) -> None:
     admin.post("/admin/advance").raise_for_status()
     run("Day 2 - procurement changed some suppliers (new bank accounts are held for approval)")
     _p2p_day(p2p, 2)
+    folder = _ubl_drop(admin, "INV-000013")
+    p2p("Day 2 - the supplier also e-invoiced a bill as UBL (Peppol BIS 3): same supplier and number, caught "
+        "as a duplicate", "three-way-match", source=str(folder))
     held = [r for r in store.list_quarantine(category="approval", limit=100) if r.field == "bank_accounts"]
     if held:
         run(f"Treasury approves one held bank account (quarantine #{held[0].id}) - replayed",
@@ -160,6 +165,21 @@ P2P_WORDS = {1: ("approved orders (and some that cannot go through)", "receipts:
                  "bills: matched, price, quantity, currency and tax exceptions, no order"),
              2: ("revisions before and after receipt, cancellations, the order that waited for its supplier",
                  "second receipts, the waiting order's receipt", "second bills, duplicates, a credit note")}
+
+
+UBL_DROP = VAR / "ubl"
+
+
+def _ubl_drop(admin: httpx.Client, invoice_id: str) -> Path:
+    """One invoice of the procurement feed written as the supplier's UBL file (what an e-invoicing network
+    delivers), into a drop folder."""
+    from ofm.sandbox.procurement.ubl_writer import write_ubl_invoice
+
+    items = admin.get("/api/v1/invoices", params={"limit": 1000}).json()["items"]
+    raw = next(i for i in items if i["id"] == invoice_id)
+    UBL_DROP.mkdir(parents=True, exist_ok=True)
+    (UBL_DROP / f"{raw['invoice_number']}.xml").write_bytes(write_ubl_invoice(raw))
+    return UBL_DROP
 
 
 def _p2p_day(p2p, day: int) -> None:
