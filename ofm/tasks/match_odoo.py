@@ -19,6 +19,7 @@ from prefect.cache_policies import NO_CACHE
 
 from ofm.tasks.audit import audit_rows
 from ofm.tasks.match_intake import Mapped
+from ofm.tasks.p2p_odoo import many2one_id
 from ofm.tasks.resources import resources
 from ofm.tasks.runinfo import RunInfo
 
@@ -111,10 +112,6 @@ def outbox_rows(keys: list[str]) -> dict[str, Any]:
     return resources().store.outbox_rows(keys)
 
 
-def _id(value: Any) -> int | None:
-    return int(value[0]) if isinstance(value, list | tuple) and value else (int(value) if value else None)
-
-
 def _partners(mapped: list[Mapped], snap: Snapshot) -> None:
     """One search_read for every supplier of the batch: by vendor code (`ref`), else VAT; active only."""
     refs = sorted({m.bill.supplier.source_ref for m in mapped if m.bill.supplier.source_ref})
@@ -182,21 +179,23 @@ def _orders(mapped: list[Mapped], snap: Snapshot) -> None:
     lines = odoo.search_read("purchase.order.line", [("order_id", "in", sorted(by_id))], LINE_FIELDS) if by_id else []
     lines = [line for line in lines if not line.get("display_type")]
     codes = sorted({line.product_code for m in mapped for line in m.bill.lines if line.product_code})
-    product_ids = sorted({_id(line["product_id"]) for line in lines if line.get("product_id")})
+    product_ids = sorted({many2one_id(line["product_id"]) for line in lines if line.get("product_id")})
     products = odoo.search_read("product.product", ["|", ("id", "in", product_ids), ("default_code", "in", codes)],
                                 ["default_code", "purchase_method"]) if product_ids or codes else []
     product = {p["id"]: p for p in products}
     snap.products = {p["default_code"]: p["id"] for p in products if p.get("default_code")}
     for row in lines:
-        order = by_id[_id(row["order_id"]) or 0]
-        pid = _id(row.get("product_id"))
+        order = by_id[many2one_id(row["order_id"]) or 0]
+        pid = many2one_id(row.get("product_id"))
         key = (order["origin"], str(row["sequence"]))
         if key in snap.order_lines:  # two lines with one sequence: the first one is the procurement line
             continue
         snap.order_lines[key] = OrderLine(
             id=row["id"], order_id=order["id"], order_name=order["name"], order_number=order["origin"],
-            line_ref=key[1], state=ORDER_STATES.get(order["state"], "draft"), partner_id=_id(order["partner_id"]) or 0,
-            currency=order["currency_id"][1] if order.get("currency_id") else "", company_id=_id(order["company_id"]),
+            line_ref=key[1], state=ORDER_STATES.get(order["state"], "draft"),
+            partner_id=many2one_id(order["partner_id"]) or 0,
+            currency=order["currency_id"][1] if order.get("currency_id") else "",
+            company_id=many2one_id(order["company_id"]),
             product_id=pid, product_code=(product.get(pid) or {}).get("default_code") or None,
             purchase_method=(product.get(pid) or {}).get("purchase_method") or "purchase",
             quantity=float(row["product_qty"]), received=float(row["qty_received"] or 0),
@@ -205,7 +204,7 @@ def _orders(mapped: list[Mapped], snap: Snapshot) -> None:
 
 
 def _bill(row: dict[str, Any]) -> OdooBill:
-    return OdooBill(id=row["id"], partner_id=_id(row["partner_id"]) or 0, ref=row.get("ref") or None,
+    return OdooBill(id=row["id"], partner_id=many2one_id(row["partner_id"]) or 0, ref=row.get("ref") or None,
                     move_type=row["move_type"], invoice_date=row.get("invoice_date") or None,
                     amount_total=float(row.get("amount_total") or 0), state=row["state"], name=row.get("name") or None,
                     currency=row["currency_id"][1] if row.get("currency_id") else "")
@@ -263,8 +262,8 @@ def _bills(mapped: list[Mapped], snap: Snapshot, window_days: int) -> None:
         for line in odoo.search_read("account.move.line", [("move_id", "in", drafts),
                                                            ("purchase_line_id", "!=", False)],
                                      ["move_id", "purchase_line_id", "quantity"]):
-            sign = -1.0 if types.get(_id(line["move_id"]) or 0) == "in_refund" else 1.0
-            lid = _id(line["purchase_line_id"]) or 0
+            sign = -1.0 if types.get(many2one_id(line["move_id"]) or 0) == "in_refund" else 1.0
+            lid = many2one_id(line["purchase_line_id"]) or 0
             snap.own_draft_qty[lid] = snap.own_draft_qty.get(lid, 0.0) + sign * float(line["quantity"])
 
 

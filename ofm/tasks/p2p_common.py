@@ -57,7 +57,6 @@ class DocResult:
     odoo_id: int | None = None
     odoo_ref: str | None = None
     reasons: tuple[str, ...] = ()
-    quarantine_id: int | None = None
 
 
 @dataclass
@@ -169,8 +168,7 @@ def hold(run: RunInfo, rows: list[tuple[Received, str, str, str | None, str]], o
         (item.record_ref, item.lineage.correlation_id,
          {"quarantine_id": q.id, "category": category, "reason": reason, "field": fld, "owner_team": owner})
         for (item, category, reason, fld, owner), q in zip(rows, stored, strict=True)])
-    return [DocResult(item, status, reasons=(reason,), quarantine_id=q.id)
-            for (item, _, reason, _, _), q in zip(rows, stored, strict=True)]
+    return [DocResult(item, status, reasons=(reason,)) for item, _, reason, _, _ in rows]
 
 
 def close_through(results: Results, run: RunInfo) -> int:

@@ -21,7 +21,8 @@ LINE_FIELDS = ["sequence", "product_id", "product_qty", "price_unit", "qty_recei
 ALL = ["|", ["active", "=", True], ["active", "=", False]]
 
 
-def _id(value: Any) -> int | None:
+def many2one_id(value: Any) -> int | None:
+    """The id of a many2one value as Odoo reads it ([id, "name"], an id, or False)."""
     if isinstance(value, list | tuple):
         return int(value[0]) if value else None
     return int(value) if value else None
@@ -50,15 +51,15 @@ def read_orders(numbers: Iterable[str]) -> dict[str, OdooOrder]:
             continue
         out[row["origin"]] = OdooOrder(
             id=row["id"], name=row["name"], state=row["state"], locked=bool(row.get("locked")),
-            partner_id=_id(row.get("partner_id")), currency_id=_id(row.get("currency_id")),
-            company_id=_id(row.get("company_id")), invoice_ids=tuple(row.get("invoice_ids") or ()),
+            partner_id=many2one_id(row.get("partner_id")), currency_id=many2one_id(row.get("currency_id")),
+            company_id=many2one_id(row.get("company_id")), invoice_ids=tuple(row.get("invoice_ids") or ()),
             lines=tuple(_line(lines[lid]) for lid in row.get("order_line") or [] if lid in lines))
     return out
 
 
 def _line(row: dict[str, Any]) -> OdooLine:
     analytic = row.get("analytic_distribution") or {}
-    return OdooLine(id=row["id"], sequence=int(row.get("sequence") or 0), product_id=_id(row.get("product_id")),
+    return OdooLine(id=row["id"], sequence=int(row.get("sequence") or 0), product_id=many2one_id(row.get("product_id")),
                     product_qty=_dec(row.get("product_qty")), price_unit=_dec(row.get("price_unit")),
                     qty_received=_dec(row.get("qty_received")), qty_invoiced=_dec(row.get("qty_invoiced")),
                     tax_ids=tuple(sorted(row.get("tax_ids") or ())),
@@ -77,11 +78,11 @@ def read_open_moves(orders: Iterable[OdooOrder]) -> dict[int, list[OdooMove]]:
                             ["picking_id", "purchase_line_id", "product_uom_qty", "state"], order="id")
     out: dict[int, list[OdooMove]] = {}
     for r in rows:
-        line = _id(r.get("purchase_line_id"))
+        line = many2one_id(r.get("purchase_line_id"))
         if line is None or not r.get("picking_id"):
             continue
         out.setdefault(line_order[line], []).append(OdooMove(
-            id=r["id"], picking_id=_id(r["picking_id"]) or 0, purchase_line_id=line,
+            id=r["id"], picking_id=many2one_id(r["picking_id"]) or 0, purchase_line_id=line,
             product_uom_qty=_dec(r.get("product_uom_qty")), state=r.get("state") or "",
             picking_name=r["picking_id"][1] if isinstance(r["picking_id"], list | tuple) else ""))
     return out

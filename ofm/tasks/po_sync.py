@@ -52,11 +52,11 @@ def map_orders(items: list[Received], run: RunInfo) -> tuple[list[tuple[Purchase
     return mapped, hold(run, refused, ORDERS.object_type, "rejected")
 
 
-def _superseded(order: PurchaseOrder) -> int | None:
+def _superseded(order: PurchaseOrder, applied: dict[str, str]) -> int | None:
     """The revision already applied when it is newer than this one (an old revision arriving late)."""
-    applied = resources().store.get_cursor(REVISION_CURSOR + order.number)
-    if applied is not None and order.revision is not None and int(applied) > order.revision:
-        return int(applied)
+    done = applied.get(REVISION_CURSOR + order.number)
+    if done is not None and order.revision is not None and int(done) > order.revision:
+        return int(done)
     return None
 
 
@@ -66,8 +66,9 @@ def plan_orders(mapped: list[tuple[PurchaseOrder, Received]], policy: P2PPolicy,
     """Check every dependency in Odoo (a few batched reads) and decide per order."""
     results: list[DocResult] = []
     current = []
+    applied = resources().store.get_cursors([REVISION_CURSOR + o.number for o, _ in mapped])
     for order, item in mapped:
-        newer = _superseded(order)
+        newer = _superseded(order, applied)
         if newer is None:
             current.append((order, item))
         else:
@@ -113,13 +114,8 @@ def _odoo_refused(failed: Failed, run: RunInfo) -> list[DocResult]:
 
 
 def _refused(plans: list[Planned], run: RunInfo, why: dict[str, str] | None = None) -> list[DocResult]:
-    rows = []
-    for p in plans:
-        reason = (why or {}).get(p.order.number) or "; ".join(p.decision.reasons)
-        category = "reference" if (p.decision.field or "").startswith(("lines", "currency", "legal_entity")) \
-            and "revision" not in reason else "exception"
-        rows.append((p.item, category, reason, p.decision.field, p.decision.owner))
-    return hold(run, rows, ORDERS.object_type, "rejected")
+    return hold(run, [(p.item, p.decision.category, (why or {}).get(p.order.number) or "; ".join(p.decision.reasons),
+                       p.decision.field, p.decision.owner) for p in plans], ORDERS.object_type, "rejected")
 
 
 @task(name="load-purchase-orders", cache_policy=NO_CACHE)
@@ -159,9 +155,9 @@ def load_orders(plans: list[Planned], run: RunInfo) -> list[DocResult]:
     store = resources().store
     # An order found in Odoo settles a create an interrupted run left `sent` (it did land).
     store.settle({f"{PO}:create:{p.order.number}": p.existing.id for p in plans if p.existing})
-    for r in results:
-        if r.status in ("created", "updated", "cancelled", "unchanged", "ignored") and r.received.lineage.revision:
-            store.set_cursor(REVISION_CURSOR + r.received.lineage.external_id, str(r.received.lineage.revision))
+    store.set_cursors({REVISION_CURSOR + r.received.lineage.external_id: str(r.received.lineage.revision)
+                       for r in results if r.status in ("created", "updated", "cancelled", "unchanged", "ignored")
+                       and r.received.lineage.revision})
     return results
 
 

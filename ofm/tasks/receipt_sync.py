@@ -105,8 +105,7 @@ def apply_receipts(mapped: list[tuple[GoodsReceipt, Received]], policy: P2PPolic
                 results += hold(run, [(item, DEPENDENCY, "; ".join(decision.reasons), decision.field,
                                        decision.owner)], RECEIPTS.object_type, "waiting")
             elif decision.action is ReceiptAction.REFUSE:
-                category = "exception" if "receipt" in " ".join(decision.reasons) else "business"
-                results += hold(run, [(item, category, "; ".join(decision.reasons), decision.field,
+                results += hold(run, [(item, decision.category, "; ".join(decision.reasons), decision.field,
                                        decision.owner)], RECEIPTS.object_type, "rejected")
             else:
                 try:

@@ -12,7 +12,7 @@ from ofm.control.store import inbox as _inbox
 from ofm.control.store import outbox as _outbox
 from ofm.control.store import quarantine as _quarantine
 from ofm.control.store import tables as t
-from ofm.control.store.engine import create_engine, insert, transaction
+from ofm.control.store.engine import chunks, create_engine, insert, transaction
 from ofm.control.store.migrate import upgrade
 from ofm.control.store.values import (
     AuditEntry,
@@ -162,15 +162,29 @@ class Store:
 
     def get_cursor(self, name: str) -> str | None:
         """The saved watermark of an incremental extract."""
+        return self.get_cursors([name]).get(name)
+
+    def get_cursors(self, names: Sequence[str]) -> dict[str, str]:
+        """Several saved values at once (absent names are not in the result)."""
+        c = t.sync_cursor.c
         with transaction(self.engine, readonly=True) as conn:
-            return conn.execute(sa.select(t.sync_cursor.c.value).where(t.sync_cursor.c.name == name)).scalar()
+            return {r.name: r.value for part in chunks(sorted(set(names)))
+                    for r in conn.execute(sa.select(c.name, c.value).where(c.name.in_(part)))}
 
     def set_cursor(self, name: str, value: str) -> None:
         """Save a watermark (insert or replace)."""
+        self.set_cursors({name: value})
+
+    def set_cursors(self, values: Mapping[str, str]) -> None:
+        """Save several values in one transaction (insert or replace each)."""
+        if not values:
+            return
+        now = _now()
         with transaction(self.engine) as conn:
-            stmt = insert(conn, t.sync_cursor).values(name=name, value=value, updated_at=_now())
-            conn.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={
-                "value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at}))
+            for name, value in values.items():
+                stmt = insert(conn, t.sync_cursor).values(name=name, value=value, updated_at=now)
+                conn.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={
+                    "value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at}))
 
     def record_metrics(self, run_id: str, flow_name: str, metrics: Mapping[str, float]) -> None:
         """Keep a run's numbers (one row per metric)."""

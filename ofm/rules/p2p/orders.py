@@ -90,6 +90,7 @@ class OrderDecision:
     reasons: tuple[str, ...] = ()
     field: str | None = None
     owner: str = "procurement"
+    category: str = "exception"                         # quarantine category when refused
     vals: dict[str, Any] | None = None                 # create: purchase.order vals
     line_commands: tuple[Any, ...] = ()                 # update: order_line commands
     changed_lines: tuple[str, ...] = ()
@@ -142,8 +143,8 @@ def missing_references(order: PurchaseOrder, refs: References) -> tuple[str, str
     return None
 
 
-def _refuse(reason: str, fld: str | None, owner: str = "procurement") -> OrderDecision:
-    return OrderDecision(OrderAction.REFUSE, (reason,), fld, owner)
+def _refuse(reason: str, fld: str | None, owner: str = "procurement", category: str = "exception") -> OrderDecision:
+    return OrderDecision(OrderAction.REFUSE, (reason,), fld, owner, category)
 
 
 def decide_order(order: PurchaseOrder, action: str, refs: References, existing: OdooOrder | None) -> OrderDecision:
@@ -161,7 +162,7 @@ def decide_order(order: PurchaseOrder, action: str, refs: References, existing: 
                            "vendor-master")
     missing = missing_references(order, refs)
     if missing:
-        return _refuse(missing[1], missing[0], "procurement")
+        return _refuse(missing[1], missing[0], "procurement", "reference")
     if existing is None:
         vals = {"partner_id": refs.partner, "origin": order.number, "partner_ref": order.number,
                 "company_id": refs.company, "currency_id": refs.currency,

@@ -51,13 +51,14 @@ class ReceiptDecision:
     reasons: tuple[str, ...] = ()
     field: str | None = None
     owner: str = "warehouse"
+    category: str = "business"                              # quarantine category when refused
     picking_id: int | None = None
     move_quantities: tuple[tuple[int, Decimal], ...] = ()   # (stock.move id, quantity received)
     partial: bool = False
 
 
-def _refuse(reason: str, fld: str | None, owner: str = "warehouse") -> ReceiptDecision:
-    return ReceiptDecision(ReceiptAction.REFUSE, (reason,), fld, owner)
+def _refuse(reason: str, fld: str | None, owner: str = "warehouse", category: str = "business") -> ReceiptDecision:
+    return ReceiptDecision(ReceiptAction.REFUSE, (reason,), fld, owner, category)
 
 
 def decide_receipt(receipt: GoodsReceipt, order: OdooOrder | None, moves: list[OdooMove],
@@ -81,7 +82,8 @@ def decide_receipt(receipt: GoodsReceipt, order: OdooOrder | None, moves: list[O
         where = f"lines[{i}].quantity"
         if line.quantity_received < 0:
             return _refuse(f"line {line.order_line_ref}: a return of {_n(-line.quantity_received)} is not applied "
-                           "automatically; record it in Odoo as a return of the receipt", where)
+                           "automatically; record it in Odoo as a return of the receipt", where,
+                           category="exception")
         pol = by_seq.get(int(line.order_line_ref))
         if pol is None:
             return _refuse(f"line {line.order_line_ref}: {order.name} has no such line", f"lines[{i}].line_no",
@@ -90,7 +92,7 @@ def decide_receipt(receipt: GoodsReceipt, order: OdooOrder | None, moves: list[O
         if pol.qty_received + line.quantity_received > limit:
             return _refuse(f"over-receipt on line {line.order_line_ref}: {_n(line.quantity_received)} "
                            f"received, {_n(pol.qty_received)} before, {_n(pol.product_qty)} "
-                           "ordered", where)
+                           "ordered", where, category="exception")
         move = next((m for m in open_moves if m.purchase_line_id == pol.id and m.picking_id == picking), None)
         if move is None:
             return _refuse(f"line {line.order_line_ref}: nothing is open to receive on {order.name} "
