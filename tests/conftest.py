@@ -70,3 +70,41 @@ def store_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
     finally:
         with admin.begin() as conn:
             conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+
+
+# ---- the real-Odoo suite (tests/real): run it, or say in one line how to -------------------------
+
+_REAL_SKIPPED: list[str] = []
+
+
+def _real_odoo_missing() -> str | None:
+    """Why the real-Odoo suite cannot run here, or None when it can."""
+    if os.environ.get("OFM_TEST_ODOO_URL"):
+        return None
+    from ofm.testbed.realodoo import RealOdooUnavailable, find_source
+
+    try:
+        find_source(19)
+    except RealOdooUnavailable as exc:
+        return str(exc)
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect tests/real when no real Odoo can be had (never under CI=true: there they must run)."""
+    real = [i for i in items if "tests/real/" in i.nodeid.replace("\\", "/") or i.nodeid.startswith("real/")]
+    for item in real:
+        item.add_marker(pytest.mark.real_odoo)
+    if not real or os.environ.get("CI", "").lower() == "true":
+        return
+    why = _real_odoo_missing()
+    if why is None:
+        return
+    config.hook.pytest_deselected(items=real)
+    items[:] = [i for i in items if i not in real]
+    _REAL_SKIPPED.append(f"real-Odoo suite skipped ({len(real)} tests): {why}")
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    for line in _REAL_SKIPPED:
+        terminalreporter.write_line(line, yellow=True)

@@ -176,7 +176,7 @@ def refuse_creates_of(w, number: str) -> None:
 
     from ofm.sandbox.odoo import SandboxTransport
 
-    captured = json.loads((Path(__file__).resolve().parents[2].parent / "shared" / "odoo-contract" / "json2"
+    captured = json.loads((Path(__file__).resolve().parents[1] / "data" / "odoo-contract" / "json2"
                            / "err_missing_required.json").read_text())
     inner = SandboxTransport(w.sandbox)
 

@@ -21,8 +21,8 @@ PROTOCOLS = ["json2", "jsonrpc"]
 
 
 def contract_dir() -> Path | None:
-    """The captured Odoo 19 contract (env OFM_CONTRACT_DIR, default ../shared/odoo-contract)."""
-    default = Path(__file__).resolve().parents[3].parent / "shared" / "odoo-contract"
+    """The captured Odoo 19 contract (env OFM_CONTRACT_DIR, default the project's copy in tests/data)."""
+    default = Path(__file__).resolve().parents[2] / "data" / "odoo-contract"
     path = Path(os.environ.get("OFM_CONTRACT_DIR", default))
     return path if path.is_dir() else None
 
