@@ -4,12 +4,21 @@ The library (BSD, WoLpH/mt940) knows the field grammars and bank quirks (two-dig
 entry dates across New Year, Sparkassen line breaks inside `:61:`); our framing gives every field
 its line number, so a broken field fails as "file: line N: :61: …", and keeps one statement per
 `:20:`. The sign comes from the `:61:` mark: C and RD are money in, D and RC money out, and the
-R marks are reversals. A file that never names its currency (a bare fragment) gets XXX.
+R marks are reversals. A file that never names its currency (a bare fragment) gets the caller's
+default currency, else XXX.
+
+Banks also send statements without a closing balance (MT942-style interim reports, a partial
+statement the bank ended with `-`): those are read with no closing balance. Only a statement
+cut off at the end of the file, opened but neither closed nor ended, is refused as truncated.
+German banks write some balances without their currency (`:62M:C020315105000,00`); the currency
+is then taken from the statement's other balances, from `:25:` ("…/0532013000EUR"), from `:34F:`
+or `:90D:`/`:90C:`, else from the caller's default, and the file is refused when none names one.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -21,23 +30,46 @@ import mt940 as mt940_lib
 from ofm.canonical.bank import BankEntry, BankStatement
 from ofm.canonical.money import Money
 from ofm.connectors.bank.common import NO_CURRENCY, money, split_account, value
-from ofm.connectors.bank.errors import BankFileError
-from ofm.connectors.bank.mt940_details import parse_details
-from ofm.connectors.bank.mt940_lines import Field, split_messages
+from ofm.connectors.bank.errors import BankFileError, describe
+from ofm.connectors.bank.mt940_details import parse_details, parse_non_swift
+from ofm.connectors.bank.mt940_lines import Field, Message, split_messages
 
 _OPTIONS = mt940_lib.Options(case_insensitive_marks=True, timezone_offset=True)
 _OPENING = ("final_opening_balance", "opening_balance", "intermediate_opening_balance")
 _CLOSING = ("final_closing_balance", "closing_balance", "intermediate_closing_balance")
 _OUT_MARKS = ("D", "RC")
+_BALANCE_TAGS = ("60F", "60M", "60", "62F", "62M", "62", "64", "65")
+# Mark, YYMMDD, currency (missing or blank in some German files), amount.
+_BALANCE = re.compile(r"^([CDcd])(\d{6})\s*([A-Z]{3})?\s*(\d[\d,]*)$")
+_ACCOUNT_CURRENCY = re.compile(r"[\d/]([A-Z]{3})$")  # '10020030/1234567EUR'
+_SUM_CURRENCY = re.compile(r"^\d*([A-Z]{3})")  # :34F:EURD0, / :90D:3EUR1234,56
+_INTERIM_TAGS = ("13", "13D", "34F")  # fields only an MT942-style interim report has
+_TOTALS = ("90D", "90C")  # an MT942's number and sum of entries: written after its last entry
 
 
-def parse_mt940(text: str, name: str) -> list[BankStatement]:
-    """Every statement in the file, or BankFileError naming the line of the first bad field."""
+def parse_mt940(text: str, name: str, default_currency: str | None = None) -> list[BankStatement]:
+    """Every statement in the file, or BankFileError naming the line of the first bad field.
+
+    `default_currency` is the account's currency for files that never write one.
+    """
     messages = split_messages(text)
     if not messages:
         raise BankFileError(name, None, "no MT940 fields (:20:, :61:, …) found")
+    by_account: dict[str, str] = {}  # a statement that writes no currency at all takes its account's
+    for message in messages:
+        account = next((f.value for f in message.fields if f.tag == "25"), "")
+        hint = _currency_hint(message.fields)
+        if hint:
+            by_account.setdefault(account, hint)
     with _library_quiet():
-        return [_statement(fields, name) for fields in messages]
+        return [_statement(message, name, _account_currency(message, by_account) or default_currency,
+                           last=i == len(messages) - 1)
+                for i, message in enumerate(messages)]
+
+
+def _account_currency(message: Message, by_account: dict[str, str]) -> str | None:
+    """The currency another statement of the same account (same `:25:`) in this file writes."""
+    return by_account.get(next((f.value for f in message.fields if f.tag == "25"), ""))
 
 
 @contextmanager
@@ -53,36 +85,42 @@ def _library_quiet() -> Iterator[None]:
         log.setLevel(level)
 
 
-def _statement(fields: list[Field], name: str) -> BankStatement:
+def _statement(message: Message, name: str, default_currency: str | None, last: bool) -> BankStatement:
+    """One message; `default_currency` is the file's or the caller's currency for this account."""
+    fields = _with_balance_currencies(message.fields, name, default_currency)
     ctx = mt940_lib.models.Transactions(options=_OPTIONS)  # holds the balances the :61: currency comes from
-    lines: list[tuple[Field, dict[str, Any], list[str]]] = []
+    lines: list[tuple[Field, dict[str, Any], list[str], list[str]]] = []  # :61:, parsed, :86: lines, :NS: lines
     in_transaction = False
     for f in fields:
         if f.tag == "86":
             if in_transaction:
                 lines[-1][2].extend(f.lines)
             continue  # an :86: after the balances informs the account owner; it is no entry's text
-        in_transaction = f.tag == "61" or (in_transaction and f.tag == "NS")  # :NS: may sit between
+        if f.tag == "NS" and in_transaction:
+            lines[-1][3].extend(f.lines)  # German banks' per-transaction details (purpose, name)
+            continue
+        in_transaction = f.tag == "61"
         result = _parse_field(ctx, f, name)
         if f.tag == "61":
-            lines.append((f, result, []))
+            lines.append((f, result, [], []))
         elif result:
             ctx.data.update(result)
     data = ctx.data
     opening = next((data[k] for k in _OPENING if k in data), None)
     closing = next((data[k] for k in _CLOSING if k in data), None)
-    if opening is not None and closing is None:
-        raise BankFileError(name, f"line {fields[-1].line}",
-                            "statement has an opening balance but no closing balance (:62F:/:62M:): truncated?")
-    currency = ctx.currency or NO_CURRENCY
+    if closing is None and last and not _complete(message) and (
+            opening is not None or any(f.tag in _INTERIM_TAGS for f in fields)):
+        raise BankFileError(name, f"line {fields[-1].line}", "statement has no closing balance (:62F:/:62M:), "
+                            "no :90D:/:90C: totals and no '-' end line, and the file ends inside it: truncated?")
+    currency = ctx.currency or _currency_hint(fields) or default_currency or NO_CURRENCY
     iban, number = split_account(_without_currency(data.get("account_identification"), currency))
     statement_number, sequence_number = data.get("statement_number"), data.get("sequence_number")
     entries = []
-    for f, result, details in lines:
+    for f, result, details, non_swift in lines:
         try:
-            entries.append(_entry(result, details, currency))
+            entries.append(_entry(result, details, non_swift, currency))
         except ValueError as exc:
-            raise BankFileError(name, f"line {f.line}", f":61: cannot be read: {_first_line(exc)}") from None
+            raise BankFileError(name, f"line {f.line}", f":61: cannot be read: {describe(exc)}") from None
     created = data.get("date")
     try:
         return BankStatement(
@@ -93,7 +131,44 @@ def _statement(fields: list[Field], name: str) -> BankStatement:
             opening_date=_day(opening.date) if opening else None, closing_date=_day(closing.date) if closing else None,
             created_at=created if isinstance(created, datetime) else None, entries=tuple(entries))
     except ValueError as exc:
-        raise BankFileError(name, f"line {fields[0].line}", f"statement cannot be read: {_first_line(exc)}") from None
+        raise BankFileError(name, f"line {fields[0].line}", f"statement cannot be read: {describe(exc)}") from None
+
+
+def _complete(message: Message) -> bool:
+    """The bank finished the message: its `-` end line, or the totals an MT942 ends with."""
+    return message.ended or any(f.tag in _TOTALS for f in message.fields)
+
+
+def _currency_hint(fields: list[Field]) -> str | None:
+    """The account's currency as the statement writes it anywhere: a balance, `:25:`, `:34F:`, `:90D:`/`:90C:`."""
+    for f in fields:
+        if f.tag in _BALANCE_TAGS and (match := _BALANCE.match(f.value)) and match.group(3):
+            return match.group(3)
+    for f in fields:
+        pattern = _ACCOUNT_CURRENCY if f.tag == "25" else _SUM_CURRENCY if f.tag in ("34F", "90D", "90C") else None
+        if pattern and (match := pattern.search(f.value)):
+            return match.group(1)
+    return None
+
+
+def _with_balance_currencies(fields: list[Field], name: str, default_currency: str | None) -> list[Field]:
+    """The fields with the currency written into every balance that left it out (or blank)."""
+    missing = [f for f in fields if f.tag in _BALANCE_TAGS and (m := _BALANCE.match(f.value)) and not m.group(3)]
+    if not missing:
+        return fields
+    currency = _currency_hint(fields) or default_currency
+    if currency is None:
+        raise BankFileError(name, f"line {missing[0].line}", f":{missing[0].tag}: balance without a currency, and "
+                            "nothing in the file names the account's currency (:25:, other balances); "
+                            "give it as the default currency (--currency)")
+    out = []
+    for f in fields:
+        match = _BALANCE.match(f.value) if f in missing else None
+        if match:
+            mark, day, _, amount = match.groups()
+            f = Field(f.tag, f.line, [f"{mark}{day}{currency}{amount}"])
+        out.append(f)
+    return out
 
 
 def _parse_field(ctx: Any, f: Field, name: str) -> dict[str, Any]:
@@ -114,21 +189,17 @@ def _parse_field(ctx: Any, f: Field, name: str) -> dict[str, Any]:
     return result
 
 
-def _entry(result: dict[str, Any], details_lines: list[str], currency: str) -> BankEntry:
+def _entry(result: dict[str, Any], details_lines: list[str], non_swift: list[str], currency: str) -> BankEntry:
     mark = str(result.get("status") or "").upper()
     amount = money(abs(Decimal(result["amount"].amount)), currency)
     bank_reference = value(result.get("bank_reference"))
+    details = parse_details(details_lines)
+    for key, found in parse_non_swift(non_swift).items():
+        details[key] = details[key] or found  # :86: wins; :NS: fills what it left out
     return BankEntry(
         booking_date=_day(result.get("entry_date") or result["date"]), value_date=_day(result["date"]),
         amount=-amount if mark in _OUT_MARKS else amount, reversal=mark.startswith("R"),
-        bank_reference=bank_reference, transaction_code=value(result.get("id")),
-        **parse_details(details_lines))
-
-
-def _first_line(exc: Exception) -> str:
-    """Pydantic's message without its multi-line detail block."""
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return " / ".join(lines[:3]) if lines else type(exc).__name__
+        bank_reference=bank_reference, transaction_code=value(result.get("id")), **details)
 
 
 def _day(day: Any) -> date | None:
