@@ -114,10 +114,10 @@ def _investment(stmt: Element, fmt: str, where: str) -> BankStatement:
         raise Located(where, "statement without CURDEF (currency)")
     cash = stmt.findall("INVTRANLIST/INVBANKTRAN")
     if not cash:
-        other = len(stmt.findall("INVTRANLIST/*")) - len(stmt.findall("INVTRANLIST/DTSTART")) - len(
-            stmt.findall("INVTRANLIST/DTEND"))
-        raise Located(where, f"an investment account statement with no cash lines (INVBANKTRAN); its {other} "
-                      "security transactions and its positions are not bank entries")
+        trades = [t for t in stmt.findall("INVTRANLIST/*") if t.tag not in ("DTSTART", "DTEND")]
+        raise Located(where, "an investment account statement with no cash lines (INVBANKTRAN): nothing to read "
+                      f"as bank entries ({len(trades)} security transactions, {len(stmt.findall('INVPOSLIST/*'))} "
+                      "positions)")
     entries = []
     for i, bank_tran in enumerate(cash, start=1):
         with located(f"{where}/INVTRANLIST/INVBANKTRAN[{i}]"):
@@ -149,8 +149,9 @@ def _build(stmt: Element, fmt: str, currency: str, acct: Element | None, entries
 
 
 def _entry(trn: Element, currency: str) -> BankEntry:
-    if trn.find("CURRENCY") is not None:
-        raise ValueError("amounts in another currency (<CURRENCY>) are not supported")
+    foreign = text(trn, "CURRENCY/CURSYM")
+    if trn.find("CURRENCY") is not None and foreign != currency:  # Fidelity writes its own currency, rate 1.00
+        raise ValueError(f"amounts in another currency (<CURRENCY> {foreign or '?'}) are not supported")
     amount = money(_signed(text(trn, "TRNAMT")), currency)
     return BankEntry(
         booking_date=_date(text(trn, "DTPOSTED")), value_date=_date(text(trn, "DTAVAIL")),

@@ -194,7 +194,8 @@ def test_investment_statement_without_cash_lines_is_refused_saying_so():
     end = INVEST.rindex(b"</INVBANKTRAN>") + len(b"</INVBANKTRAN>")
     error = _refused(INVEST[:start] + INVEST[end:], "nocash.ofx")
     assert error.position == "INVSTMTRS[1]"
-    assert error.reason.startswith("an investment account statement with no cash lines (INVBANKTRAN)")
+    assert error.reason == ("an investment account statement with no cash lines (INVBANKTRAN): nothing to read as "
+                            "bank entries (2 security transactions, 1 positions)")
 
 
 def test_bank_and_investment_statements_in_one_file():

@@ -132,8 +132,8 @@ def test_investment_without_cash_lines_exits_1_saying_so(tmp_path):
     result = runner.invoke(bank_app, ["parse", str(bad)])
     assert result.exit_code == 1
     assert result.stderr.strip() == (f"error: {bad}: INVSTMTRS[1]: an investment account statement with no cash "
-                                     "lines (INVBANKTRAN); its 2 security transactions and its positions are not "
-                                     "bank entries")
+                                     "lines (INVBANKTRAN): nothing to read as bank entries (2 security "
+                                     "transactions, 1 positions)")
 
 
 def test_currency_option_for_balances_without_one(tmp_path):
