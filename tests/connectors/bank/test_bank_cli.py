@@ -149,3 +149,19 @@ def test_currency_option_for_balances_without_one(tmp_path):
     assert by_env.exit_code == 0, by_env.output
     wrong = runner.invoke(bank_app, ["parse", str(path), "--currency", "euro"])
     assert wrong.exit_code == 2 and "ISO 4217" in wrong.output
+
+
+def test_the_installed_command_exits_1_with_one_line_for_each_new_case(tmp_path):
+    """The real `ofm` process, not the in-process runner: exit status 1 and one stderr line per file."""
+    cases = [("camt052-v01-report.xml", 2500), ("mt942-interim-no-balances.sta", 300),
+             ("mt940-german-ns-no-currency.sta", 420), ("ofx211-investment-cash.ofx", 2600),
+             ("camt052-v08-intraday-no-closing.xml", 1500), ("ofx102-no-ledgerbal.ofx", 700)]
+    code = ("import sys; from ofm.control.cli import main; sys.argv = ['ofm', 'bank', 'parse', sys.argv[1]]; "
+            "main()")
+    for name, cut in cases:
+        bad = tmp_path / f"hostile-{name}"
+        bad.write_bytes(_hostile(name, cut))
+        done = subprocess.run([sys.executable, "-c", code, str(bad)], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 1, (name, done.stderr)
+        assert done.stdout == "" and len(done.stderr.strip().splitlines()) == 1, (name, done.stderr)
+        assert done.stderr.startswith(f"error: {bad}: "), done.stderr
