@@ -10,15 +10,13 @@ default currency, else XXX.
 Banks also send statements without a closing balance (MT942-style interim reports, a partial
 statement the bank ended with `-`): those are read with no closing balance. Only a statement
 cut off at the end of the file, opened but neither closed nor ended, is refused as truncated.
-German banks write some balances without their currency (`:62M:C020315105000,00`); the currency
-is then taken from the statement's other balances, from `:25:` ("…/0532013000EUR"), from `:34F:`
-or `:90D:`/`:90C:`, else from the caller's default, and the file is refused when none names one.
+German banks write some balances without their currency (`:62M:C020315105000,00`): see
+mt940_currency for where the currency is then taken from.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -31,6 +29,7 @@ from ofm.canonical.bank import BankEntry, BankStatement
 from ofm.canonical.money import Money
 from ofm.connectors.bank.common import NO_CURRENCY, money, split_account, value
 from ofm.connectors.bank.errors import BankFileError, describe
+from ofm.connectors.bank.mt940_currency import account_of, currencies_by_account, currency_hint, with_balance_currencies
 from ofm.connectors.bank.mt940_details import parse_details, parse_non_swift
 from ofm.connectors.bank.mt940_lines import Field, Message, split_messages
 
@@ -38,11 +37,6 @@ _OPTIONS = mt940_lib.Options(case_insensitive_marks=True, timezone_offset=True)
 _OPENING = ("final_opening_balance", "opening_balance", "intermediate_opening_balance")
 _CLOSING = ("final_closing_balance", "closing_balance", "intermediate_closing_balance")
 _OUT_MARKS = ("D", "RC")
-_BALANCE_TAGS = ("60F", "60M", "60", "62F", "62M", "62", "64", "65")
-# Mark, YYMMDD, currency (missing or blank in some German files), amount.
-_BALANCE = re.compile(r"^([CDcd])(\d{6})\s*([A-Z]{3})?\s*(\d[\d,]*)$")
-_ACCOUNT_CURRENCY = re.compile(r"[\d/]([A-Z]{3})$")  # '10020030/1234567EUR'
-_SUM_CURRENCY = re.compile(r"^\d*([A-Z]{3})")  # :34F:EURD0, / :90D:3EUR1234,56
 _INTERIM_TAGS = ("13", "13D", "34F")  # fields only an MT942-style interim report has
 _TOTALS = ("90D", "90C")  # an MT942's number and sum of entries: written after its last entry
 
@@ -55,21 +49,11 @@ def parse_mt940(text: str, name: str, default_currency: str | None = None) -> li
     messages = split_messages(text)
     if not messages:
         raise BankFileError(name, None, "no MT940 fields (:20:, :61:, …) found")
-    by_account: dict[str, str] = {}  # a statement that writes no currency at all takes its account's
-    for message in messages:
-        account = next((f.value for f in message.fields if f.tag == "25"), "")
-        hint = _currency_hint(message.fields)
-        if hint:
-            by_account.setdefault(account, hint)
+    by_account = currencies_by_account(messages)  # a statement that writes none takes its account's
     with _library_quiet():
-        return [_statement(message, name, _account_currency(message, by_account) or default_currency,
+        return [_statement(message, name, by_account.get(account_of(message)) or default_currency,
                            last=i == len(messages) - 1)
                 for i, message in enumerate(messages)]
-
-
-def _account_currency(message: Message, by_account: dict[str, str]) -> str | None:
-    """The currency another statement of the same account (same `:25:`) in this file writes."""
-    return by_account.get(next((f.value for f in message.fields if f.tag == "25"), ""))
 
 
 @contextmanager
@@ -87,7 +71,7 @@ def _library_quiet() -> Iterator[None]:
 
 def _statement(message: Message, name: str, default_currency: str | None, last: bool) -> BankStatement:
     """One message; `default_currency` is the file's or the caller's currency for this account."""
-    fields = _with_balance_currencies(message.fields, name, default_currency)
+    fields = with_balance_currencies(message.fields, name, default_currency)
     ctx = mt940_lib.models.Transactions(options=_OPTIONS)  # holds the balances the :61: currency comes from
     lines: list[tuple[Field, dict[str, Any], list[str], list[str]]] = []  # :61:, parsed, :86: lines, :NS: lines
     in_transaction = False
@@ -112,7 +96,7 @@ def _statement(message: Message, name: str, default_currency: str | None, last: 
             opening is not None or any(f.tag in _INTERIM_TAGS for f in fields)):
         raise BankFileError(name, f"line {fields[-1].line}", "statement has no closing balance (:62F:/:62M:), "
                             "no :90D:/:90C: totals and no '-' end line, and the file ends inside it: truncated?")
-    currency = ctx.currency or _currency_hint(fields) or default_currency or NO_CURRENCY
+    currency = ctx.currency or currency_hint(fields) or default_currency or NO_CURRENCY
     iban, number = split_account(_without_currency(data.get("account_identification"), currency))
     statement_number, sequence_number = data.get("statement_number"), data.get("sequence_number")
     entries = []
@@ -137,38 +121,6 @@ def _statement(message: Message, name: str, default_currency: str | None, last: 
 def _complete(message: Message) -> bool:
     """The bank finished the message: its `-` end line, or the totals an MT942 ends with."""
     return message.ended or any(f.tag in _TOTALS for f in message.fields)
-
-
-def _currency_hint(fields: list[Field]) -> str | None:
-    """The account's currency as the statement writes it anywhere: a balance, `:25:`, `:34F:`, `:90D:`/`:90C:`."""
-    for f in fields:
-        if f.tag in _BALANCE_TAGS and (match := _BALANCE.match(f.value)) and match.group(3):
-            return match.group(3)
-    for f in fields:
-        pattern = _ACCOUNT_CURRENCY if f.tag == "25" else _SUM_CURRENCY if f.tag in ("34F", "90D", "90C") else None
-        if pattern and (match := pattern.search(f.value)):
-            return match.group(1)
-    return None
-
-
-def _with_balance_currencies(fields: list[Field], name: str, default_currency: str | None) -> list[Field]:
-    """The fields with the currency written into every balance that left it out (or blank)."""
-    missing = [f for f in fields if f.tag in _BALANCE_TAGS and (m := _BALANCE.match(f.value)) and not m.group(3)]
-    if not missing:
-        return fields
-    currency = _currency_hint(fields) or default_currency
-    if currency is None:
-        raise BankFileError(name, f"line {missing[0].line}", f":{missing[0].tag}: balance without a currency, and "
-                            "nothing in the file names the account's currency (:25:, other balances); "
-                            "give it as the default currency (--currency)")
-    out = []
-    for f in fields:
-        match = _BALANCE.match(f.value) if f in missing else None
-        if match:
-            mark, day, _, amount = match.groups()
-            f = Field(f.tag, f.line, [f"{mark}{day}{currency}{amount}"])
-        out.append(f)
-    return out
 
 
 def _parse_field(ctx: Any, f: Field, name: str) -> dict[str, Any]:

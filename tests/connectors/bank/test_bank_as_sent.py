@@ -10,7 +10,9 @@ from bank_regen import GOLDEN_DIR
 
 from ofm.canonical.bank import EntryStatus
 from ofm.connectors.bank import BankFileError, parse_bytes
+from ofm.connectors.bank.mt940_currency import currency_hint
 from ofm.connectors.bank.mt940_details import parse_non_swift
+from ofm.connectors.bank.mt940_lines import Field
 from ofm.rules.bank import check_balance
 
 GERMAN = (GOLDEN_DIR / "mt940-german-ns-no-currency.sta").read_bytes()
@@ -215,3 +217,14 @@ def test_investment_cash_line_in_another_currency_is_refused_with_its_path():
 def test_a_bad_currency_is_one_line_not_a_validation_dump():
     error = _refused(INVEST.replace(b"<CURDEF>USD</CURDEF>", b"<CURDEF>U$D</CURDEF>"), "cur.ofx")
     assert error.position.startswith("INVSTMTRS[1]") and "currency must be an ISO 4217 code" in error.reason
+
+
+@pytest.mark.parametrize(("fields", "expected"), [
+    ([("60F", "C020315105000,00"), ("62F", "C020315DEM105000,00")], "DEM"),  # digits are never a currency
+    ([("25", "10020030/1234567EUR"), ("60F", "C020315 1,00")], "EUR"),
+    ([("25", "DE89370400440532013000"), ("34F", "CHFD0,"), ("90D", "2CHF10,00")], "CHF"),
+    ([("90C", "1GBP5,00")], "GBP"),
+    ([("25", "DE89370400440532013000"), ("60F", "C020315   1,00")], None),
+])
+def test_currency_hint(fields, expected):
+    assert currency_hint([Field(tag, i + 1, [text]) for i, (tag, text) in enumerate(fields)]) == expected
