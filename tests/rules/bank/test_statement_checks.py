@@ -103,3 +103,28 @@ def test_continuity_across_accounts_is_a_programming_error():
     other = stmt("1", "0.00", "0.00").model_copy(update={"account_iban": "NL91ABNA0417164300"})
     with pytest.raises(ValueError, match="NL91ABNA0417164300"):
         check_continuity(other, stmt("2", "0.00", "0.00"))
+
+
+@pytest.mark.parametrize("fmt", ["camt.053.001.08", "camt.052.001.02", "mt940", "ofx.102"])
+def test_no_closing_balance_skips_the_check_with_a_warning_not_an_error(fmt):
+    (p,) = check_balance(stmt("1", "100.00", None, "50.00", "-19.50", fmt=fmt))
+    assert (p.code, p.severity) == ("balance_unchecked", "warning")
+    assert p.message.endswith("the balance check is skipped; opening + booked entries = 130.50")
+
+
+def test_no_balance_at_all_is_noted_without_a_computed_closing():
+    (p,) = check_balance(stmt("1", None, None, "50.00", fmt="mt940"))
+    assert p.code == "balance_unchecked" and "opening + booked" not in p.message
+
+
+@pytest.mark.parametrize("fmt", ["camt.054.001.04", "csv"])
+def test_formats_without_balances_get_no_note(fmt):
+    assert check_balance(stmt("1", None, None, "50.00", fmt=fmt)) == []
+
+
+def test_closing_or_computed_prefers_the_banks_closing_and_counts_booked_entries_only():
+    assert stmt("1", "100.00", "140.00", "50.00").closing_or_computed == eur("140.00")
+    s = stmt("1", "100.00", None, "50.00", "-19.50")
+    s = s.model_copy(update={"entries": (*s.entries, BankEntry(amount=eur("9.00"), status=EntryStatus.PENDING))})
+    assert s.closing_or_computed == eur("130.50")
+    assert stmt("1", None, None, "50.00").closing_or_computed is None
