@@ -22,7 +22,8 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("name", [pytest.param(n, marks=[pytest.mark.agpl_sample] if n.startswith("oca-") else [])
+                                  for n in sorted(CASES)])
 def test_ofx_sample(name):
     fmt, account, currency, count, total, closing = CASES[name]
     statement = parse_file(require_sample("ofx", name))[0]
@@ -34,6 +35,7 @@ def test_ofx_sample(name):
     assert balances_add_up(statement)
 
 
+@pytest.mark.agpl_sample
 def test_oca_entries_and_credit_card_statement():
     bank, card = parse_file(require_sample("ofx", "oca-test_ofx.ofx"))
     assert [(e.bank_reference, e.counterparty_name, e.amount.amount) for e in bank.entries] == [
