@@ -151,7 +151,6 @@ def test_the_command_reads_a_watched_folder_and_files_each_statement_away(bank, 
     day_one(odoo, drop)
     (drop / "garbage.xml").write_text("<Document><BkToCstmrStmt>")
     monkeypatch.setenv("OFM_BANK_DROP_DIR", str(drop))
-    monkeypatch.setattr("ofm.control.runner.LOCAL_PREFECT", "http://127.0.0.1:9/api")
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     get_settings.cache_clear()
     try:
@@ -186,7 +185,6 @@ def test_a_held_file_is_replayed_from_the_inbox_once_its_account_is_routed(bank,
     routing = tmp / "journals.yaml"
     routing.write_text("accounts:\n  NL91ABNA0417164300: {journal: BNK1}\n")
     monkeypatch.setenv("OFM_DATABASE_URL", str(store.engine.url.render_as_string(hide_password=False)))
-    monkeypatch.setattr("ofm.control.runner.LOCAL_PREFECT", "http://127.0.0.1:9/api")
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     monkeypatch.setattr("ofm.tasks.resources._override.settings",
                         Settings(_env_file=None, database_url=str(store.engine.url), bank_routing_file=routing))
