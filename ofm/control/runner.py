@@ -22,6 +22,14 @@ FLOWS: dict[str, tuple[str, str, bool]] = {
 _target = None  # the Prefect server of this process, decided (and announced) once
 
 
+def _flow(name: str):
+    """The flow function of a name (imported on first use: Prefect loads with it)."""
+    if name not in FLOWS:
+        raise typer.BadParameter(f"unknown flow {name!r}")
+    module, function, _ = FLOWS[name]
+    return getattr(importlib.import_module(module), function)
+
+
 def systems_needed(name: str, params: dict[str, Any]) -> tuple[str, ...]:
     """The external systems a run of this flow talks to, so only their settings are required."""
     reads_api = FLOWS[name][2] and not params.get("source") and not params.get("replay")
@@ -66,10 +74,9 @@ def run_flow(name: str, **params: Any) -> Any:
     from ofm.connectors.odoo import OdooAuthError, OdooError
     from ofm.connectors.procurement import ProcurementError
 
-    module, function, _ = FLOWS[name]
     try:  # the URL again in Prefect's own settings: they are frozen when Prefect is first imported
         with temporary_settings(updates={PREFECT_API_URL: target.api_url, PREFECT_SERVER_EPHEMERAL_ENABLED: False}):
-            result = getattr(importlib.import_module(module), function)(**params)
+            result = _flow(name)(**params)
     except SettingsError as exc:
         _fail(f"configuration: {exc}")
     except ValidationError as exc:  # names the field, never its value
