@@ -91,9 +91,12 @@ def run_bank_reconciliation(
     if file is not None:
         results = [run_flow("bank-reconciliation", file=str(file), csv_mapping=csv_mapping, actor=actor)]
     else:
-        from ofm.control.settings import get_settings
+        from ofm.control.settings import SettingsError, get_settings
 
-        folder = get_settings().bank_drop_dir
+        try:
+            folder = get_settings().bank_drop_dir
+        except SettingsError as exc:
+            fail(f"configuration: {exc}")
         if folder is None:
             fail("give --file, or set OFM_BANK_DROP_DIR to a folder of statement files")
         results = run_flow("bank-statement-folder", folder=str(folder), actor=actor)
@@ -159,11 +162,24 @@ def _print_match_result(result: dict, as_json: bool) -> None:
 
 
 @odoo_app.command("check")
-def odoo_check() -> None:
-    """Server version, chosen protocol, missing modules and access rights of the integration user."""
+def odoo_check(
+    flow: Annotated[str | None, typer.Option(help="Check only this flow (default: every flow).")] = None,
+) -> None:
+    """Per flow: the Odoo models, fields, methods and access rights it uses, checked with the integration
+    user (the table is ofm/control/odoo_usage.yaml). Exits 1 if anything is missing."""
+    from ofm.connectors.odoo import OdooError
     from ofm.control.odoo_check import check_odoo
+    from ofm.control.odoo_usage import load_usage
+    from ofm.control.settings import SettingsError
 
-    report = check_odoo()
+    if flow is not None and flow not in load_usage().names():
+        fail(f"unknown flow {flow!r}; one of: {', '.join(load_usage().names())}", code=2)
+    try:
+        report = check_odoo(flow)
+    except SettingsError as exc:
+        fail(f"configuration: {exc}")
+    except OdooError as exc:
+        fail(f"Odoo: {exc}")
     for line in report.lines:
         typer.echo(line)
     if not report.ok:
@@ -200,10 +216,15 @@ from ofm.control import cli_p2p  # noqa: E402, F401 - registers `run po-sync` / 
 
 def main() -> None:
     """Console entry point."""
+    from ofm.control.settings import SettingsError
+
     try:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+    except SettingsError as exc:  # a command that reads a setting the environment got wrong
+        typer.secho(f"error: configuration: {exc}", err=True, fg=typer.colors.RED)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -39,14 +39,18 @@ def stop_services() -> None:
 
 
 def _start(suppliers: int) -> str:
-    api = os.environ.get("PREFECT_API_URL")
-    for svc in demo_services(suppliers=suppliers):
-        if svc.name == "prefect-server" and api:
-            httpx.get(f"{api.rstrip('/')}/health", timeout=5).raise_for_status()
-            say(f"  prefect server: using PREFECT_API_URL={api}")
-            continue
+    from ofm.control.prefect_server import PrefectUnavailable, resolve_prefect
+    from ofm.control.settings import SettingsError, load_settings
+
+    try:  # PREFECT_API_URL, or the project's own server; never another one found on the port
+        target = resolve_prefect(load_settings().prefect_port)
+    except (PrefectUnavailable, SettingsError) as exc:
+        typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(1) from None
+    say(f"  {target.line()}")
+    for svc in demo_services(suppliers=suppliers)[1:]:
         say(f"  {svc.name}: {svc.ensure()}")
-    return api or "http://127.0.0.1:4200/api"
+    return target.api_url
 
 
 def run_demo(suppliers: int = 300) -> None:

@@ -1,27 +1,23 @@
-"""`ofm odoo check`: what an integration needs from Odoo, checked with the integration user.
+"""`ofm odoo check`: what each flow uses in Odoo, checked with the integration user.
 
-Modules are probed through the models they bring (fields_get works for any user with read
-access, unlike reading ir.module.module). Access rights are asked of Odoo itself.
+What is checked is the table in `odoo_usage.yaml`; this module only asks the server, each thing once
+whatever the number of flows using it: one `fields_get` per model (attributes `type` only: it also
+proves the model is installed and readable), one access question per model and operation, asked of
+Odoo itself, and one probe per method.
+
+A method is probed by calling it on no records with an argument it does not take: the server looks the
+method up first (an unknown one answers "... does not exist"), then refuses the argument before running
+anything (JSON-2 checks the signature, JSON-RPC's Python call raises TypeError); a method taking any
+keyword (message_post) runs on an empty recordset and stops at its first check. Nothing is written.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# model -> (module that brings it, operations the integration needs)
-REQUIRED: dict[str, tuple[str, tuple[str, ...]]] = {
-    "res.partner": ("base", ("read", "create", "write")),
-    "res.partner.bank": ("base", ("read", "create")),
-    "res.country": ("base", ("read",)),
-    "res.currency": ("base", ("read",)),
-    "account.payment.term": ("account", ("read",)),
-    # bank reconciliation
-    "account.journal": ("account", ("read",)),
-    "account.account": ("account", ("read",)),
-    "account.move": ("account", ("read", "create")),
-    "account.move.line": ("account", ("read", "write")),
-    "account.bank.statement.line": ("account", ("read", "create")),
-}
+from ofm.control.odoo_usage import OdooUsage, load_usage
+
+PROBE_ARGUMENT = "ofm_check_probe"
 
 
 @dataclass
@@ -34,11 +30,26 @@ class CheckReport:
         self.lines.append(f"  MISSING  {line}")
 
 
-def check_odoo() -> CheckReport:
-    """Connect with the configured credentials and report what is there and what is missing."""
-    from ofm.connectors.odoo import OdooAuthError, OdooError
-    from ofm.tasks.resources import resources
+@dataclass
+class Findings:
+    """What the server answered, per model, (model, operation) and (model, method)."""
 
+    fields: dict[str, set[str] | None] = field(default_factory=dict)  # None: model missing or unreadable
+    access: dict[tuple[str, str], bool] = field(default_factory=dict)
+    methods: dict[tuple[str, str], bool] = field(default_factory=dict)
+
+
+def check_odoo(flow: str | None = None, usage: OdooUsage | None = None) -> CheckReport:
+    """Connect with the configured credentials; report, per flow, ok or each missing item by name.
+
+    Raises SettingsError (one line naming the variable) when an Odoo setting is missing or invalid,
+    KeyError when `flow` is not in the table."""
+    from ofm.connectors.odoo import OdooAuthError, OdooError
+    from ofm.tasks.resources import current_settings, resources
+
+    usage = usage or load_usage()
+    flows = usage.expand(flow)
+    current_settings().require("odoo")
     report = CheckReport()
     try:
         odoo = resources().odoo
@@ -51,18 +62,64 @@ def check_odoo() -> CheckReport:
     except OdooError as exc:
         report.bad(f"connection: {exc}")
         return report
-    for model, (module, operations) in REQUIRED.items():
-        try:
-            odoo.fields_get(model, attributes=("type",))
-        except OdooError:
-            report.bad(f"model {model}: install the '{module}' module (or grant read access)")
-            continue
-        for operation in operations:
-            if not _has_access(odoo, model, operation):
-                report.bad(f"access: {operation} on {model} for the integration user")
-    if report.ok:
-        report.lines.append("  ok  every model and access right supplier onboarding and bank reconciliation need")
+    found = _ask(odoo, usage, flows)
+    for name in flows:
+        missing = _missing(usage, name, found)
+        if missing:
+            report.ok = False
+            report.lines.append(f"  MISSING  {name}: {len(missing)} item(s)")
+            report.lines += [f"             {item}" for item in missing]
+        else:
+            models = usage.flows[name]
+            report.lines.append(f"  ok       {name}: {len(models)} models, "
+                                f"{sum(len(u.fields) for u in models.values())} fields, "
+                                f"{sum(len(u.methods) for u in models.values())} methods, "
+                                f"{sum(len(u.access) for u in models.values())} access rights")
     return report
+
+
+def _ask(odoo, usage: OdooUsage, flows: list[str]) -> Findings:
+    """Each model, right and method the flows use, asked once."""
+    found = Findings()
+    uses = [(model, use) for name in flows for model, use in usage.flows[name].items()]
+    for model in sorted({model for model, _ in uses}):
+        found.fields[model] = _fields(odoo, model)
+    for model, use in uses:
+        if found.fields[model] is None:
+            continue
+        for operation in use.access:
+            if (model, operation) not in found.access:
+                found.access[(model, operation)] = _has_access(odoo, model, operation)
+        for method in use.methods:
+            if (model, method) not in found.methods:
+                found.methods[(model, method)] = _has_method(odoo, model, method)
+    return found
+
+
+def _missing(usage: OdooUsage, flow: str, found: Findings) -> list[str]:
+    """The flow's missing items, by name."""
+    out: list[str] = []
+    for model, use in usage.flows[flow].items():
+        fields = found.fields[model]
+        if fields is None:
+            out.append(f"model {model}: install the '{usage.modules[model]}' module (or grant read access)")
+            continue
+        out += [f"field {model}.{name}" for name in use.fields if name not in fields]
+        out += [f"access {op} on {model} for the integration user" for op in use.access
+                if not found.access[(model, op)]]
+        out += [f"method {model}.{m}" for m in use.methods if not found.methods[(model, m)]]
+    return out
+
+
+def _fields(odoo, model: str) -> set[str] | None:
+    from ofm.connectors.odoo import OdooError, OdooTransientError
+
+    try:
+        return set(odoo.fields_get(model, attributes=("type",)))
+    except OdooTransientError:
+        raise
+    except OdooError:
+        return None
 
 
 def _has_access(odoo, model: str, operation: str) -> bool:
@@ -77,3 +134,17 @@ def _has_access(odoo, model: str, operation: str) -> bool:
                               kwargs={"raise_exception": False}))
     except OdooError:
         return False
+
+
+def _has_method(odoo, model: str, method: str) -> bool:
+    """True unless the server says the public method does not exist (see the module docstring)."""
+    from ofm.connectors.odoo import OdooError, OdooTransientError
+
+    try:
+        odoo.call(model, method, ids=[], kwargs={PROBE_ARGUMENT: True}, retry=False)
+    except OdooTransientError:
+        raise
+    except OdooError as exc:
+        text = exc.server_message
+        return not ("does not exist" in text and method in text)
+    return True

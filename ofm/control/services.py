@@ -71,17 +71,20 @@ class Service:
         return True
 
 
+def prefect_service(port: int = 4200) -> Service:
+    """The project's own Prefect server: history (SQLite) under var/prefect, which is how it is recognised."""
+    return Service("prefect-server", f"http://127.0.0.1:{port}/api/health",
+                   [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+                   {"PREFECT_HOME": str((VAR / "prefect").resolve()), "DO_NOT_TRACK": "1",
+                    "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "true"})
+
+
 def demo_services(prefect_port: int = 4200, odoo_port: int = 8070, procurement_port: int = 8071,
                   suppliers: int = 300) -> list[Service]:
     """The three services, with their state kept under var/."""
     ofm = [sys.executable, "-m", "ofm.control.cli"]
-    prefect_home = str((VAR / "prefect").resolve())
     return [
-        Service("prefect-server", f"http://127.0.0.1:{prefect_port}/api/health",
-                [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-                 "--port", str(prefect_port)],
-                {"PREFECT_HOME": prefect_home, "DO_NOT_TRACK": "1",
-                 "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "true"}),
+        prefect_service(prefect_port),
         Service("odoo-sandbox", f"http://127.0.0.1:{odoo_port}/web/health",
                 [*ofm, "sandbox", "odoo", "--port", str(odoo_port),
                  "--state-file", str(VAR / "odoo-sandbox.json")], {}, 30.0),

@@ -1,4 +1,10 @@
-"""Settings: one class, read from the environment and `.env` (prefix OFM_), never at import time."""
+"""Settings: one class, read from the environment and `.env` (prefix OFM_), never at import time.
+
+What must be set depends on what runs: a bank-only installation has no procurement token, and
+`ofm odoo check` needs nothing but Odoo. So the class accepts what is absent, and each command asks
+`require(...)` for the systems it talks to (`NEEDS`); a missing or placeholder value is then one
+`SettingsError` naming the variable, never its value.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Values that are only ever right in the sandbox; refused anywhere else.
@@ -38,7 +44,9 @@ class Settings(BaseSettings):
     odoo_company_id: int | None = Field(default=None, description="Company to onboard into.")
 
     procurement_url: str = Field(default="http://127.0.0.1:8071", description="Procurement API.")
-    procurement_token: SecretStr = Field(default=SecretStr("sandbox-token"))
+    procurement_token: SecretStr | None = Field(
+        default=None, description="Bearer token of the procurement API (sandbox: 'sandbox-token' when unset); "
+                                  "only flows that read the API need it.")
     procurement_pagination: Literal["page", "cursor"] = "cursor"
     procurement_page_size: int = Field(default=200, ge=1, le=1000)
 
@@ -58,21 +66,65 @@ class Settings(BaseSettings):
         default=True, description="Three-way match: post matched vendor bills (false: leave them as drafts).")
     bank_drop_dir: Path | None = Field(
         default=None, description="Watched folder of statement files (processed ones move to done/ or held/).")
+    prefect_port: int = Field(
+        default=4200, ge=1, le=65535, description="Port of the project's own Prefect server (history under "
+                                                  "var/prefect), used by `ofm run` when PREFECT_API_URL is unset.")
 
     @model_validator(mode="after")
-    def _refuse_placeholders(self) -> Settings:
-        if self.environment == "sandbox":
-            return self
-        for name in ("odoo_api_key", "procurement_token"):
-            secret: SecretStr = getattr(self, name)
-            if secret.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS:
-                raise ValueError(
-                    f"OFM_{name.upper()} is a placeholder; set the real value "
-                    f"(placeholders are accepted only with OFM_ENVIRONMENT=sandbox)")
+    def _sandbox_token(self) -> Settings:
+        if self.environment == "sandbox" and self.procurement_token is None:
+            self.procurement_token = SecretStr("sandbox-token")  # what `ofm sandbox procurement` accepts
         return self
+
+    def require(self, *systems: str) -> Settings:
+        """Check the settings of the systems a command talks to (see NEEDS); raise SettingsError naming
+        the first variable that is missing, or a placeholder outside the sandbox."""
+        for system in systems:
+            for name in NEEDS[system]:
+                value = getattr(self, name)
+                if isinstance(value, SecretStr):
+                    value = value.get_secret_value()
+                if value is None or not str(value).strip():
+                    raise SettingsError(f"{env_name(name)} is not set; {NEEDS_WHY[system]} needs it")
+                if self.environment == "sandbox":
+                    continue
+                if name not in self.model_fields_set:
+                    raise SettingsError(f"{env_name(name)} is not set (OFM_ENVIRONMENT=production uses no "
+                                        f"sandbox default); {NEEDS_WHY[system]} needs it")
+                if name in SECRETS and str(value).strip().lower() in PLACEHOLDER_SECRETS:
+                    raise SettingsError(f"{env_name(name)} is a placeholder; set the real value "
+                                        f"(placeholders are accepted only with OFM_ENVIRONMENT=sandbox)")
+        return self
+
+
+# The settings each external system needs; a command requires only the systems it talks to.
+NEEDS: dict[str, tuple[str, ...]] = {
+    "odoo": ("odoo_url", "odoo_db", "odoo_login", "odoo_api_key"),
+    "procurement": ("procurement_token", "procurement_url"),
+}
+NEEDS_WHY = {"odoo": "the Odoo connection", "procurement": "the procurement API (a run without --source)"}
+SECRETS = frozenset({"odoo_api_key", "procurement_token"})
+
+
+class SettingsError(ValueError):
+    """A setting is missing, a placeholder or invalid: one line naming the variable, never its value."""
+
+
+def env_name(field: str) -> str:
+    return f"OFM_{field.upper()}"
+
+
+def load_settings() -> Settings:
+    """Settings from the environment and `.env`; an invalid value is a SettingsError naming its variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors(include_input=False, include_url=False)[0]
+        name = env_name(str(first["loc"][0])) if first["loc"] else "settings"
+        raise SettingsError(f"{name}: {first['msg']}") from None
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process's settings, read once on first use."""
-    return Settings()
+    """The process's settings, read once on first use (SettingsError if one is invalid)."""
+    return load_settings()

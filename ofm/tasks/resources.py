@@ -48,7 +48,7 @@ def build_resources(settings: Settings | None = None) -> Resources:
     from ofm.connectors.procurement import ProcurementClient, ProcurementConfig
     from ofm.control.store import Store
 
-    s = settings or get_settings()
+    s = (settings or get_settings()).require("odoo")
     store = Store(s.database_url)
     store.migrate()
     odoo = OdooClient(OdooConfig(
@@ -57,6 +57,8 @@ def build_resources(settings: Settings | None = None) -> Resources:
         retry=RetryPolicy(max_attempts=s.odoo_max_attempts)))
 
     def procurement() -> ProcurementClient:
+        s.require("procurement")  # only runs that read the API need a token
+        assert s.procurement_token is not None
         return ProcurementClient(ProcurementConfig(
             url=s.procurement_url, token=s.procurement_token, pagination=s.procurement_pagination,
             page_size=s.procurement_page_size))
@@ -70,6 +72,11 @@ def resources() -> Resources:
     if _override is None:
         _override = build_resources()
     return _override
+
+
+def current_settings() -> Settings:
+    """The settings a run in this process will use (the installed resources', else the environment's)."""
+    return _override.settings if _override is not None else get_settings()
 
 
 @contextmanager

@@ -151,7 +151,6 @@ def test_the_command_reads_a_watched_folder_and_files_each_statement_away(bank, 
     day_one(odoo, drop)
     (drop / "garbage.xml").write_text("<Document><BkToCstmrStmt>")
     monkeypatch.setenv("OFM_BANK_DROP_DIR", str(drop))
-    monkeypatch.setattr("ofm.control.runner.LOCAL_PREFECT", "http://127.0.0.1:9/api")
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     get_settings.cache_clear()
     try:
@@ -186,7 +185,6 @@ def test_a_held_file_is_replayed_from_the_inbox_once_its_account_is_routed(bank,
     routing = tmp / "journals.yaml"
     routing.write_text("accounts:\n  NL91ABNA0417164300: {journal: BNK1}\n")
     monkeypatch.setenv("OFM_DATABASE_URL", str(store.engine.url.render_as_string(hide_password=False)))
-    monkeypatch.setattr("ofm.control.runner.LOCAL_PREFECT", "http://127.0.0.1:9/api")
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     monkeypatch.setattr("ofm.tasks.resources._override.settings",
                         Settings(_env_file=None, database_url=str(store.engine.url), bank_routing_file=routing))
@@ -228,3 +226,29 @@ def test_killed_anywhere_then_run_again_everything_lands_exactly_once(bank, path
     before = writes(sandbox)
     run(file)
     assert writes(sandbox) == before
+
+
+def test_a_bank_only_production_installation_runs_without_a_procurement_token(bank, monkeypatch):
+    """OFM_ENVIRONMENT=production, Odoo set, nothing about procurement: the statement is imported, and the
+    first line says which Prefect server keeps the history."""
+    from pydantic import SecretStr
+    from typer.testing import CliRunner
+
+    from ofm.control import runner
+    from ofm.control.cli import app
+
+    sandbox, odoo, store, docs, tmp = bank
+    path, _, expected = day_one(odoo, tmp)
+    for name in ("OFM_PROCUREMENT_TOKEN", "OFM_PROCUREMENT_URL", "PREFECT_API_URL"):
+        monkeypatch.delenv(name, raising=False)
+    production = Settings(_env_file=None, environment="production", database_url=str(store.engine.url),
+                          odoo_url="https://erp.example.com", odoo_db="acme", odoo_login="ofm@example.com",
+                          odoo_api_key=SecretStr("3b8e-real-key"))
+    assert production.procurement_token is None
+    monkeypatch.setattr("ofm.tasks.resources._override.settings", production)
+    monkeypatch.setattr(runner, "_target", None)  # announce the server again in this test
+    out = CliRunner().invoke(app, ["run", "bank-reconciliation", "--file", str(path)], catch_exceptions=False)
+    assert out.exit_code == 0, out.output
+    first = out.output.splitlines()[0]
+    assert first.startswith("Prefect: http://127.0.0.1:") and first.endswith("/api (Prefect settings)")
+    assert f"day1.camt053.xml: {len(expected)} entries, {len(expected)} booked; imported {len(expected)}" in out.output

@@ -48,8 +48,7 @@ def test_run_from_a_file_against_odoo_over_http_then_again_writes_nothing(odoo_s
     source = tmp_path / "suppliers.json"
     source.write_text(json.dumps({"suppliers": generate_suppliers(30, seed=3)}), encoding="utf-8")
     monkeypatch.chdir(tmp_path)  # no developer .env
-    monkeypatch.delenv("PREFECT_API_URL", raising=False)  # the session's test server runs the flow,
-    monkeypatch.setattr("ofm.control.runner.LOCAL_PREFECT", "http://127.0.0.1:9/api")  # not a demo's
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)  # the session's test server (Prefect settings) runs it
     for name, value in {"OFM_ODOO_URL": url, "OFM_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
                         "OFM_ACK_DIR": str(tmp_path / "acks"), "OFM_ODOO_API_KEY": "sandbox-key"}.items():
         monkeypatch.setenv(name, value)

@@ -302,7 +302,6 @@ def cli(w, monkeypatch, *args: str):
     from ofm.control.settings import get_settings
 
     monkeypatch.setenv("OFM_DATABASE_URL", w.store.engine.url.render_as_string(hide_password=False))
-    monkeypatch.setattr("ofm.control.runner.LOCAL_PREFECT", "http://127.0.0.1:9/api")
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     get_settings.cache_clear()
     try:
