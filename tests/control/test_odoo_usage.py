@@ -1,5 +1,5 @@
 """The table of what each flow uses in Odoo: valid, complete for the code's own field lists and runnable
-flows, and every field in it real in a captured Odoo 19 (tests/data/odoo19/fields_get, a copy kept in
+flows, and every field in it real in a captured Odoo 19 (tests/data/odoo-contract/fields_get, a copy kept in
 the project)."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import yaml
 
 from ofm.control.odoo_usage import USAGE_FILE, OdooUsage, load_usage
 
-CAPTURED = Path(__file__).resolve().parents[1] / "data" / "odoo19" / "fields_get"
+CAPTURED = Path(__file__).resolve().parents[1] / "data" / "odoo-contract" / "fields_get"
 USAGE = load_usage()
 USES = [(flow, model) for flow, models in USAGE.flows.items() for model in models]
 
