@@ -227,8 +227,29 @@ def load_partners(decisions: list[Pair], run: RunInfo) -> list[RecordResult]:
     return results + _hold(holds, run)
 
 
+def _being_created(holds: list[Pair], run: RunInfo) -> tuple[list[Pair], list[RecordResult]]:
+    """A lookalike this run would hold may be the very supplier an overlapping run is creating (its read saw
+    the first batches only): its create intent says so. Those are left to that run, not held for a person."""
+    new = [(d, i) for d, i in holds if d.odoo_id is None and not d.held_bank_accounts]
+    rows = resources().store.outbox_rows([f"{PARTNER}:create:{d.record_ref}" for d, _ in new]) if new else {}
+    out: list[RecordResult] = []
+    left: set[str] = set()
+    for d, item in new:
+        row = rows.get(f"{PARTNER}:create:{d.record_ref}")
+        if row is not None and done_meanwhile(row, run):
+            out.append(RecordResult(item, Outcome.UNCHANGED, odoo_id=row.odoo_id,
+                                    reasons=("created by a concurrent run",)))
+        elif row is not None and row.owner and row.owner != run.owner and row.state != "done":
+            out.append(RecordResult(item, Outcome.ELSEWHERE, reasons=(elsewhere_reason(row),)))
+        else:
+            continue
+        left.add(d.record_ref)
+    return [(d, i) for d, i in holds if d.record_ref not in left], out
+
+
 def _hold(holds: list[Pair], run: RunInfo) -> list[RecordResult]:
     """Bank changes and lookalikes go to quarantine (approval); pending-at-source is just held."""
+    holds, concurrent = _being_created(holds, run)
     needs_person = [(d, i) for d, i in holds if d.held_bank_accounts or d.odoo_id is None and
                     any(r.startswith("possible duplicate") for r in d.reasons)]
     pending = [(d, i) for d, i in holds if (d, i) not in needs_person]
@@ -237,5 +258,5 @@ def _hold(holds: list[Pair], run: RunInfo) -> list[RecordResult]:
         (item, "approval", "; ".join(d.reasons),
          "bank_accounts" if d.held_bank_accounts else "legal_name",
          "treasury" if d.held_bank_accounts else "vendor-master") for d, item in needs_person])
-    return out + [RecordResult(r.received, r.outcome, odoo_id=d.odoo_id, reasons=r.reasons)
-                  for r, (d, _) in zip(stored, needs_person, strict=True)]
+    return concurrent + out + [RecordResult(r.received, r.outcome, odoo_id=d.odoo_id, reasons=r.reasons)
+                               for r, (d, _) in zip(stored, needs_person, strict=True)]

@@ -13,7 +13,8 @@ Exactly once: outbox intent `stock.picking:receive:<receipt>` before the first w
 finds it `sent` looks for a done picking carrying the receipt's mark: found = it landed (settled),
 not found = Odoo never validated it, so it is applied again (quantities are absolute, not added).
 Receipts of one order change the same moves, so a run claims all of an order's receipts at once
-before deciding any: an order whose receipts another live run holds is left to that run whole.
+(once the order is confirmed in Odoo) before deciding any: an order whose receipts another live run
+holds is left to that run whole.
 """
 
 from __future__ import annotations
@@ -84,22 +85,20 @@ def apply_receipts(mapped: list[tuple[GoodsReceipt, Received]], policy: P2PPolic
         if row is not None and row.state == "done":
             results.append(DocResult(item, "unchanged", row.odoo_id, reasons=("applied in an earlier run",)))
             continue
-        landed = _landed(g.receipt_ref) if row is not None and row.state == "sent" else None
-        if landed:  # an interrupted run validated it; its answer was lost
-            res.store.settle({keys[g.receipt_ref]: landed["id"]})
-            audit_rows(run, "settled", [(g.record_ref, item.lineage.correlation_id, {"picking": landed["name"]})])
-            results.append(DocResult(item, "applied", landed["id"], landed["name"],
-                                     reasons=("validated by an interrupted run",)))
-            continue
-        todo.append((g, item))
+        todo.append((g, item))  # a `sent` one is settled once this run holds it (_claim_order)
     orders = read_orders(g.order_number for g, _ in todo)
     open_moves = read_open_moves(orders.values())  # one read for every order; again only after a receipt
     by_order: dict[str, list[tuple[GoodsReceipt, Received]]] = defaultdict(list)
     for g, item in sorted(todo, key=lambda p: (p[0].receipt_date, p[0].receipt_ref)):
         by_order[g.order_number].append((g, item))
     for number, receipts in by_order.items():
-        receipts, left = _claim_order(receipts, keys, run)
-        results += left
+        if orders.get(number) is not None and orders[number].state in ("purchase", "done"):  # else they wait
+            claimed, left = _claim_order(receipts, keys, run)
+            results += left
+            if left and claimed:  # a concurrent or killed run applied some since the read: see what it changed
+                orders.update(read_orders([number]))
+                open_moves.update(read_open_moves([orders[number]]))
+            receipts = claimed
         for n, (g, item) in enumerate(receipts):
             order = orders.get(number)
             moves = open_moves.get(order.id, []) if order else []
@@ -147,11 +146,12 @@ def _claim_order(receipts: list[tuple[GoodsReceipt, Received]], keys: dict[str, 
     results: list[DocResult] = []
     for g, item in receipts:
         row = rows[keys[g.receipt_ref]]
-        landed = _landed(g.receipt_ref) if row.state == "sent" else None  # taken over from a dead run
+        landed = _landed(g.receipt_ref) if row.state == "sent" else None  # held now: its sender died
         if row.state == "done":  # applied by a concurrent run since this run read the outbox
             results.append(DocResult(item, "unchanged", row.odoo_id, reasons=("applied by a concurrent run",)))
-        elif landed:
+        elif landed:  # an interrupted run validated it; its answer was lost
             resources().store.settle({keys[g.receipt_ref]: landed["id"]})
+            audit_rows(run, "settled", [(g.record_ref, item.lineage.correlation_id, {"picking": landed["name"]})])
             results.append(DocResult(item, "applied", landed["id"], landed["name"],
                                      reasons=("validated by an interrupted run",)))
         else:

@@ -50,6 +50,14 @@ def rows(conn: sa.Connection, keys: Sequence[str]) -> dict[str, OutboxRow]:
     return found
 
 
+def _lock_in_key_order(conn: sa.Connection, where: Any) -> list[Any]:
+    """Lock the rows in key order before a multi-row UPDATE (which would lock them in scan order): every
+    writer then takes its locks in the same order, so concurrent runs wait for each other, never deadlock."""
+    c = t.outbox.c
+    return conn.execute(sa.select(c.owner, c.lease_until, c.state).where(where)
+                        .order_by(c.idempotency_key).with_for_update()).all()
+
+
 def claim(conn: sa.Connection, intents: Sequence[OutboxIntent], owner: str, lease_seconds: float,
           now: datetime, redo_done_before: datetime | None = None) -> list[OutboxRow]:
     """Insert the keys not yet known (pending), take the ones free for `owner`; return every key's row.
@@ -68,8 +76,7 @@ def claim(conn: sa.Connection, intents: Sequence[OutboxIntent], owner: str, leas
     conn.execute(insert(conn, t.outbox).on_conflict_do_nothing(index_elements=["idempotency_key"]), values)
     c = t.outbox.c
     for part in chunks(sorted(first)):
-        held = conn.execute(sa.select(c.owner, c.lease_until, c.state).where(c.idempotency_key.in_(part))
-                            .order_by(c.idempotency_key).with_for_update()).all()
+        held = _lock_in_key_order(conn, c.idempotency_key.in_(part))
         dead = sorted({r.owner for r in held if r.owner and r.owner != owner and r.state != "done"
                        and r.lease_until is not None and r.lease_until >= now and is_dead(r.owner)})
         free = sa.and_(c.state != "done",
@@ -86,6 +93,7 @@ def claim(conn: sa.Connection, intents: Sequence[OutboxIntent], owner: str, leas
 def release(conn: sa.Connection, owner: str, now: datetime) -> int:
     """The run ends: its keys not done are free for the next claimer (a `sent` one is settled by anchor)."""
     c = t.outbox.c
+    _lock_in_key_order(conn, sa.and_(c.owner == owner, c.state != "done"))
     return conn.execute(sa.update(t.outbox).where(c.owner == owner, c.state != "done")
                         .values(owner=None, lease_until=None, updated_at=now)).rowcount
 
@@ -105,6 +113,7 @@ def mark_sent(conn: sa.Connection, keys: Sequence[str], owner: str, lease_second
     """
     c, updated = t.outbox.c, 0
     for part in chunks(sorted(set(keys))):
+        _lock_in_key_order(conn, c.idempotency_key.in_(part))
         stmt = (sa.update(t.outbox).where(c.idempotency_key.in_(part), c.owner == owner, c.state != "done")
                 .values(state="sent", attempts=c.attempts + 1, sent_at=now, updated_at=now,
                         lease_until=now + timedelta(seconds=lease_seconds)))
