@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     odoo_timeout_seconds: float = Field(default=30.0, gt=0)
     odoo_max_attempts: int = Field(default=5, ge=1, description="Attempts for transient errors.")
     odoo_batch_size: int = Field(default=200, ge=1, le=5000, description="Records per Odoo write.")
+    outbox_lease_seconds: float = Field(
+        default=900.0, gt=0, description="How long a run owns the outbox keys it claimed without marking them sent; "
+                                         "after that (or once its process is known dead) another run takes them over.")
     odoo_company_id: int | None = Field(default=None, description="Company to onboard into.")
 
     procurement_url: str = Field(default="http://127.0.0.1:8071", description="Procurement API.")

@@ -22,7 +22,8 @@ from ofm.tasks.bank_intake import check_and_route, read_statement_file, remember
 from ofm.tasks.bank_lines import booked, import_lines, read_open_items
 from ofm.tasks.bank_reconcile import hold_unmatched, match_entries, reconcile
 from ofm.tasks.bank_report import cash_position, publish
-from ofm.tasks.runinfo import current_run
+from ofm.tasks.ownership import ELSEWHERE
+from ofm.tasks.runinfo import running
 
 
 def _run_name() -> str:
@@ -34,31 +35,34 @@ def _run_name() -> str:
 def bank_reconciliation(file: str, csv_mapping: str | None = None, actor: str = "ofm") -> dict:
     """Import a statement file into its Odoo bank journal and reconcile what is certain.
     `csv_mapping`: the mapping of a CSV statement; `actor`: who runs it, for the audit trail."""
-    run = current_run("bank-reconciliation", actor)
-    bank = check_and_route(read_statement_file(file, run, csv_mapping), run)
-    entries = sum(len(s.entries) for s in bank.statements)
-    counts = {"entries": entries, "booked": 0, "imported": 0, "already_imported": 0, "reconciled": 0,
-              "unmatched": 0, "held": entries if (bank.error or bank.held) else 0}
-    reconciled: dict[str, str] = {}
-    matching, position = None, []
-    if not (bank.error or bank.held):
-        lines, created = import_lines(quote(bank), run)
-        counts.update(booked=len(booked(bank)), imported=created, already_imported=len(lines) - created)
-        open_items = read_open_items()
-        matching = match_entries(quote(bank), quote(lines), quote(open_items), run)
-        reconciled = reconcile(quote(bank), quote(lines), quote(open_items), quote(matching), run)
-        hold_unmatched(quote(bank), quote(matching), run)
-        counts.update(reconciled=len(reconciled), unmatched=len(matching.result.unmatched),
-                      reconciled_before=sum(1 for line in lines.values() if line.reconciled))
-        remember_statements(bank)
-        position = cash_position(quote(bank))
-    markdown = publish(quote(bank), counts, reconciled, quote(matching), position, run)
-    return {"run_id": run.run_id, "flow_run_id": run.flow_run_id, "file": summary_of(bank), "counts": counts,
-            "rules": {rule: sum(1 for r in reconciled.values() if r == rule) for rule in set(reconciled.values())},
-            "cash_position": position, "summary": markdown,
-            "unmatched": [{"entry": u.entry_id, "reason": u.reason,
-                           "suggestions": [s.why for s in u.suggestions]}
-                          for u in (matching.result.unmatched if matching else [])]}
+    with running("bank-reconciliation", actor) as run:
+        bank = check_and_route(read_statement_file(file, run, csv_mapping), run)
+        entries = sum(len(s.entries) for s in bank.statements)
+        counts = {"entries": entries, "booked": 0, "imported": 0, "already_imported": 0, "reconciled": 0,
+                  "unmatched": 0, "held": entries if (bank.error or bank.held) else 0}
+        reconciled: dict[str, str] = {}
+        matching, position = None, []
+        if not (bank.error or bank.held):
+            lines, created, left = import_lines(quote(bank), run)
+            counts.update(booked=len(booked(bank)), imported=created,
+                          already_imported=len(booked(bank)) - created - len(left))
+            open_items = read_open_items()
+            matching = match_entries(quote(bank), quote(lines), quote(open_items), run)
+            reconciled, left_matches = reconcile(quote(bank), quote(lines), quote(open_items), quote(matching), run)
+            # entries another live run is importing or reconciling: that run does it and reports it
+            counts[ELSEWHERE] = len(left | left_matches)
+            hold_unmatched(quote(bank), quote(matching), run)
+            counts.update(reconciled=len(reconciled), unmatched=len(matching.result.unmatched),
+                          reconciled_before=sum(1 for line in lines.values() if line.reconciled))
+            remember_statements(bank)
+            position = cash_position(quote(bank))
+        markdown = publish(quote(bank), counts, reconciled, quote(matching), position, run)
+        return {"run_id": run.run_id, "flow_run_id": run.flow_run_id, "file": summary_of(bank), "counts": counts,
+                "rules": {rule: sum(1 for r in reconciled.values() if r == rule) for rule in set(reconciled.values())},
+                "cash_position": position, "summary": markdown,
+                "unmatched": [{"entry": u.entry_id, "reason": u.reason,
+                               "suggestions": [s.why for s in u.suggestions]}
+                              for u in (matching.result.unmatched if matching else [])]}
 
 
 @flow(name="bank-statement-folder", log_prints=False)

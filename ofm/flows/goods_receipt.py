@@ -18,7 +18,7 @@ from prefect.utilities.annotations import quote
 from ofm.tasks.p2p_common import RECEIPTS, Results, finish, take_in
 from ofm.tasks.receipt_sync import apply_receipts, map_receipts
 from ofm.tasks.resources import resources
-from ofm.tasks.runinfo import current_run
+from ofm.tasks.runinfo import running
 
 
 def _run_name() -> str:
@@ -34,15 +34,15 @@ def goods_receipt(source: str | None = None, full_refresh: bool = False, replay:
     ignore the watermark; `replay`: quarantine ids to process again; `actor`: for the audit trail."""
     from ofm.mappings.p2p_policy import load_p2p_policy
 
-    run = current_run("goods-receipt", actor)
-    res = resources()
-    policy = load_p2p_policy(res.settings.p2p_policy)
-    writes_before = res.odoo.stats.writes
-    intake = take_in(RECEIPTS, source, full_refresh, replay, run)
-    results = Results(received=len(intake.items))
-    mapped, refused = map_receipts(quote(intake.items), run)
-    results.add(refused)
-    results.add(apply_receipts(quote(mapped), policy, run))
-    return finish(results, RECEIPTS, intake, run, res.odoo.stats.writes - writes_before, "receipts",
-                  extra=f"Backorder policy: **{policy.backorder}**; over-receipt allowed: "
-                        f"**{policy.over_receipt_percent} %**.")
+    with running("goods-receipt", actor) as run:
+        res = resources()
+        policy = load_p2p_policy(res.settings.p2p_policy)
+        writes_before = res.odoo.stats.writes
+        intake = take_in(RECEIPTS, source, full_refresh, replay, run)
+        results = Results(received=len(intake.items))
+        mapped, refused = map_receipts(quote(intake.items), run)
+        results.add(refused)
+        results.add(apply_receipts(quote(mapped), policy, run))
+        return finish(results, RECEIPTS, intake, run, res.odoo.stats.writes - writes_before, "receipts",
+                      extra=f"Backorder policy: **{policy.backorder}**; over-receipt allowed: "
+                            f"**{policy.over_receipt_percent} %**.")

@@ -21,7 +21,7 @@ from prefect.utilities.annotations import quote
 from ofm.tasks.p2p_common import ORDERS, Results, finish, take_in
 from ofm.tasks.po_sync import load_orders, map_orders, plan_orders
 from ofm.tasks.resources import resources
-from ofm.tasks.runinfo import current_run
+from ofm.tasks.runinfo import running
 
 
 def _run_name() -> str:
@@ -37,15 +37,15 @@ def po_sync(source: str | None = None, full_refresh: bool = False, replay: list[
     ignore the watermark; `replay`: quarantine ids to process again; `actor`: for the audit trail."""
     from ofm.mappings.p2p_policy import load_p2p_policy
 
-    run = current_run("po-sync", actor)
-    res = resources()
-    policy = load_p2p_policy(res.settings.p2p_policy)  # a bad policy file stops the run before any read
-    writes_before = res.odoo.stats.writes
-    intake = take_in(ORDERS, source, full_refresh, replay, run)
-    results = Results(received=len(intake.items))
-    mapped, refused = map_orders(quote(intake.items), run)
-    results.add(refused)
-    plans, settled = plan_orders(quote(mapped), policy, run)
-    results.add(settled)
-    results.add(load_orders(quote(plans), run))
-    return finish(results, ORDERS, intake, run, res.odoo.stats.writes - writes_before, "orders")
+    with running("po-sync", actor) as run:
+        res = resources()
+        policy = load_p2p_policy(res.settings.p2p_policy)  # a bad policy file stops the run before any read
+        writes_before = res.odoo.stats.writes
+        intake = take_in(ORDERS, source, full_refresh, replay, run)
+        results = Results(received=len(intake.items))
+        mapped, refused = map_orders(quote(intake.items), run)
+        results.add(refused)
+        plans, settled = plan_orders(quote(mapped), policy, run)
+        results.add(settled)
+        results.add(load_orders(quote(plans), run))
+        return finish(results, ORDERS, intake, run, res.odoo.stats.writes - writes_before, "orders")

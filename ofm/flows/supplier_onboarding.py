@@ -19,12 +19,12 @@ from prefect.utilities.annotations import quote
 
 from ofm.tasks.intake import CURSOR, Extracted, check_suppliers, extract_suppliers, map_suppliers
 from ofm.tasks.load import load_partners
-from ofm.tasks.outcome import Tally
+from ofm.tasks.outcome import Outcome, Tally
 from ofm.tasks.partners import Approvals, match_and_decide, read_references
 from ofm.tasks.replay import close_delivered, extract_replay, settle_replayed
 from ofm.tasks.report import acknowledge, publish
 from ofm.tasks.resources import resources
-from ofm.tasks.runinfo import current_run
+from ofm.tasks.runinfo import running
 
 
 def _run_name() -> str:
@@ -45,36 +45,39 @@ def supplier_onboarding(
     held bank accounts and lookalikes); `actor`: who runs it, for the audit trail."""
     # Batches go to tasks inside quote(): unquoted, Prefect walks every element of every record
     # looking for futures (measured: 44 of 49 s of a 3,000-supplier run). Tasks run in order.
-    run = current_run("supplier-onboarding", actor)
-    odoo = resources().odoo
-    writes_before = odoo.stats.writes
-    if replay:
-        extracted, approvals = extract_replay(replay, run)
-    else:
-        extracted, approvals = extract_suppliers(source, full_refresh, run), Approvals()
-    tally = Tally(received=len(extracted.items))
-    mapped, rejected = map_suppliers(quote(extracted.items), run)
-    refs, reference_sets = read_references()
-    passed, failed, quality = check_suppliers(quote(mapped), reference_sets, run)
-    decisions = match_and_decide(quote(passed), refs, approvals, run)
-    for result in [*rejected, *failed, *load_partners(quote(decisions), run)]:
-        tally.add(result)
-    writes = odoo.stats.writes - writes_before
-    acknowledge(quote(tally), extracted.origin, run)
-    if replay:
-        settle_replayed(replay, quote(tally), run)
-    close_delivered(quote(tally), run)
-    _advance_watermark(extracted)
-    markdown = publish(quote(tally), run, extracted.origin, writes)
-    return {"run_id": run.run_id, "flow_run_id": run.flow_run_id, "origin": extracted.origin,
-            "counts": tally.counts(), "reconciles": tally.reconciles(), "odoo_writes": writes,
-            "quality": quality, "summary": markdown,
-            "exceptions": [{"record": r.received.record_ref, "outcome": r.outcome.value,
-                            "reasons": list(r.reasons)} for r in tally.results.values()
-                           if r.outcome.value in ("held", "quarantined")]}
+    with running("supplier-onboarding", actor) as run:
+        odoo = resources().odoo
+        writes_before = odoo.stats.writes
+        if replay:
+            extracted, approvals = extract_replay(replay, run)
+        else:
+            extracted, approvals = extract_suppliers(source, full_refresh, run), Approvals()
+        tally = Tally(received=len(extracted.items))
+        mapped, rejected = map_suppliers(quote(extracted.items), run)
+        refs, reference_sets = read_references()
+        passed, failed, quality = check_suppliers(quote(mapped), reference_sets, run)
+        decisions = match_and_decide(quote(passed), refs, approvals, run)
+        for result in [*rejected, *failed, *load_partners(quote(decisions), run)]:
+            tally.add(result)
+        writes = odoo.stats.writes - writes_before
+        acknowledge(quote(tally), extracted.origin, run)
+        if replay:
+            settle_replayed(replay, quote(tally), run)
+        close_delivered(quote(tally), run)
+        _advance_watermark(extracted, tally)
+        markdown = publish(quote(tally), run, extracted.origin, writes)
+        return {"run_id": run.run_id, "flow_run_id": run.flow_run_id, "origin": extracted.origin,
+                "counts": tally.counts(), "reconciles": tally.reconciles(), "odoo_writes": writes,
+                "quality": quality, "summary": markdown,
+                "exceptions": [{"record": r.received.record_ref, "outcome": r.outcome.value,
+                                "reasons": list(r.reasons)} for r in tally.results.values()
+                               if r.outcome.value in ("held", "quarantined")]}
 
 
-def _advance_watermark(extracted: Extracted) -> None:
-    """Only after every record has an outcome: a crash before this re-reads, never skips."""
+def _advance_watermark(extracted: Extracted, tally: Tally) -> None:
+    """Only after every record has an outcome: a crash before this re-reads, never skips. Not when records
+    were left to another run: should that run die, the next run must read them again."""
+    if tally.counts()[Outcome.ELSEWHERE.value]:
+        return
     if extracted.origin == "api" and extracted.watermark:
         resources().store.set_cursor(CURSOR, extracted.watermark)

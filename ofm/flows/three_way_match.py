@@ -23,9 +23,9 @@ from ofm.tasks.match_intake import CURSOR, Bills, extract_bills, extract_replay,
 from ofm.tasks.match_load import load_bills
 from ofm.tasks.match_odoo import read_snapshot
 from ofm.tasks.match_report import acknowledge, close_quarantine, publish
-from ofm.tasks.match_results import Outcomes
+from ofm.tasks.match_results import ELSEWHERE, Outcomes
 from ofm.tasks.resources import resources
-from ofm.tasks.runinfo import current_run
+from ofm.tasks.runinfo import running
 
 
 def _run_name() -> str:
@@ -45,33 +45,34 @@ def three_way_match(source: str | None = None, replay: list[int] | None = None, 
     """Match supplier bills and load them into Odoo. `source`: a JSON export, a UBL file or a folder of UBL
     files instead of the API; `replay`: quarantine ids of bills to match again (after the order or receipt
     was fixed); `post_matched`: post matched bills (default OFM_MATCH_POST_MATCHED, true); `actor`: audit."""
-    run = current_run("three-way-match", actor)
-    odoo = resources().odoo
-    writes_before = odoo.stats.writes
-    post = post_matched_default() if post_matched is None else post_matched
-    bills = extract_replay(replay, run) if replay else extract_bills(source, run)
-    outcomes = Outcomes(received=len(bills.items))
-    mapped, rejected = map_bills(quote(bills.items), run)
-    from ofm.rules.match3 import load_policy
+    with running("three-way-match", actor) as run:
+        odoo = resources().odoo
+        writes_before = odoo.stats.writes
+        post = post_matched_default() if post_matched is None else post_matched
+        bills = extract_replay(replay, run) if replay else extract_bills(source, run)
+        outcomes = Outcomes(received=len(bills.items))
+        mapped, rejected = map_bills(quote(bills.items), run)
+        from ofm.rules.match3 import load_policy
 
-    snapshot = read_snapshot(quote(mapped), load_policy().duplicate_window_days, run)
-    decided = decide(quote(mapped), quote(snapshot), run)
-    outcomes.add([*rejected, *decided.rejected, *load_bills(quote(decided), quote(snapshot), post, run,
-                                                               retry_refused=bool(replay))])
-    writes = odoo.stats.writes - writes_before
-    acknowledge(quote(outcomes), bills.origin, run)
-    close_quarantine(quote(outcomes), replay, run)
-    _advance_watermark(bills)
-    markdown = publish(quote(outcomes), run, bills.origin, writes, decided.stats)
-    results = list(outcomes.by_ref.values())
-    return {"run_id": run.run_id, "flow_run_id": run.flow_run_id, "origin": bills.origin,
-            "counts": outcomes.counts(), "match_rate": outcomes.match_rate(), "reconciles": outcomes.reconciles(),
-            "odoo_writes": writes, "summary": markdown,
-            "bills": [{"record": r.received.record_ref, "status": r.status, "odoo_id": r.odoo_id,
-                       "odoo_ref": r.odoo_ref} for r in results],
-            "exceptions": [{"record": r.received.record_ref, "outcome": r.status, "odoo_id": r.odoo_id,
-                            "owner": r.owner, "codes": list(r.codes), "reasons": list(r.reasons)}
-                           for r in results if r.status in ("held", "rejected")]}
+        snapshot = read_snapshot(quote(mapped), load_policy().duplicate_window_days, run)
+        decided = decide(quote(mapped), quote(snapshot), run)
+        outcomes.add([*rejected, *decided.rejected, *load_bills(quote(decided), quote(snapshot), post, run,
+                                                                   retry_refused=bool(replay))])
+        writes = odoo.stats.writes - writes_before
+        acknowledge(quote(outcomes), bills.origin, run)
+        close_quarantine(quote(outcomes), replay, run)
+        if not outcomes.counts().get(ELSEWHERE):  # should the run that owns them die, the next run reads them
+            _advance_watermark(bills)
+        markdown = publish(quote(outcomes), run, bills.origin, writes, decided.stats)
+        results = list(outcomes.by_ref.values())
+        return {"run_id": run.run_id, "flow_run_id": run.flow_run_id, "origin": bills.origin,
+                "counts": outcomes.counts(), "match_rate": outcomes.match_rate(), "reconciles": outcomes.reconciles(),
+                "odoo_writes": writes, "summary": markdown,
+                "bills": [{"record": r.received.record_ref, "status": r.status, "odoo_id": r.odoo_id,
+                           "odoo_ref": r.odoo_ref} for r in results],
+                "exceptions": [{"record": r.received.record_ref, "outcome": r.status, "odoo_id": r.odoo_id,
+                                "owner": r.owner, "codes": list(r.codes), "reasons": list(r.reasons)}
+                               for r in results if r.status in ("held", "rejected")]}
 
 
 def _advance_watermark(bills: Bills) -> None:

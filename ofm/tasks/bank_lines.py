@@ -21,6 +21,7 @@ from prefect.cache_policies import NO_CACHE
 from ofm.canonical import BankEntry, EntryStatus
 from ofm.tasks.audit import audit_rows
 from ofm.tasks.bank_intake import BankFile
+from ofm.tasks.ownership import claim, elsewhere, mark_sent, mine
 from ofm.tasks.resources import resources
 from ofm.tasks.runinfo import RunInfo
 
@@ -98,21 +99,22 @@ def _line_vals(bank: BankFile, account: str, eid: str, entry: BankEntry, anchor:
 
 
 @task(name="import-statement-lines", cache_policy=NO_CACHE)
-def import_lines(bank: BankFile, run: RunInfo) -> tuple[dict[str, Line], int]:
-    """Create the lines Odoo does not have yet (batched, anchored); return every entry's line."""
+def import_lines(bank: BankFile, run: RunInfo) -> tuple[dict[str, Line], int, set[str]]:
+    """Create the lines Odoo does not have yet (batched, anchored); return every entry's line, how many this
+    run created, and the entries another live run is importing (left to it)."""
     from ofm.control.store import OutboxIntent
 
     res = resources()
     entries = booked(bank)
     if not entries:
-        return {}, 0
+        return {}, 0, set()
     keys = {eid: f"{LINE}:import:{eid}" for _, eid, _ in entries}
-    rows = res.store.claim([
+    rows = claim([
         OutboxIntent(idempotency_key=keys[eid], object_type="bank-entry", record_ref=entry_ref(eid), target_model=LINE,
                      operation="create", payload_hash=eid[:16], correlation_id=run.correlation_id(entry_ref(eid)),
-                     flow_run_id=run.flow_run_id) for _, eid, _ in entries])
-    done = {r.idempotency_key for r in rows if r.state == "done"}
-    todo = [(a, eid, e) for a, eid, e in entries if keys[eid] not in done]
+                     flow_run_id=run.flow_run_id) for _, eid, _ in entries], run)
+    left = {eid for _, eid, _ in entries if elsewhere(rows[keys[eid]], run)}
+    todo = [(a, eid, e) for a, eid, e in entries if mine(rows[keys[eid]], run)]
     anchor = line_anchor()
     if todo:  # a run killed after Odoo committed left `sent` intents: the lines are there, settle them
         landed = _read_lines(bank, [eid for _, eid, _ in todo], anchor)
@@ -121,7 +123,7 @@ def import_lines(bank: BankFile, run: RunInfo) -> tuple[dict[str, Line], int]:
     size = res.settings.odoo_batch_size
     for start in range(0, len(todo), size):
         chunk = todo[start:start + size]
-        res.store.mark_sent([keys[eid] for _, eid, _ in chunk])
+        mark_sent([keys[eid] for _, eid, _ in chunk], run)
         ids = res.odoo.create_idempotent(LINE, [_line_vals(bank, a, eid, e, anchor) for a, eid, e in chunk],
                                          [anchor.field], ["id"])
         res.store.mark_done({keys[eid]: line_id for (_, eid, _), line_id in zip(chunk, ids, strict=True)})
@@ -129,7 +131,7 @@ def import_lines(bank: BankFile, run: RunInfo) -> tuple[dict[str, Line], int]:
                                   {"amount": str(e.amount), "date": str(e.booking_date), "journal":
                                    bank.journals[a].code, "bank_reference": e.bank_reference})
                                  for a, eid, e in todo])
-    return _read_lines(bank, [eid for _, eid, _ in entries], anchor), len(todo)
+    return _read_lines(bank, [eid for _, eid, _ in entries], anchor), len(todo), left
 
 
 def _read_lines(bank: BankFile, entry_ids: list[str], anchor: Anchor) -> dict[str, Line]:

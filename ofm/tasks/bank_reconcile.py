@@ -23,6 +23,7 @@ from ofm.tasks.audit import audit_rows, quarantine_records
 from ofm.tasks.bank_intake import BankFile
 from ofm.tasks.bank_lines import Line, OpenItems, booked, entry_ref, minor_to_float
 from ofm.tasks.outcome import Received
+from ofm.tasks.ownership import claim, elsewhere, mark_sent, mine
 from ofm.tasks.resources import resources
 from ofm.tasks.runinfo import RunInfo
 
@@ -58,24 +59,26 @@ def match_entries(bank: BankFile, lines: dict[str, Line], open_items: OpenItems,
 
 @task(name="reconcile-in-odoo", cache_policy=NO_CACHE)
 def reconcile(bank: BankFile, lines: dict[str, Line], open_items: OpenItems, matching: Matching,
-              run: RunInfo) -> dict[str, str]:
-    """Retarget suspense lines, book write-offs, reconcile; returns entry id -> rule for what was done."""
+              run: RunInfo) -> tuple[dict[str, str], set[str]]:
+    """Retarget suspense lines, book write-offs, reconcile; returns entry id -> rule for what was done, and the
+    entries another live run is reconciling (left to it)."""
     from ofm.control.store import OutboxIntent
     from ofm.rules.bank import load_policy
 
     res = resources()
     matches = matching.result.match_list()
     if not matches:
-        return {}
+        return {}, set()
     keys = {m.entry_id: f"{MOVE_LINE}:reconcile:{m.entry_id}" for m in matches}
-    rows = res.store.claim([OutboxIntent(
+    rows = claim([OutboxIntent(
         idempotency_key=keys[m.entry_id], object_type="bank-entry", record_ref=entry_ref(m.entry_id),
         target_model=MOVE_LINE, operation="reconcile", payload_hash=content_hash(list(m.line_ids))[:16],
-        correlation_id=run.correlation_id(entry_ref(m.entry_id)), flow_run_id=run.flow_run_id) for m in matches])
-    done = {r.idempotency_key for r in rows if r.state == "done"}
-    todo = [m for m in matches if keys[m.entry_id] not in done]
+        correlation_id=run.correlation_id(entry_ref(m.entry_id)), flow_run_id=run.flow_run_id) for m in matches], run)
+    left = {m.entry_id for m in matches if elsewhere(rows[keys[m.entry_id]], run)}
+    todo = [m for m in matches if mine(rows[keys[m.entry_id]], run)]
     if not todo:
-        return {}
+        return {}, left
+    mark_sent([keys[m.entry_id] for m in todo], run)  # before the first write: only the owner writes
     writeoffs = _writeoffs([m for m in todo if m.writeoff_minor], bank, open_items,
                            load_policy(res.settings.bank_matching_policy).writeoff_account)
     groups: dict[tuple[int, int], list[int]] = defaultdict(list)
@@ -83,7 +86,6 @@ def reconcile(bank: BankFile, lines: dict[str, Line], open_items: OpenItems, mat
         groups[(open_items.account_of[m.line_ids[0]], m.partner_id)].append(lines[m.entry_id].counterpart_id)
     for (account_id, partner_id), ids in groups.items():
         res.odoo.write(MOVE_LINE, ids, {"account_id": account_id, **({"partner_id": partner_id} if partner_id else {})})
-    res.store.mark_sent([keys[m.entry_id] for m in todo])
     for m in todo:
         res.odoo.call(MOVE_LINE, "reconcile",
                       ids=[lines[m.entry_id].counterpart_id, *m.line_ids, *writeoffs.get(m.entry_id, [])])
@@ -94,7 +96,7 @@ def reconcile(bank: BankFile, lines: dict[str, Line], open_items: OpenItems, mat
                                     {"rule": m.rule, "statement_line": lines[m.entry_id].line_id,
                                      "odoo_lines": list(m.line_ids), "writeoff_minor": m.writeoff_minor})
                                    for m in todo])
-    return {m.entry_id: m.rule for m in todo}
+    return {m.entry_id: m.rule for m in todo}, left
 
 
 def _writeoffs(matches: list, bank: BankFile, open_items: OpenItems, account_code: str) -> dict[str, list[int]]:

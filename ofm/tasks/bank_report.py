@@ -64,6 +64,9 @@ def summary_markdown(bank: BankFile, counts: dict[str, int], per_rule: dict[str,
               "|---:|---:|---:|---:|---:|---:|",
               f"| {counts['entries']} | {counts['booked']} | {counts['imported']} | {counts['already_imported']} "
               f"| {counts['reconciled']} | {counts['unmatched']} |", ""]
+    if counts.get("in progress elsewhere"):
+        lines += [f"In progress elsewhere (another live run imports or reconciles them): "
+                  f"**{counts['in progress elsewhere']}** entries.", ""]
     considered = counts["reconciled"] + counts["unmatched"]
     if considered:
         lines += ["| rule | reconciled | share |", "|---|---:|---:|"]

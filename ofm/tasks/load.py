@@ -1,8 +1,9 @@
 """Load decisions into Odoo through the outbox: batched creates, grouped writes, held records.
 
-Order for every write: outbox intent (unique key) -> mark sent -> Odoo call -> mark done.
-A crash anywhere leaves a `sent` row; the next run resolves it by anchor lookup
-(`create_idempotent`), so a partner is never created twice. A batch rejected by Odoo for a
+Order for every write: outbox intent (unique key, owned by this run) -> mark sent -> Odoo call -> mark done.
+A crash anywhere leaves a `sent` row; the next run takes it over and resolves it by anchor lookup
+(`create_idempotent`), so a partner is never created twice. A record whose key another live run
+owns is left to that run (`in progress elsewhere`). A batch rejected by Odoo for a
 business reason is split in halves until the guilty records are isolated and quarantined.
 """
 
@@ -18,11 +19,13 @@ from prefect.cache_policies import NO_CACHE
 from ofm.rules.supplier_decision import Action, Decision, bank_vals, mask_iban
 from ofm.tasks.audit import audit_rows, quarantine_records
 from ofm.tasks.outcome import Outcome, Received, RecordResult
+from ofm.tasks.ownership import claim, done_meanwhile, elsewhere, elsewhere_reason, mark_sent, mine
 from ofm.tasks.partners import BANK, PARTNER, payload_hash
 from ofm.tasks.resources import resources
 from ofm.tasks.runinfo import RunInfo
 
 Pair = tuple[Decision, Received]
+ELSEWHERE_LOST = "in progress elsewhere: this run's lease ran out before it sent the record"
 
 
 class _Progress:
@@ -43,15 +46,21 @@ class _Progress:
 
 
 def _claim(pairs: Sequence[Pair], keys: list[str], model: str, operation: str, run: RunInfo,
-           payloads: list[dict[str, Any]]):
+           payloads: list[dict[str, Any]], redo_done: bool = False):
     from ofm.control.store import OutboxIntent
 
-    return resources().store.claim([
+    return claim([
         OutboxIntent(idempotency_key=key, object_type="supplier", record_ref=d.record_ref,
                      target_model=model, operation=operation, payload_hash=payload_hash(p),
                      correlation_id=item.lineage.correlation_id, flow_run_id=run.flow_run_id)
         for (d, item), key, p in zip(pairs, keys, payloads, strict=True)
-    ])
+    ], run, redo_done)
+
+
+def _left(pairs: Sequence[Pair], rows: dict[str, Any], keys: dict[str, str], run: RunInfo) -> list[RecordResult]:
+    """Records another live run owns: not written here, reported, not acknowledged (that run does both)."""
+    return [RecordResult(item, Outcome.ELSEWHERE, reasons=(elsewhere_reason(rows[keys[d.record_ref]]),))
+            for d, item in pairs]
 
 
 def _bisect(
@@ -59,11 +68,14 @@ def _bisect(
 ) -> list[tuple[Pair, int | Exception]]:
     """Write a batch; on a permanent rejection split it until each guilty record stands alone."""
     from ofm.connectors.odoo import OdooAuthError, OdooPermanentError, OdooTransientError
+    from ofm.control.store import NotOwnerError
 
     try:
         return list(zip(pairs, write(pairs), strict=True))
     except OdooAuthError:
         raise
+    except NotOwnerError as exc:  # the lease ran out and another run took the keys: nothing was sent
+        return [(p, exc) for p in pairs]
     except OdooPermanentError as exc:
         if len(pairs) == 1:
             return [(pairs[0], exc)]
@@ -77,11 +89,15 @@ def _finish(results: list[tuple[Pair, int | Exception]], keys: dict[str, str], o
             run: RunInfo, step: str) -> list[RecordResult]:
     """Mark outbox rows done or failed, quarantine failures, audit, return outcomes."""
     from ofm.connectors.odoo import OdooPermanentError
+    from ofm.control.store import NotOwnerError
 
     store = resources().store
     done = {keys[d.record_ref]: oid for (d, _), oid in results if isinstance(oid, int)}
     if done:
         store.mark_done(done)
+    lost = [RecordResult(item, Outcome.ELSEWHERE, reasons=(f"{ELSEWHERE_LOST}: {err}",))
+            for (d, item), err in results if isinstance(err, NotOwnerError)]
+    results = [(pair, r) for pair, r in results if not isinstance(r, NotOwnerError)]
     failed = [(pair, err) for pair, err in results if isinstance(err, Exception)]
     for (d, _), err in failed:
         store.mark_failed(keys[d.record_ref], str(err), permanent=isinstance(err, OdooPermanentError))
@@ -96,7 +112,7 @@ def _finish(results: list[tuple[Pair, int | Exception]], keys: dict[str, str], o
          f"Odoo refused {d.action.value}: {err}", getattr(err, "server_name", None) or None,
          "vendor-master" if isinstance(err, OdooPermanentError) else "integration")
         for (d, item), err in failed])
-    return out
+    return out + lost
 
 
 def load_creates(pairs: list[Pair], run: RunInfo, progress: _Progress) -> list[RecordResult]:
@@ -110,17 +126,22 @@ def load_creates(pairs: list[Pair], run: RunInfo, progress: _Progress) -> list[R
     keys = {d.record_ref: f"{PARTNER}:create:{d.record_ref}" for d, _ in pairs}
     rows = _claim(pairs, [keys[d.record_ref] for d, _ in pairs], PARTNER, "create", run,
                   [d.vals for d, _ in pairs])
-    state = {row.idempotency_key: row for row in rows}
-    results: list[RecordResult] = []
-    conflicts = [(d, item) for d, item in pairs if state[keys[d.record_ref]].state == "done"]
+    row = {d.record_ref: rows[keys[d.record_ref]] for d, _ in pairs}
+    results = _left([p for p in pairs if elsewhere(row[p[0].record_ref], run)], rows, keys, run)
+    # created by a run that overlapped this one: Odoo has it now, this run's read was just earlier
+    results += [RecordResult(item, Outcome.UNCHANGED, odoo_id=row[d.record_ref].odoo_id,
+                             reasons=("created by a concurrent run",))
+                for d, item in pairs if done_meanwhile(row[d.record_ref], run)]
+    conflicts = [(d, item) for d, item in pairs
+                 if row[d.record_ref].state == "done" and not done_meanwhile(row[d.record_ref], run)]
     results += quarantine_records(run, "load", [
-        (item, "technical", f"the outbox records it as created (Odoo id {state[keys[d.record_ref]].odoo_id}) "
+        (item, "technical", f"the outbox records it as created (Odoo id {row[d.record_ref].odoo_id}) "
          "but Odoo has no partner with its VAT or vendor code: archived by hand, merged or deleted?",
          "outbox", "integration") for d, item in conflicts])
-    todo = [(d, item) for d, item in pairs if state[keys[d.record_ref]].state != "done"]
+    todo = [(d, item) for d, item in pairs if mine(row[d.record_ref], run)]
 
     def write(batch: list[Pair]) -> list[int]:
-        res.store.mark_sent([keys[d.record_ref] for d, _ in batch])
+        mark_sent([keys[d.record_ref] for d, _ in batch], run)
         return res.odoo.create_idempotent(PARTNER, [d.vals for d, _ in batch], anchors[batch[0][1].mapping], ["id"])
 
     size = res.settings.odoo_batch_size
@@ -139,18 +160,22 @@ def load_updates(pairs: list[Pair], run: RunInfo, progress: _Progress) -> list[R
         return []
     res = resources()
     keys = {d.record_ref: f"{PARTNER}:write:{d.odoo_id}:{payload_hash(d.vals)}" for d, _ in pairs}
-    _claim(pairs, [keys[d.record_ref] for d, _ in pairs], PARTNER, "write", run, [d.vals for d, _ in pairs])
+    rows = _claim(pairs, [keys[d.record_ref] for d, _ in pairs], PARTNER, "write", run, [d.vals for d, _ in pairs],
+                  redo_done=True)
+    row = {d.record_ref: rows[keys[d.record_ref]] for d, _ in pairs}
+    results = _left([p for p in pairs if elsewhere(row[p[0].record_ref], run)], rows, keys, run)
+    results += [RecordResult(item, Outcome.UNCHANGED, odoo_id=d.odoo_id, reasons=("written by a concurrent run",))
+                for d, item in pairs if done_meanwhile(row[d.record_ref], run)]
     groups: dict[str, list[Pair]] = {}
-    for pair in pairs:
+    for pair in (p for p in pairs if mine(row[p[0].record_ref], run)):
         groups.setdefault(json.dumps(pair[0].vals, sort_keys=True, default=str), []).append(pair)
 
     def write(batch: list[Pair]) -> list[int]:
-        res.store.mark_sent([keys[d.record_ref] for d, _ in batch])
+        mark_sent([keys[d.record_ref] for d, _ in batch], run)
         ids = [d.odoo_id for d, _ in batch]
         res.odoo.write(PARTNER, ids, batch[0][0].vals)
         return ids
 
-    results: list[RecordResult] = []
     for group in groups.values():
         results += _finish(_bisect(group, write), keys, Outcome.UPDATED, run, "loaded")
         progress.advance(len(group))
@@ -184,8 +209,9 @@ def load_partners(decisions: list[Pair], run: RunInfo) -> list[RecordResult]:
         failed = written.get(d.record_ref)
         if d.action is Action.CREATE:
             continue
-        if failed is not None and failed.outcome is Outcome.QUARANTINED:
-            results.append(failed)
+        if failed is not None and (failed.outcome in (Outcome.QUARANTINED, Outcome.ELSEWHERE)
+                                   or d.action is Action.UPDATE and failed.outcome is Outcome.UNCHANGED):
+            results.append(failed)  # refused, left to the run that owns it, or written by a concurrent run
         elif d.action is Action.UPDATE:
             banks += [(d, item)] if d.held_bank_accounts else []
             results.append(RecordResult(item, Outcome.UPDATED, odoo_id=d.odoo_id,
@@ -201,8 +227,29 @@ def load_partners(decisions: list[Pair], run: RunInfo) -> list[RecordResult]:
     return results + _hold(holds, run)
 
 
+def _being_created(holds: list[Pair], run: RunInfo) -> tuple[list[Pair], list[RecordResult]]:
+    """A lookalike this run would hold may be the very supplier an overlapping run is creating (its read saw
+    the first batches only): its create intent says so. Those are left to that run, not held for a person."""
+    new = [(d, i) for d, i in holds if d.odoo_id is None and not d.held_bank_accounts]
+    rows = resources().store.outbox_rows([f"{PARTNER}:create:{d.record_ref}" for d, _ in new]) if new else {}
+    out: list[RecordResult] = []
+    left: set[str] = set()
+    for d, item in new:
+        row = rows.get(f"{PARTNER}:create:{d.record_ref}")
+        if row is not None and done_meanwhile(row, run):
+            out.append(RecordResult(item, Outcome.UNCHANGED, odoo_id=row.odoo_id,
+                                    reasons=("created by a concurrent run",)))
+        elif row is not None and row.owner and row.owner != run.owner and row.state != "done":
+            out.append(RecordResult(item, Outcome.ELSEWHERE, reasons=(elsewhere_reason(row),)))
+        else:
+            continue
+        left.add(d.record_ref)
+    return [(d, i) for d, i in holds if d.record_ref not in left], out
+
+
 def _hold(holds: list[Pair], run: RunInfo) -> list[RecordResult]:
     """Bank changes and lookalikes go to quarantine (approval); pending-at-source is just held."""
+    holds, concurrent = _being_created(holds, run)
     needs_person = [(d, i) for d, i in holds if d.held_bank_accounts or d.odoo_id is None and
                     any(r.startswith("possible duplicate") for r in d.reasons)]
     pending = [(d, i) for d, i in holds if (d, i) not in needs_person]
@@ -211,5 +258,5 @@ def _hold(holds: list[Pair], run: RunInfo) -> list[RecordResult]:
         (item, "approval", "; ".join(d.reasons),
          "bank_accounts" if d.held_bank_accounts else "legal_name",
          "treasury" if d.held_bank_accounts else "vendor-master") for d, item in needs_person])
-    return out + [RecordResult(r.received, r.outcome, odoo_id=d.odoo_id, reasons=r.reasons)
-                  for r, (d, _) in zip(stored, needs_person, strict=True)]
+    return concurrent + out + [RecordResult(r.received, r.outcome, odoo_id=d.odoo_id, reasons=r.reasons)
+                               for r, (d, _) in zip(stored, needs_person, strict=True)]

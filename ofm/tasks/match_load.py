@@ -26,6 +26,7 @@ from ofm.tasks.audit import audit_rows
 from ofm.tasks.match_decide import Decided, Decision
 from ofm.tasks.match_odoo import MOVE, Snapshot, create_key, post_key
 from ofm.tasks.match_results import BillResult, reject
+from ofm.tasks.ownership import ELSEWHERE, claim, done_meanwhile, elsewhere, elsewhere_reason, mark_sent, mine
 from ofm.tasks.resources import resources
 from ofm.tasks.runinfo import RunInfo
 
@@ -110,6 +111,7 @@ class Loaded:
     posted: set[str] = field(default_factory=set)
     failed: dict[str, str] = field(default_factory=dict)  # refused to post
     refused: dict[str, str] = field(default_factory=dict)  # refused to create
+    elsewhere: dict[str, str] = field(default_factory=dict)  # left to the live run that owns its intents, why
 
 
 def _find(vals_list: list[dict[str, Any]], exclude: set[int]) -> list[int | None]:
@@ -148,15 +150,23 @@ def _create(vals_list: list[dict[str, Any]], exclude: set[int]) -> list[int]:
 
 
 def _intents(refs: list[str], keys: dict[str, str], operation: str, run: RunInfo,
-             hashes: dict[str, str]) -> dict[str, Any]:
-    """Claim the intents; the refs whose intent is not done yet, with their outbox rows."""
+             hashes: dict[str, str], loaded: Loaded) -> dict[str, Any]:
+    """Claim the intents; the refs this run holds (not done yet), with their outbox rows. A bill whose intent
+    another live run holds, or which a concurrent run created since this run read Odoo, is left to that run."""
     from ofm.control.store import OutboxIntent
 
-    rows = resources().store.claim([OutboxIntent(
+    rows = claim([OutboxIntent(
         idempotency_key=keys[ref], object_type="vendor-bill", record_ref=ref, target_model=MOVE, operation=operation,
         payload_hash=hashes.get(ref, "")[:16] or "-", correlation_id=run.correlation_id(ref),
-        flow_run_id=run.flow_run_id) for ref in refs])
-    return {ref: row for ref, row in zip(refs, rows, strict=True) if row.state != "done"}
+        flow_run_id=run.flow_run_id) for ref in refs], run)
+    for ref in refs:
+        row = rows[keys[ref]]
+        if elsewhere(row, run):
+            loaded.elsewhere[ref] = f"{operation}: {elsewhere_reason(row)}"
+        elif operation == "create" and done_meanwhile(row, run):
+            loaded.elsewhere[ref] = f"{ELSEWHERE}: created by a concurrent run (Odoo id {row.odoo_id}), which " \
+                                    "notes, posts and acknowledges it"
+    return {ref: rows[keys[ref]] for ref in refs if mine(rows[keys[ref]], run)}
 
 
 def create_bills(decisions: list[Decision], snap: Snapshot, loaded: Loaded, run: RunInfo, retry_refused: bool) -> None:
@@ -169,7 +179,7 @@ def create_bills(decisions: list[Decision], snap: Snapshot, loaded: Loaded, run:
     vals = {d.item.ref: move_vals(d, snap) for d in wanted}
     keys = {ref: create_key(ref) for ref in vals}
     hashes = {ref: content_hash(v)[:16] for ref, v in vals.items()}
-    todo = _intents(list(vals), keys, "create", run, hashes)
+    todo = _intents(list(vals), keys, "create", run, hashes, loaded)
     for ref, row in list(todo.items()):
         if row.state == "failed" and row.payload_hash == hashes[ref] and not retry_refused:
             loaded.refused[ref] = row.last_error or "refused by Odoo"
@@ -179,7 +189,7 @@ def create_bills(decisions: list[Decision], snap: Snapshot, loaded: Loaded, run:
     size = res.settings.odoo_batch_size
     for start in range(0, len(refs), size):
         chunk = refs[start:start + size]
-        res.store.mark_sent([keys[r] for r in chunk])
+        mark_sent([keys[r] for r in chunk], run)
         try:
             made = dict(zip(chunk, _create([vals[r] for r in chunk], exclude), strict=True))
         except OdooPermanentError as exc:  # one bill Odoo refuses must not keep the others out: one by one
@@ -215,7 +225,7 @@ def note_exceptions(decisions: list[Decision], loaded: Loaded, run: RunInfo) -> 
     res = resources()
     notes = {d.item.ref: _note(d) for d in decisions if d.item.ref in loaded.ids}
     keys = {ref: note_key(ref, marker) for ref, (_, marker) in notes.items()}
-    todo = _intents(list(notes), keys, "message_post", run, {ref: m for ref, (_, m) in notes.items()})
+    todo = _intents(list(notes), keys, "message_post", run, {ref: m for ref, (_, m) in notes.items()}, loaded)
     sent = {ref for ref, row in todo.items() if row.state == "sent"}
     landed: dict[str, int] = {}
     if sent:  # a killed run may have posted them: look for their markers in the chatter
@@ -226,7 +236,7 @@ def note_exceptions(decisions: list[Decision], loaded: Loaded, run: RunInfo) -> 
                   and f"ofm note {notes[r][1]}" in (m.get("body") or "")}
         res.store.settle({keys[r]: mid for r, mid in landed.items()})
     for ref in sorted(set(todo) - set(landed)):
-        res.store.mark_sent([keys[ref]])
+        mark_sent([keys[ref]], run)
         answer = res.odoo.call(MOVE, "message_post", ids=[loaded.ids[ref]],
                                kwargs={"body": notes[ref][0], "message_type": "comment",
                                        "subtype_xmlid": "mail.mt_note"})
@@ -239,11 +249,11 @@ def post_bills(refs: list[str], loaded: Loaded, run: RunInfo) -> None:
 
     res = resources()
     keys = {ref: post_key(ref) for ref in refs}
-    todo = [r for r in refs if r in _intents(refs, keys, "action_post", run, {})]
+    todo = [r for r in refs if r in _intents(refs, keys, "action_post", run, {}, loaded)]
     size = res.settings.odoo_batch_size
     for start in range(0, len(todo), size):
         chunk = todo[start:start + size]
-        res.store.mark_sent([keys[r] for r in chunk])
+        mark_sent([keys[r] for r in chunk], run)
         try:
             res.odoo.call(MOVE, "action_post", ids=[loaded.ids[r] for r in chunk])
             ok = chunk
@@ -286,16 +296,20 @@ def load_bills(decided: Decided, snap: Snapshot, post_matched: bool, run: RunInf
     create_bills(writable, snap, loaded, run, retry_refused)
     exceptions = [d for d in decisions if d.outcome == "exception" and d.item.ref in loaded.ids]
     note_exceptions(exceptions, loaded, run)
-    matched = [d.item.ref for d in decisions if d.outcome == "matched" and d.item.ref in loaded.ids]
+    exceptions = [d for d in exceptions if d.item.ref not in loaded.elsewhere]
+    matched = [d.item.ref for d in decisions if d.outcome == "matched" and d.item.ref in loaded.ids
+               and d.item.ref not in loaded.elsewhere]
     if post_matched:
         post_bills(matched, loaded, run)
     names = {r["id"]: r.get("name") or None for r in res.odoo.read(MOVE, sorted(set(loaded.ids.values())),
                                                                     ["name"])} if loaded.ids else {}
     results = [BillResult(d.item.received, _status(d, snap, loaded, post_matched), loaded.ids.get(d.item.ref),
                           names.get(loaded.ids.get(d.item.ref, 0)))
-               for d in decisions if d.outcome in ("done", "matched")
+               for d in decisions if d.outcome in ("done", "matched") and d.item.ref not in loaded.elsewhere
                and d.item.ref not in loaded.failed and d.item.ref not in loaded.refused]
-    return results + _hold(decisions, exceptions, loaded, names, run)
+    left = [BillResult(d.item.received, ELSEWHERE, reasons=(loaded.elsewhere[d.item.ref],))
+            for d in decisions if d.item.ref in loaded.elsewhere]
+    return results + left + _hold(decisions, exceptions, loaded, names, run)
 
 
 def _status(d: Decision, snap: Snapshot, loaded: Loaded, post_matched: bool) -> str:

@@ -15,7 +15,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from ofm.tasks.audit import audit_rows
-from ofm.tasks.match_results import DELIVERED, Outcomes
+from ofm.tasks.match_results import DELIVERED, ELSEWHERE, Outcomes
 from ofm.tasks.resources import resources
 from ofm.tasks.runinfo import RunInfo
 
@@ -25,7 +25,8 @@ def acknowledge(outcomes: Outcomes, origin: str, run: RunInfo) -> int:
     """posted / draft / held / rejected / unchanged, with the Odoo id and bill name, per source invoice."""
     from ofm.connectors.procurement import Acknowledgement
 
-    results = [r for r in outcomes.by_ref.values() if r.received.mapping == "procurement/invoice"]
+    results = [r for r in outcomes.by_ref.values() if r.received.mapping == "procurement/invoice"
+               and r.status != ELSEWHERE]  # the run that owns it acknowledges it
     if not results or origin == "replay":
         return 0
     acks = [Acknowledgement(external_id=r.received.lineage.external_id, revision=None, status=r.status,
@@ -65,6 +66,8 @@ def summary_markdown(outcomes: Outcomes, run: RunInfo, origin: str, writes: int,
              "|---:|---:|---:|---:|---:|---:|---:|",
              f"| {c['received']} | {c['posted']} | {c['draft']} | {c['held']} | {c['rejected']} | {c['unchanged']} "
              f"| {100.0 * outcomes.match_rate():.1f} % |", "",
+             *([f"In progress elsewhere (another live run writes and acknowledges them): **{c[ELSEWHERE]}**."]
+               if c.get(ELSEWHERE) else []),
              f"Reasons found by the match: {reasons}.",
              f"Counts reconcile: **{'yes' if outcomes.reconciles() else 'NO'}**. Odoo write calls: **{writes}**"
              f"{' (nothing to write)' if writes == 0 else ''}.",

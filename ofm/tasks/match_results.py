@@ -17,6 +17,7 @@ from ofm.tasks.resources import resources
 from ofm.tasks.runinfo import RunInfo
 
 STATUSES = ("posted", "draft", "held", "rejected", "unchanged")
+ELSEWHERE = "in progress elsewhere"  # another live run owns the bill's intents: it writes and acknowledges it
 DELIVERED = ("posted", "draft", "unchanged")
 OBJECT_TYPE = "vendor-bill"
 
@@ -47,7 +48,8 @@ class Outcomes:
 
     def counts(self) -> dict[str, int]:
         seen = Counter(r.status for r in self.by_ref.values())
-        return {"received": self.received, **{s: seen.get(s, 0) for s in STATUSES}}
+        left = {ELSEWHERE: seen[ELSEWHERE]} if seen.get(ELSEWHERE) else {}  # only when runs overlapped
+        return {"received": self.received, **{s: seen.get(s, 0) for s in STATUSES}, **left}
 
     def match_rate(self) -> float:
         """Bills that went through without a person, of those that reached the match."""

@@ -16,6 +16,7 @@ class Outcome(StrEnum):
     UNCHANGED = "unchanged"
     HELD = "held"
     QUARANTINED = "quarantined"
+    ELSEWHERE = "in progress elsewhere"  # another live run owns its outbox key: that run writes and acks it
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,6 @@ class Tally:
         return {"received": self.received, **{o.value: counted.get(o.value, 0) for o in Outcome}}
 
     def reconciles(self) -> bool:
-        """received = created + updated + unchanged + held + quarantined."""
+        """received = created + updated + unchanged + held + quarantined + in progress elsewhere."""
         c = self.counts()
         return c["received"] == sum(c[o.value] for o in Outcome)

@@ -19,6 +19,7 @@ from typing import Any
 from ofm.canonical import Lineage
 from ofm.tasks.audit import audit_rows
 from ofm.tasks.outcome import Received
+from ofm.tasks.ownership import ELSEWHERE
 from ofm.tasks.resources import resources
 from ofm.tasks.runinfo import RunInfo
 
@@ -54,6 +55,7 @@ class DocResult:
 
     received: Received
     status: str       # created | updated | unchanged | cancelled | ignored | waiting | applied | rejected
+    #                   | in progress elsewhere (another live run owns it: not written, not acknowledged here)
     odoo_id: int | None = None
     odoo_ref: str | None = None
     reasons: tuple[str, ...] = ()
@@ -177,6 +179,7 @@ def close_through(results: Results, run: RunInfo) -> int:
     return resources().store.resolve_open(refs, run.actor, f"went through in run {run.run_id}") if refs else 0
 
 
+NOT_ACKED = (ELSEWHERE,)  # the run that owns the record acknowledges it
 ACK_STATUS = {"purchase-orders": {"cancelled": "updated", "waiting": "waiting", "rejected": "rejected"},
               "receipts": {"waiting": "held"}}
 
@@ -185,7 +188,7 @@ def acknowledge(results: Results, kind: Kind, origin: str, run: RunInfo) -> int:
     """Tell the platform what happened to each document (API) or write an ack file (file drop)."""
     from ofm.connectors.procurement import Acknowledgement
 
-    docs = list(results.by_ref.values())
+    docs = [r for r in results.by_ref.values() if r.status not in NOT_ACKED]
     if not docs:
         return 0
     status = ACK_STATUS.get(kind.api, {})
@@ -210,7 +213,7 @@ def publish(results: Results, kind: Kind, run: RunInfo, origin: str, writes: int
 
     counts = results.counts()
     statuses = [s for s in ("created", "updated", "applied", "cancelled", "unchanged", "ignored", "waiting",
-                            "rejected") if s in counts]
+                            "rejected", ELSEWHERE) if s in counts]
     lines = [f"# {kind.title} ({origin})", "", "| received | " + " | ".join(statuses) + " |",
              "|---:|" + "---:|" * len(statuses), f"| {counts['received']} | "
              + " | ".join(str(counts[s]) for s in statuses) + " |", "",
@@ -245,7 +248,8 @@ def finish(results: Results, kind: Kind, intake: Intake, run: RunInfo, writes: i
     re-reads, never skips), publish; the flow's return value."""
     close_through(results, run)
     acknowledge(results, kind, intake.origin, run)
-    if intake.origin == "api" and intake.watermark:
+    # not past records left to another run: should that run die, the next run must read them again
+    if intake.origin == "api" and intake.watermark and not results.counts().get(ELSEWHERE):
         resources().store.set_cursor(kind.cursor, intake.watermark)
     markdown = publish(results, kind, run, intake.origin, writes, extra)
     return {"run_id": run.run_id, "flow_run_id": run.flow_run_id, "origin": intake.origin,

@@ -19,6 +19,7 @@ from ofm.mappings.p2p_policy import P2PPolicy
 from ofm.rules.p2p.orders import OdooOrder, OrderAction, OrderDecision, decide_order
 from ofm.tasks.audit import audit_rows
 from ofm.tasks.outcome import Received
+from ofm.tasks.ownership import ELSEWHERE, claim, done_meanwhile, elsewhere, elsewhere_reason, mark_sent, mine
 from ofm.tasks.p2p_common import DEPENDENCY, ORDERS, DocResult, hold
 from ofm.tasks.p2p_odoo import PO, read_orders, read_references
 from ofm.tasks.resources import resources
@@ -93,14 +94,24 @@ def plan_orders(mapped: list[tuple[PurchaseOrder, Received]], policy: P2PPolicy,
     return plans, results
 
 
-def _claim(plans: list[Planned], keys: list[str], operation: str, payloads: list, run: RunInfo):
+def _claim(plans: list[Planned], keys: list[str], operation: str, payloads: list, run: RunInfo
+           ) -> tuple[list[Planned], list[DocResult]]:
+    """Claim the intents; the plans this run holds, and the outcomes of the others: owned by another live
+    run (left to it), or done by a concurrent run since this run read Odoo. An intent done before this
+    run started is taken again: Odoo no longer shows what it did (deleted, or changed back)."""
     from ofm.control.store import OutboxIntent
 
-    return resources().store.claim([
+    rows = claim([
         OutboxIntent(idempotency_key=key, object_type=ORDERS.object_type, record_ref=p.order.record_ref,
                      target_model=PO, operation=operation, payload_hash=content_hash(payload),
                      correlation_id=p.item.lineage.correlation_id, flow_run_id=run.flow_run_id)
-        for p, key, payload in zip(plans, keys, payloads, strict=True)])
+        for p, key, payload in zip(plans, keys, payloads, strict=True)], run, redo_done=True)
+    held = [p for p, key in zip(plans, keys, strict=True) if mine(rows[key], run)]
+    others = [DocResult(p.item, ELSEWHERE, reasons=(elsewhere_reason(rows[key]),))
+              for p, key in zip(plans, keys, strict=True) if elsewhere(rows[key], run)]
+    others += [DocResult(p.item, "unchanged", rows[key].odoo_id, reasons=(f"{operation} done by a concurrent run",))
+               for p, key in zip(plans, keys, strict=True) if done_meanwhile(rows[key], run)]
+    return held, others
 
 
 def _odoo_refused(failed: Failed, run: RunInfo) -> list[DocResult]:
@@ -127,9 +138,10 @@ def load_orders(plans: list[Planned], run: RunInfo) -> list[DocResult]:
     results += hold(run, [(p.item, DEPENDENCY, "; ".join(p.decision.reasons), p.decision.field, p.decision.owner)
                           for p in by[OrderAction.WAIT]], ORDERS.object_type, "waiting")
     results += _refused(by[OrderAction.REFUSE], run)
-    created, failed = _create(by[OrderAction.CREATE], run)
-    updated, failed_updates = _update(by[OrderAction.UPDATE], run)
+    created, failed, left = _create(by[OrderAction.CREATE], run)
+    updated, failed_updates, left_updates = _update(by[OrderAction.UPDATE], run)
     failed += failed_updates
+    results += left + left_updates
     confirms = [(p, oid) for p, oid in [*created, *updated, *[(p, p.existing.id) for p in by[OrderAction.CONFIRM]
                                                                if p.existing]] if p.decision.confirm]
     failed += _confirm(confirms, run)
@@ -164,19 +176,20 @@ def load_orders(plans: list[Planned], run: RunInfo) -> list[DocResult]:
 Failed = list[tuple["Planned", Exception]]
 
 
-def _create(plans: list[Planned], run: RunInfo) -> tuple[list[tuple[Planned, int]], Failed]:
+def _create(plans: list[Planned], run: RunInfo) -> tuple[list[tuple[Planned, int]], Failed, list[DocResult]]:
     """Create the orders in batches (anchor `origin`), each exactly once; a batch Odoo refuses is split
-    until the refused orders stand alone."""
+    until the refused orders stand alone. Orders another run holds are left to it."""
+    from ofm.control.store import NotOwnerError
     from ofm.tasks.load import _bisect
 
     if not plans:
-        return [], []
+        return [], [], []
     res = resources()
     key = {p.order.number: f"{PO}:create:{p.order.number}" for p in plans}
-    _claim(plans, list(key.values()), "create", [p.decision.vals for p in plans], run)
+    plans, left = _claim(plans, [key[p.order.number] for p in plans], "create", [p.decision.vals for p in plans], run)
 
     def write(batch: list[Planned]) -> list[int]:
-        res.store.mark_sent([key[p.order.number] for p in batch])
+        mark_sent([key[p.order.number] for p in batch], run)
         return res.odoo.create_idempotent(PO, [p.decision.vals for p in batch], ["origin"], ["id"])
 
     out: list[tuple[Planned, int]] = []
@@ -184,13 +197,16 @@ def _create(plans: list[Planned], run: RunInfo) -> tuple[list[tuple[Planned, int
     size = res.settings.odoo_batch_size
     for start in range(0, len(plans), size):
         for plan, result in _bisect(plans[start:start + size], write):
-            (failed if isinstance(result, Exception) else out).append((plan, result))
+            if isinstance(result, NotOwnerError):  # the lease ran out and another run took it: not sent
+                left.append(DocResult(plan.item, ELSEWHERE, reasons=(str(result),)))
+            else:
+                (failed if isinstance(result, Exception) else out).append((plan, result))
     res.store.mark_done({key[p.order.number]: oid for p, oid in out})
     _failed(failed, key)
     audit_rows(run, "created", [(p.order.record_ref, p.item.lineage.correlation_id,
                                  {"odoo_model": PO, "odoo_id": oid, "revision": p.order.revision,
                                   "lines": len(p.order.lines)}) for p, oid in out])
-    return out, failed
+    return out, failed, left
 
 
 def _failed(failed: Failed, key: dict[str, str]) -> None:
@@ -223,22 +239,28 @@ def _confirm(pairs: list[tuple[Planned, int]], run: RunInfo) -> Failed:
     return failed
 
 
-def _update(plans: list[Planned], run: RunInfo) -> tuple[list[tuple[Planned, int]], Failed]:
+def _update(plans: list[Planned], run: RunInfo) -> tuple[list[tuple[Planned, int]], Failed, list[DocResult]]:
     """Write each amended order's line changes (one write per order: its commands differ)."""
     from ofm.connectors.odoo import OdooPermanentError, OdooTransientError
+    from ofm.control.store import NotOwnerError
 
     if not plans:
-        return [], []
+        return [], [], []
     res = resources()
-    payloads = [list(p.decision.line_commands) for p in plans]
-    keys = [f"{PO}:amend:{p.order.number}:rev{p.order.revision}:{content_hash(c)[:16]}"
-            for p, c in zip(plans, payloads, strict=True)]
-    _claim(plans, keys, "write", payloads, run)
+    payloads = {p.order.number: list(p.decision.line_commands) for p in plans}
+    keys = {p.order.number: f"{PO}:amend:{p.order.number}:rev{p.order.revision}:{content_hash(c)[:16]}"
+            for p, c in zip(plans, payloads.values(), strict=True)}
+    plans, left = _claim(plans, list(keys.values()), "write", list(payloads.values()), run)
     out: list[tuple[Planned, int]] = []
     failed: Failed = []
-    for p, key, commands in zip(plans, keys, payloads, strict=True):
+    for p in plans:
+        key, commands = keys[p.order.number], payloads[p.order.number]
         assert p.existing is not None
-        res.store.mark_sent([key])
+        try:
+            mark_sent([key], run)
+        except NotOwnerError as err:  # the lease ran out and another run took it: not sent
+            left.append(DocResult(p.item, ELSEWHERE, reasons=(str(err),)))
+            continue
         try:
             res.odoo.write(PO, [p.existing.id], {"order_line": commands})
         except (OdooPermanentError, OdooTransientError) as err:
@@ -250,7 +272,7 @@ def _update(plans: list[Planned], run: RunInfo) -> tuple[list[tuple[Planned, int
     audit_rows(run, "amended", [(p.order.record_ref, p.item.lineage.correlation_id,
                                  {"odoo_id": oid, "revision": p.order.revision,
                                   "lines": list(p.decision.changed_lines)}) for p, oid in out])
-    return out, failed
+    return out, failed, left
 
 
 def _cancel(plans: list[Planned], run: RunInfo) -> tuple[list[tuple[Planned, int]], list[Planned]]:

@@ -12,6 +12,9 @@ again between them.
 Exactly once: outbox intent `stock.picking:receive:<receipt>` before the first write; a re-run that
 finds it `sent` looks for a done picking carrying the receipt's mark: found = it landed (settled),
 not found = Odoo never validated it, so it is applied again (quantities are absolute, not added).
+Receipts of one order change the same moves, so a run claims all of an order's receipts at once
+(once the order is confirmed in Odoo) before deciding any: an order whose receipts another live run
+holds is left to that run whole.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from ofm.mappings.p2p_policy import P2PPolicy
 from ofm.rules.p2p.receipts import ReceiptAction, decide_receipt
 from ofm.tasks.audit import audit_rows
 from ofm.tasks.outcome import Received
+from ofm.tasks.ownership import ELSEWHERE, claim, elsewhere, elsewhere_reason, mark_sent
 from ofm.tasks.p2p_common import DEPENDENCY, RECEIPTS, DocResult, hold
 from ofm.tasks.p2p_odoo import MOVE, PICKING, read_open_moves, read_orders
 from ofm.tasks.resources import resources
@@ -67,6 +71,7 @@ def _landed(receipt_ref: str) -> dict[str, Any] | None:
 def apply_receipts(mapped: list[tuple[GoodsReceipt, Received]], policy: P2PPolicy, run: RunInfo) -> list[DocResult]:
     """Apply each receipt once, oldest first; every receipt ends with one outcome."""
     from ofm.connectors.odoo import OdooPermanentError, OdooTransientError
+    from ofm.control.store import NotOwnerError
 
     if not mapped:
         return []
@@ -80,20 +85,20 @@ def apply_receipts(mapped: list[tuple[GoodsReceipt, Received]], policy: P2PPolic
         if row is not None and row.state == "done":
             results.append(DocResult(item, "unchanged", row.odoo_id, reasons=("applied in an earlier run",)))
             continue
-        landed = _landed(g.receipt_ref) if row is not None and row.state == "sent" else None
-        if landed:  # an interrupted run validated it; its answer was lost
-            res.store.settle({keys[g.receipt_ref]: landed["id"]})
-            audit_rows(run, "settled", [(g.record_ref, item.lineage.correlation_id, {"picking": landed["name"]})])
-            results.append(DocResult(item, "applied", landed["id"], landed["name"],
-                                     reasons=("validated by an interrupted run",)))
-            continue
-        todo.append((g, item))
+        todo.append((g, item))  # a `sent` one is settled once this run holds it (_claim_order)
     orders = read_orders(g.order_number for g, _ in todo)
     open_moves = read_open_moves(orders.values())  # one read for every order; again only after a receipt
     by_order: dict[str, list[tuple[GoodsReceipt, Received]]] = defaultdict(list)
     for g, item in sorted(todo, key=lambda p: (p[0].receipt_date, p[0].receipt_ref)):
         by_order[g.order_number].append((g, item))
     for number, receipts in by_order.items():
+        if orders.get(number) is not None and orders[number].state in ("purchase", "done"):  # else they wait
+            claimed, left = _claim_order(receipts, keys, run)
+            results += left
+            if left and claimed:  # a concurrent or killed run applied some since the read: see what it changed
+                orders.update(read_orders([number]))
+                open_moves.update(read_open_moves([orders[number]]))
+            receipts = claimed
         for n, (g, item) in enumerate(receipts):
             order = orders.get(number)
             moves = open_moves.get(order.id, []) if order else []
@@ -110,6 +115,8 @@ def apply_receipts(mapped: list[tuple[GoodsReceipt, Received]], policy: P2PPolic
             else:
                 try:
                     results.append(_apply(g, item, decision, moves, policy, keys[g.receipt_ref], run))
+                except NotOwnerError as err:  # the lease ran out and another run took it: nothing was sent
+                    results.append(DocResult(item, ELSEWHERE, reasons=(str(err),)))
                 except (OdooPermanentError, OdooTransientError) as err:  # this receipt only; the others go on
                     permanent = isinstance(err, OdooPermanentError)
                     res.store.mark_failed(keys[g.receipt_ref], str(err), permanent=permanent)
@@ -123,17 +130,41 @@ def apply_receipts(mapped: list[tuple[GoodsReceipt, Received]], policy: P2PPolic
     return results
 
 
-def _apply(g: GoodsReceipt, item: Received, decision, moves, policy: P2PPolicy, key: str, run: RunInfo
-           ) -> DocResult:
+def _claim_order(receipts: list[tuple[GoodsReceipt, Received]], keys: dict[str, str], run: RunInfo
+                 ) -> tuple[list[tuple[GoodsReceipt, Received]], list[DocResult]]:
+    """Claim every receipt of one order; the ones to apply, or none when another live run holds any of them."""
     from ofm.control.store import OutboxIntent
 
+    rows = claim([OutboxIntent(idempotency_key=keys[g.receipt_ref], object_type=RECEIPTS.object_type,
+                               record_ref=g.record_ref, target_model=PICKING, operation="receive",
+                               payload_hash=content_hash(item.raw), correlation_id=item.lineage.correlation_id,
+                               flow_run_id=run.flow_run_id) for g, item in receipts], run)
+    busy = next((rows[keys[g.receipt_ref]] for g, _ in receipts if elsewhere(rows[keys[g.receipt_ref]], run)), None)
+    if busy is not None:  # its receipts change the same moves: one run applies them all, in order
+        return [], [DocResult(item, ELSEWHERE, reasons=(elsewhere_reason(busy),)) for _, item in receipts]
+    out: list[tuple[GoodsReceipt, Received]] = []
+    results: list[DocResult] = []
+    for g, item in receipts:
+        row = rows[keys[g.receipt_ref]]
+        landed = _landed(g.receipt_ref) if row.state == "sent" else None  # held now: its sender died
+        if row.state == "done":  # applied by a concurrent run since this run read the outbox
+            results.append(DocResult(item, "unchanged", row.odoo_id, reasons=("applied by a concurrent run",)))
+        elif landed:  # an interrupted run validated it; its answer was lost
+            resources().store.settle({keys[g.receipt_ref]: landed["id"]})
+            audit_rows(run, "settled", [(g.record_ref, item.lineage.correlation_id, {"picking": landed["name"]})])
+            results.append(DocResult(item, "applied", landed["id"], landed["name"],
+                                     reasons=("validated by an interrupted run",)))
+        else:
+            out.append((g, item))
+    return out, results
+
+
+def _apply(g: GoodsReceipt, item: Received, decision, moves, policy: P2PPolicy, key: str, run: RunInfo
+           ) -> DocResult:
     res = resources()
     odoo = res.odoo
     picking = decision.picking_id
-    res.store.claim([OutboxIntent(idempotency_key=key, object_type=RECEIPTS.object_type, record_ref=g.record_ref,
-                                  target_model=PICKING, operation="receive", payload_hash=content_hash(item.raw),
-                                  correlation_id=item.lineage.correlation_id, flow_run_id=run.flow_run_id)])
-    res.store.mark_sent([key])
+    mark_sent([key], run)
     odoo.write(PICKING, [picking], {"note": f"<p>{mark(g.receipt_ref)}</p>"})
     same: dict[Decimal, list[int]] = defaultdict(list)
     for move, qty in decision.move_quantities:

@@ -25,7 +25,7 @@ def acknowledge(tally: Tally, origin: str, run: RunInfo) -> int:
     acks = [Acknowledgement(external_id=r.received.lineage.external_id, revision=r.received.lineage.revision,
                             status=_ACK_STATUS[r.outcome], odoo_id=r.odoo_id, reasons=list(r.reasons),
                             correlation_id=r.received.lineage.correlation_id)
-            for r in tally.results.values()]
+            for r in tally.results.values() if r.outcome in _ACK_STATUS]  # elsewhere: its owner run acks it
     if not acks:
         return 0
     if origin == "api":
@@ -37,7 +37,7 @@ def acknowledge(tally: Tally, origin: str, run: RunInfo) -> int:
             json.dumps([asdict(a) for a in acks], indent=1, default=str))
     audit_rows(run, "acknowledged", [(r.received.record_ref, r.received.lineage.correlation_id,
                                       {"status": _ACK_STATUS[r.outcome], "via": origin})
-                                     for r in tally.results.values()])
+                                     for r in tally.results.values() if r.outcome in _ACK_STATUS])
     return len(acks)
 
 
@@ -49,6 +49,8 @@ def summary_markdown(tally: Tally, run: RunInfo, origin: str, writes: int) -> st
              "|---:|---:|---:|---:|---:|---:|",
              f"| {c['received']} | {c['created']} | {c['updated']} | {c['unchanged']} | {c['held']} "
              f"| {c['quarantined']} |", "",
+             *([f"In progress elsewhere (owned by another live run, which writes and acknowledges them): "
+                f"**{c['in progress elsewhere']}**.", ""] if c["in progress elsewhere"] else []),
              f"Counts reconcile: **{'yes' if tally.reconciles() else 'NO'}**. "
              f"Odoo write calls: **{writes}**{' (nothing to write)' if writes == 0 else ''}.",
              f"Run id `{run.run_id}`; trace one record with `ofm audit trail <record_ref>`."]

@@ -6,6 +6,7 @@ Production builds them from `Settings`; tests and the demo install in-process sa
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ class Resources:
 
 
 _override: Resources | None = None
+_thread = threading.local()  # resources of one thread (concurrent runs in one process, as tests start them)
 
 
 def build_resources(settings: Settings | None = None) -> Resources:
@@ -49,7 +51,7 @@ def build_resources(settings: Settings | None = None) -> Resources:
     from ofm.control.store import Store
 
     s = (settings or get_settings()).require("odoo")
-    store = Store(s.database_url)
+    store = Store(s.database_url, lease_seconds=s.outbox_lease_seconds)
     store.migrate()
     odoo = OdooClient(OdooConfig(
         url=s.odoo_url, db=s.odoo_db, login=s.odoo_login, api_key=s.odoo_api_key,
@@ -67,8 +69,11 @@ def build_resources(settings: Settings | None = None) -> Resources:
 
 
 def resources() -> Resources:
-    """The resources of the current process: the override if one is installed."""
+    """The resources of the current thread if it has its own, else of the process (the override if one is installed)."""
     global _override
+    own = getattr(_thread, "res", None)
+    if own is not None:
+        return own
     if _override is None:
         _override = build_resources()
     return _override
@@ -88,3 +93,13 @@ def use_resources(res: Resources) -> Iterator[Resources]:
         yield res
     finally:
         _override = previous
+
+
+@contextmanager
+def use_thread_resources(res: Resources) -> Iterator[Resources]:
+    """Install `res` for this thread only, for the block: several runs at once, each with its own clients."""
+    previous, _thread.res = getattr(_thread, "res", None), res
+    try:
+        yield res
+    finally:
+        _thread.res = previous

@@ -14,6 +14,8 @@ N = 5000
 STEPS = ("received", "mapped", "checked", "decided", "loaded", "acknowledged", "published", "closed")
 BOUND_SECONDS = 30.0
 
+OWNER = "run-1@another-host/1"
+
 
 def supplier(i: int) -> dict:
     return {"id": f"SUP-{i:06d}", "revision": 1, "updated_at": "2026-11-01T08:00:00Z", "status": "approved",
@@ -47,8 +49,8 @@ def test_five_thousand_records_take_seconds(store, backend):
     start = time.perf_counter()
     again = store.receive([InboxItem("procurement", "supplier", r["id"], 1, r, "c", "run-2") for r in raws])
     keys = [f"res.partner:create:{r['id']}" for r in raws]
-    store.claim([OutboxIntent(k, "supplier", k, "res.partner", "create", "h") for k in keys])
-    store.mark_sent(keys)
+    store.claim([OutboxIntent(k, "supplier", k, "res.partner", "create", "h") for k in keys], OWNER)
+    store.mark_sent(keys, OWNER)
     store.mark_done({k: i for i, k in enumerate(keys, 1)})
     store.quarantine([QuarantineEntry(f"procurement:{r['id']}", "procurement/supplier", "supplier", "business",
                                       "VAT is invalid", "tax_id", "vendor-master", r) for r in raws])

@@ -124,3 +124,60 @@ def outbox_states(store: Store) -> dict[str, int]:
 
     with sa.create_engine(store.engine.url).connect() as conn:
         return dict(conn.execute(sa.text("SELECT state, count(*) FROM outbox GROUP BY state")).all())
+
+
+class Slow(httpx.BaseTransport):
+    """An Odoo a few milliseconds away, as over a network: runs in threads then interleave their calls."""
+
+    def __init__(self, inner: httpx.BaseTransport, seconds: float) -> None:
+        self.inner, self.seconds = inner, seconds
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        import time
+
+        time.sleep(self.seconds)
+        return self.inner.handle_request(request)
+
+
+def at_once(n: int, settings: Settings, sandbox: OdooSandbox, run: Any,
+            prepare: Any = None, latency: float = 0.01) -> list[Any]:
+    """`run(i)` in n threads released at the same moment, each with its own store and Odoo client (as n
+    workers would have), sharing one database and one Odoo `latency` seconds away. `prepare(i, odoo)` may
+    tamper with a client first (e.g. `kill_after`). Returns each run's result, or the exception it died of.
+
+    The worst overlap is forced: each run's first outbox claim waits (up to a few seconds) until every run
+    has reached its own, so all runs have read Odoo and decided before any of them writes."""
+    import contextlib
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ofm.tasks.resources import use_thread_resources
+
+    barrier, decided = threading.Barrier(n), threading.Barrier(n)
+
+    def one(i: int) -> Any:
+        res = Resources(settings=settings, store=Store(settings.database_url), odoo=odoo_client(sandbox))
+        res.odoo._http._transport = Slow(res.odoo._http._transport, latency)
+        claim, first = res.store.claim, [True]
+
+        def claim_together(*args: Any, **kwargs: Any) -> Any:
+            if first[0]:
+                first[0] = False
+                with contextlib.suppress(threading.BrokenBarrierError):  # a run that never claims
+                    decided.wait(timeout=5)
+            return claim(*args, **kwargs)
+
+        res.store.claim = claim_together  # type: ignore[method-assign]
+        if prepare is not None:
+            prepare(i, res.odoo)
+        try:
+            with use_thread_resources(res):
+                barrier.wait(timeout=120)
+                return run(i)
+        except BaseException as exc:  # noqa: BLE001 - a killed run is a result here
+            return exc
+        finally:
+            res.store.close()
+
+    with ThreadPoolExecutor(n) as pool:
+        return [f.result() for f in [pool.submit(one, i) for i in range(n)]]

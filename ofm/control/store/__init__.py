@@ -3,6 +3,7 @@
 SQLModel tables, Alembic migrations shipped in the package, SQLite by default, PostgreSQL via URL.
 """
 
+from ofm.control.store.outbox import NotOwnerError
 from ofm.control.store.store import Store
 from ofm.control.store.values import (
     AuditEntry,
@@ -17,6 +18,6 @@ from ofm.control.store.values import (
 )
 
 __all__ = [
-    "AuditEntry", "AuditRow", "AuditVerdict", "InboxItem", "InboxRow", "OutboxIntent", "OutboxRow",
+    "AuditEntry", "AuditRow", "AuditVerdict", "InboxItem", "InboxRow", "NotOwnerError", "OutboxIntent", "OutboxRow",
     "QuarantineEntry", "QuarantineRow", "Store",
 ]

@@ -39,9 +39,10 @@ class Store:
     Returned rows are frozen plain objects, valid after the transaction ended; datetimes are UTC.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, lease_seconds: float = _outbox.DEFAULT_LEASE_SECONDS) -> None:
         self._url = url  # holds the password: never shown (repr uses the engine's masked URL)
         self.engine: sa.Engine = create_engine(url)
+        self.lease_seconds = lease_seconds  # how long a claimed key stays a run's without it marking it sent
 
     def __repr__(self) -> str:
         return f"Store({self.engine.url!r})"  # SQLAlchemy masks the password
@@ -68,21 +69,35 @@ class Store:
 
     # ---- outbox ---------------------------------------------------------------------------------
 
-    def claim(self, intents: Sequence[OutboxIntent]) -> list[OutboxRow]:
-        """Record write intents (pending) under their unique keys; existing keys come back as they are."""
+    def claim(self, intents: Sequence[OutboxIntent], owner: str,
+              redo_done_before: datetime | None = None) -> list[OutboxRow]:
+        """Record write intents (pending) under their unique keys and take for `owner` those free to take.
+
+        Free: not done, and no owner, or `owner` already, or a lease that ended, or an owner known dead.
+        Every key comes back as it now stands: `row.held_by(owner)` says whether this run may send it.
+        `redo_done_before`: keys done before then are taken as well, pending again (idempotent re-writes).
+        """
         with transaction(self.engine) as conn:
-            return _outbox.claim(conn, intents, _now())
+            return _outbox.claim(conn, intents, owner, self.lease_seconds, _now(), redo_done_before)
+
+    def release(self, owner: str) -> int:
+        """A run ends: its keys not done are free for the next claimer. Returns how many."""
+        with transaction(self.engine) as conn:
+            return _outbox.release(conn, owner, _now())
 
     def outbox_rows(self, keys: Sequence[str]) -> dict[str, OutboxRow]:
         """The stored outbox rows of these keys (absent keys are not in the result); claims nothing."""
         with transaction(self.engine, readonly=True) as conn:
             return _outbox.rows(conn, keys)
 
-    def mark_sent(self, keys: Sequence[str]) -> None:
-        """The Odoo call is about to go out for these keys (attempts + 1)."""
+    def mark_sent(self, keys: Sequence[str], owner: str) -> None:
+        """The Odoo call is about to go out for these keys (attempts + 1, lease renewed).
+
+        NotOwnerError, and nothing marked, when another run owns any of them now: do not send.
+        """
         if keys:
             with transaction(self.engine) as conn:
-                _outbox.mark_sent(conn, keys, _now())
+                _outbox.mark_sent(conn, keys, owner, self.lease_seconds, _now())
 
     def mark_done(self, done: Mapping[str, int]) -> None:
         """Odoo confirmed these keys; keep the Odoo ids."""

@@ -61,6 +61,7 @@ class OutboxRecord(SQLModel, table=True):
     """Write intents to Odoo; the unique idempotency key is what makes a write happen once."""
 
     __tablename__ = "outbox"
+    __table_args__ = (sa.Index("ix_outbox_owner", "owner"),)
 
     id: int | None = _id()
     idempotency_key: str = _col(sa.String(), nullable=False, unique=True, index=True)
@@ -79,6 +80,8 @@ class OutboxRecord(SQLModel, table=True):
     updated_at: datetime = _col(UTCDateTime(), nullable=False)
     sent_at: datetime | None = _col(UTCDateTime())
     done_at: datetime | None = _col(UTCDateTime())
+    owner: str | None = _col(sa.String())  # `<run id>@<host>/<pid>`: the one run that may send this key
+    lease_until: datetime | None = _col(UTCDateTime())  # after this, another run may take the key over
 
 
 class QuarantineRecord(SQLModel, table=True):

@@ -135,6 +135,12 @@ class OutboxRow:
     updated_at: datetime
     sent_at: datetime | None
     done_at: datetime | None
+    owner: str | None = None
+    lease_until: datetime | None = None
+
+    def held_by(self, owner: str) -> bool:
+        """Not done yet and owned by `owner`: that run, and only that run, may send it."""
+        return self.state != "done" and self.owner == owner
 
 
 @dataclass(frozen=True)
