@@ -86,8 +86,10 @@ def _cents(value: Any) -> int:
 
 
 def _differs(row: dict, vals: dict) -> dict:
-    """The balances Odoo holds that are not the wanted ones (compared in cents)."""
-    return {k: vals[k] for k in ("balance_start", "balance_end_real") if _cents(row.get(k)) != _cents(vals[k])}
+    """Both balances when Odoo holds others (compared in cents): written together, because Odoo
+    recomputes the ending balance from a starting balance written alone."""
+    keys = ("balance_start", "balance_end_real")
+    return {k: vals[k] for k in keys} if any(_cents(row.get(k)) != _cents(vals[k]) for k in keys) else {}
 
 
 def ensure_statements(bank: BankFile, in_other: dict[str, int], run: RunInfo) -> dict[str, int]:

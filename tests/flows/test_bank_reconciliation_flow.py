@@ -262,7 +262,9 @@ def test_a_held_file_is_replayed_from_the_inbox_once_its_account_is_routed(bank,
 
 
 @pytest.mark.parametrize(("path", "nth"), [
+    ("/account.bank.statement/create", 1),        # the statement committed in Odoo, no line yet
     ("/account.bank.statement.line/create", 1),   # lines committed in Odoo, answer never recorded
+    ("/account.bank.statement.line/write", 1),    # partners set on the matched lines, nothing moved yet
     ("/account.move/action_post", 1),             # write-off entry booked, nothing reconciled yet
     ("/account.move.line/write", 1),              # counterpart moved to the receivable, not reconciled
     ("/account.move.line/reconcile", 4),          # killed half way through the reconciliations
@@ -276,6 +278,10 @@ def test_killed_anywhere_then_run_again_everything_lands_exactly_once(bank, path
     revive(odoo, sandbox)
     result = run(file)
     assert len(odoo.search_read("account.bank.statement.line", [], ["id"])) == len(expected)
+    [statement] = odoo.search_read("account.bank.statement", [], ["line_ids", "is_complete"])
+    assert len(statement["line_ids"]) == len(expected) and statement["is_complete"]
+    reconciled = odoo.search_read("account.bank.statement.line", [("is_reconciled", "=", True)], ["partner_id"])
+    assert reconciled and all(line["partner_id"] for line in reconciled)
     states = Counter(m["payment_state"] for m in odoo.read("account.move", docs["moves"], ["payment_state"]))
     settled_whole = sum(1 for e in expected if e in ("reference", "partner_amount", "fees"))
     assert states["paid"] == settled_whole + 2 * expected.count("multi_invoice")
