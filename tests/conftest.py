@@ -90,19 +90,36 @@ def _real_odoo_missing() -> str | None:
     return None
 
 
+def _samples_missing() -> str | None:
+    default = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "samples")
+    path = os.environ.get("OFM_SAMPLES_DIR", default)
+    return None if os.path.isdir(path) else f"no {os.path.normpath(path)} (set OFM_SAMPLES_DIR)"
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Deselect tests/real when no real Odoo can be had (never under CI=true: there they must run)."""
+    """Deselect what needs ../shared when it is not there, in one line each (never under CI=true).
+
+    tests/real needs a real Odoo; `agpl_sample` tests read third-party files that may not be copied
+    into the repository. Everything else runs on a fresh clone.
+    """
     real = [i for i in items if "tests/real/" in i.nodeid.replace("\\", "/") or i.nodeid.startswith("real/")]
     for item in real:
         item.add_marker(pytest.mark.real_odoo)
-    if not real or os.environ.get("CI", "").lower() == "true":
+    if os.environ.get("CI", "").lower() == "true":
         return
-    why = _real_odoo_missing()
-    if why is None:
-        return
-    config.hook.pytest_deselected(items=real)
-    items[:] = [i for i in items if i not in real]
-    _REAL_SKIPPED.append(f"real-Odoo suite skipped ({len(real)} tests): {why}")
+    groups = [("real-Odoo suite", real, _real_odoo_missing if real else None),
+              ("AGPL-3 bank sample tests", [i for i in items if i.get_closest_marker("agpl_sample")],
+               _samples_missing)]
+    said = []
+    for label, group, missing in groups:
+        why = missing() if group and missing else None
+        if why is None:
+            continue
+        config.hook.pytest_deselected(items=group)
+        items[:] = [i for i in items if i not in group]
+        said.append(f"{label} skipped ({len(group)} tests): {why}")
+    if said:
+        _REAL_SKIPPED.append("; ".join(said))
 
 
 def pytest_terminal_summary(terminalreporter) -> None:

@@ -7,6 +7,7 @@ Amounts are signed from the account holder's side: money in is positive, money o
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 
 from pydantic import Field
@@ -59,7 +60,9 @@ class BankStatement(Frozen):
     account_bic: str | None = None
     currency: str = Field(description="ISO 4217 currency of the account.")
     opening_balance: Money | None = None
-    closing_balance: Money | None = None
+    closing_balance: Money | None = Field(
+        default=None, description="The closing balance the bank wrote; None for interim reports (camt.052 "
+        "without CLBD, MT942), partial statements and OFX without LEDGERBAL.")
     opening_date: date | None = None
     closing_date: date | None = None
     created_at: datetime | None = None
@@ -69,3 +72,16 @@ class BankStatement(Frozen):
     def account(self) -> str | None:
         """The account key used for routing and continuity: IBAN, else the bank's account number."""
         return self.account_iban or self.account_number
+
+    @property
+    def closing_or_computed(self) -> Money | None:
+        """The bank's closing balance, else opening + booked entries (an interim or partial statement),
+        else None. What a cash position can stand on; never a substitute for checking a written closing."""
+        if self.closing_balance is not None:
+            return self.closing_balance
+        if self.opening_balance is None:
+            return None
+        booked = sum((e.amount.amount for e in self.entries
+                      if e.status is EntryStatus.BOOKED and e.amount.currency == self.opening_balance.currency),
+                     Decimal(0))
+        return Money(amount=self.opening_balance.amount + booked, currency=self.opening_balance.currency)

@@ -26,6 +26,12 @@ def bank() -> None:
     # A callback keeps `parse` a sub-command even while it is the only one.
 
 
+def _iso_currency(value: str | None) -> str | None:
+    if value is not None and (len(value) != 3 or not value.isalpha()):
+        raise typer.BadParameter(f"an ISO 4217 code like EUR, not {value!r}")
+    return value.upper() if value else None
+
+
 @bank_app.command("parse")
 def parse(
     file: Annotated[Path, typer.Argument(help="The statement file (format detected from its content).")],
@@ -36,12 +42,17 @@ def parse(
         "debit_credit_semicolon) or a YAML file.")] = None,
     max_mb: Annotated[int, typer.Option("--max-mb", envvar="OFM_BANK_MAX_MB", min=1,
                                         help="Refuse files larger than this many megabytes.")] = DEFAULT_MAX_MB,
+    currency: Annotated[str | None, typer.Option(
+        "--currency", envvar="OFM_BANK_DEFAULT_CURRENCY", callback=_iso_currency,
+        help="The account's currency (ISO 4217) for MT940 files that write balances without one "
+        "and name it nowhere else.")] = None,
 ) -> None:
     """Read a bank statement file and print its statements: account, balances and every entry."""
     from ofm.connectors.bank import BankFileError, parse_file, statements_to_json
 
     try:
-        statements = parse_file(file, csv_mapping=csv_mapping, max_bytes=max_mb * 1024 * 1024)
+        statements = parse_file(file, csv_mapping=csv_mapping, max_bytes=max_mb * 1024 * 1024,
+                                default_currency=currency)
     except BankFileError as exc:
         typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
         raise typer.Exit(1) from None
@@ -73,3 +84,8 @@ def _print_statement(s: BankStatement) -> None:
         if expected != s.closing_balance.amount:
             typer.secho(f"  note: opening + booked entries = {expected}, but the closing balance is "
                         f"{s.closing_balance.amount}", fg=typer.colors.YELLOW)
+    elif s.closing_balance is None and s.entries and not s.format.startswith(("camt.054", "csv")):
+        computed = s.closing_or_computed
+        typer.secho("  note: no closing balance in the file: the balance check is skipped"
+                    + (f"; opening + booked entries = {computed.amount}" if computed is not None else ""),
+                    fg=typer.colors.YELLOW)

@@ -49,6 +49,7 @@ class BankFile:
     journals: dict[str, Journal] = field(default_factory=dict)  # account -> journal
     warnings: list[str] = field(default_factory=list)
     held: list[str] = field(default_factory=list)  # reasons the whole file is held
+    known: set[str] = field(default_factory=set)  # entry ids Odoo had before this run (re-import, overlap)
     error: str | None = None
 
     @property
@@ -120,8 +121,8 @@ def check_and_route(bank: BankFile, run: RunInfo) -> BankFile:
         return bank
     store = resources().store
     previous = {s.account: last for s in bank.statements if (last := _last_statement(store, s.account))}
-    known = imported_ids([eid for ids in bank.ids for eid in ids]) if previous else set()
-    for problem in check_statements(bank.statements, previous, bank.ids, known):
+    bank.known = imported_ids([eid for ids in bank.ids for eid in ids])
+    for problem in check_statements(bank.statements, previous, bank.ids, bank.known):
         (bank.held if problem.code in HOLDING else bank.warnings).append(str(problem))
     routing = load_routing(resources().settings.bank_routing_file)
     try:
@@ -187,10 +188,13 @@ def _last_statement(store, account: str | None) -> BankStatement | None:
 
 
 def remember_statements(bank: BankFile) -> None:
-    """After import: each account's newest statement (without entries) for the next continuity check."""
+    """After import: each account's newest statement (without entries) for the next continuity check;
+    a statement imported before (an older file again) leaves the account's last statement as it is."""
+    from ofm.rules.bank import imported_of
+
     store = resources().store
-    for statement in bank.statements:
-        if statement.account:
+    for statement, ids in zip(bank.statements, bank.ids, strict=True):
+        if statement.account and not imported_of(statement, ids, bank.known).everything:
             kept = statement.model_copy(update={"entries": ()})
             store.set_cursor(CURSOR.format(account=statement.account), kept.model_dump_json())
 

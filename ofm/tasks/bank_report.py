@@ -22,14 +22,15 @@ def cash_position(bank: BankFile) -> list[dict[str, Any]]:
     out = []
     for statement in bank.statements:
         journal = bank.journals.get(statement.account or "")
-        if journal is None or statement.closing_balance is None:
+        bank_closing = statement.closing_or_computed  # an interim statement: opening + booked entries
+        if journal is None or bank_closing is None:
             continue
         domain = [("account_id", "=", journal.default_account_id), ("parent_state", "=", "posted")]
         if statement.closing_date:
             domain.append(("date", "<=", statement.closing_date.isoformat()))
         rows = odoo.search_read("account.move.line", domain, ["balance", "date"], page_size=5000)
         in_odoo = _total(r["balance"] for r in rows)
-        closing = statement.closing_balance.amount
+        closing = bank_closing.amount
         explained_by, explained = [], Decimal(0)
         for e in statement.entries:
             if e.status is not EntryStatus.BOOKED:

@@ -77,9 +77,9 @@ def find_source(version: int = 19) -> Source:
     missing = [str(p) for p in source.parts if not p.is_file()]
     if missing:
         raise RealOdooUnavailable(
-            f"no Odoo {version} source in {folder} ({len(missing)} file(s) missing): set OFM_ODOO_SOURCE to a folder holding "
-            f"odoo{version}.tar.xz, requirements.txt, company.py and integration_user.py, or OFM_TEST_ODOO_URL "
-            "(+ _DB, _LOGIN, _API_KEY) to an Odoo you already run")
+            f"no Odoo {version} source in {folder} ({len(missing)} file(s) missing): set OFM_ODOO_SOURCE to a "
+            f"folder holding odoo{version}.tar.xz, requirements.txt, company.py and integration_user.py, "
+            "or OFM_TEST_ODOO_URL (+ _DB, _LOGIN, _API_KEY) to an Odoo you already run")
     return source
 
 
@@ -235,6 +235,12 @@ class Build:
         """A fresh database copied from the template (about a second); its name passes the dbfilter."""
         tag = re.sub(r"[^a-z0-9]+", "_", label.lower())[:20].strip("_")
         name = f"{self.prefix}_t_{tag}_{uuid.uuid4().hex[:8]}" if tag else f"{self.prefix}_t_{uuid.uuid4().hex[:8]}"
+        return self.new_database_named(name)
+
+    def new_database_named(self, name: str) -> str:
+        """A copy of the template under a chosen name (it must start with `<prefix>_t_`)."""
+        if not name.startswith(f"{self.prefix}_t_"):
+            raise ValueError(f"{name} would not pass this build's dbfilter")
         # PostgreSQL refuses a template another session is copying: one copy at a time per cache.
         with _locked(self.dir.with_suffix(".copy.lock")):
             _admin_sql(f"CREATE DATABASE {name} TEMPLATE {self.template} OWNER {ROLE}")

@@ -126,6 +126,38 @@ def test_an_overlapping_file_imports_only_what_is_new_and_twin_payments_both_arr
                                              "3 entries already imported differs" in w], c["file"]["warnings"]
 
 
+def test_an_interim_report_then_the_days_statement_make_two_odoo_statements_that_follow_on(bank):
+    sandbox, odoo, store, docs, tmp = bank
+    d1 = date(2026, 11, 4)
+    morning = (_entry(d1, "10.00", "M-1", "coffee"), _entry(d1, "5.00", "M-2", "tea"))
+    interim = BankStatement(format="camt.053", statement_id="INTRA-1", account_iban=COMPANY_IBAN, currency="EUR",
+                            sequence="301", opening_balance=Money(amount="0.00", currency="EUR"), opening_date=d1,
+                            entries=morning)  # no closing balance: an interim (intraday) report
+    day = interim.model_copy(update={"statement_id": "EOD-1", "sequence": "302",
+                                     "closing_balance": Money(amount="22.00", currency="EUR"), "closing_date": d1,
+                                     "entries": (*morning, _entry(d1, "7.00", "A-1", "cake"))})
+    a = run(write_statement(tmp, interim, "interim.xml"))
+    assert a["counts"]["imported"] == 2 and [w for w in a["file"]["warnings"] if "no closing balance" in w]
+    assert Decimal(a["cash_position"][0]["unexplained"]) == 0
+    b = run(write_statement(tmp, day, "day.xml"))
+    assert (b["counts"]["imported"], b["counts"]["already_imported"], b["file"]["warnings"]) == (1, 2, [])
+    assert Decimal(b["cash_position"][0]["unexplained"]) == 0, b["cash_position"]
+    statements = odoo.search_read("account.bank.statement", [], ["name", "balance_start", "balance_end_real",
+                                                                 "line_ids", "is_complete", "is_valid"], order="id")
+    assert [(s["name"], s["balance_start"], s["balance_end_real"], len(s["line_ids"])) for s in statements] == [
+        ("INTRA-1", 0.0, 15.0, 2), ("EOD-1", 15.0, 22.0, 1)]
+    assert all(s["is_complete"] and s["is_valid"] for s in statements)
+    again = run(write_statement(tmp, interim, "interim-again.xml"))
+    assert (again["counts"]["imported"], again["file"]["warnings"]) == (0, [])
+    d2 = date(2026, 11, 5)
+    following = day.model_copy(update={"statement_id": "EOD-2", "sequence": "303", "opening_date": d1,
+                                       "opening_balance": Money(amount="22.00", currency="EUR"), "closing_date": d2,
+                                       "closing_balance": Money(amount="23.00", currency="EUR"),
+                                       "entries": (_entry(d2, "1.00", "B-1", "biscuit"),)})
+    c = run(write_statement(tmp, following, "day2.xml"))
+    assert (c["counts"]["imported"], c["file"]["warnings"]) == (1, []), "the older file moved the last statement back"
+
+
 def test_an_unrouted_account_or_a_broken_file_imports_nothing_and_says_why(bank):
     sandbox, odoo, store, docs, tmp = bank
     foreign = BankStatement(format="camt.053", account_iban="NL91ABNA0417164300", currency="EUR",

@@ -1,9 +1,13 @@
-"""ISO 20022 camt.052 (report), camt.053 (statement) and camt.054 (notification), versions 02-08.
+"""ISO 20022 camt.052 (report), camt.053 (statement) and camt.054 (notification), versions 02-08,
+and camt.052.001.01, the 2006 report that German banks still deliver over FinTS/HBCI.
 
 No maintained, permissively licensed Python library reads camt into plain records, so this is
 our own code over defusedxml. The message type and version come from the root namespace; the
 element paths we read are the same in 02-08 except where noted (v08 wraps party names in Pty
-and the status in Sts/Cd), and those differences are handled by trying both paths.
+and the status in Sts/Cd), and those differences are handled by trying both paths. Version 01
+differs more (ISO 20022 camt.052.001.01 schema): the message is `BkToCstmrAcctRptV01`, a
+balance type is `Tp/Cd` without `CdOrPrtry`, accounts are `Id/IBAN`, `Id/BBAN` or
+`Id/PrtryAcct/Id`, and `TxDtls` sit directly in `Ntry` without `NtryDtls`.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from ofm.connectors.bank.xml_safe import first_text, text
 
 NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:camt\.(05[234])\.001\.(\d{2})$")
 SUPPORTED_VERSIONS = range(2, 9)
+OLDEST = {"052": 1}  # camt.052.001.01 is read too; camt.053/054 version 01 were never in use at banks
 # message type -> (document child, one statement/report/notification)
 _CONTAINERS = {"052": ("BkToCstmrAcctRpt", "Rpt"), "053": ("BkToCstmrStmt", "Stmt"),
                "054": ("BkToCstmrDbtCdtNtfctn", "Ntfctn")}
@@ -41,9 +46,11 @@ def parse_camt(root: Element, namespace: str, name: str) -> list[BankStatement]:
     if match is None or root.tag != "Document":
         raise BankFileError(name, None, f"not a camt.052/053/054 document (root {root.tag!r} in {namespace!r})")
     kind, version = match.group(1), int(match.group(2))
-    if version not in SUPPORTED_VERSIONS:
-        raise BankFileError(name, None, f"camt.{kind}.001.{version:02d} is not a supported version (02 to 08)")
+    if not OLDEST.get(kind, SUPPORTED_VERSIONS[0]) <= version <= SUPPORTED_VERSIONS[-1]:
+        raise BankFileError(name, None, f"camt.{kind}.001.{version:02d} is not a supported version (02 to 08, "
+                            "and camt.052.001.01)")
     document, item = _CONTAINERS[kind]
+    document = f"{document}V01" if version == 1 else document
     container = root.find(document)
     if container is None:
         raise BankFileError(name, document, f"camt.{kind} document without {document}")
@@ -63,7 +70,8 @@ def parse_camt(root: Element, namespace: str, name: str) -> list[BankStatement]:
 
 def _statement(element: Element, fmt: str, created: datetime | None, where: str) -> BankStatement:
     acct = element.find("Acct")
-    account_iban, account_number = split_account(first_text(acct, "Id/IBAN", "Id/Othr/Id"))
+    account_iban, account_number = split_account(
+        first_text(acct, "Id/IBAN", "Id/Othr/Id", "Id/BBAN", "Id/PrtryAcct/Id", "Id/UPIC"))
     balances = [_balance(bal, f"{where}/Bal[{i}]") for i, bal in enumerate(element.findall("Bal"), start=1)]
     opening, closing = _pick(balances)
     entries: list[BankEntry] = []
@@ -88,7 +96,7 @@ def _statement(element: Element, fmt: str, created: datetime | None, where: str)
 
 
 def _balance(bal: Element, where: str) -> Balance:
-    code = first_text(bal, "Tp/CdOrPrtry/Cd", "Tp/CdOrPrtry/Prtry") or ""
+    code = first_text(bal, "Tp/CdOrPrtry/Cd", "Tp/CdOrPrtry/Prtry", "Tp/Cd", "Tp/Prtry") or ""
     with located(where):
         return code.upper(), signed_amount(bal.find("Amt"), text(bal, "CdtDbtInd")), parse_date(bal.find("Dt"))
 

@@ -65,7 +65,7 @@ def entries_of(ntry: Element, own_iban: str | None) -> list[BankEntry]:
     ntry_original = _original(ntry, amount)
     # The counterparty paid us (Dbtr) on a credit; on a reversal the roles of the original stand.
     debtor_side = (amount.amount > 0) != reversal
-    txs = ntry.findall("NtryDtls/TxDtls")
+    txs = ntry.findall("NtryDtls/TxDtls") or ntry.findall("TxDtls")  # version 01 has no NtryDtls
     split = _split_amounts(txs, amount) if len(txs) > 1 else None
     if split is not None:
         return [BankEntry(**base, **_details(tx, debtor_side, own_iban), amount=tx_amount,
@@ -106,8 +106,9 @@ def _details(tx: Element, debtor_side: bool, own_iban: str | None) -> dict[str, 
         party = other  # some banks name only one side; never take our own account for theirs
     ref, ref_type = None, None
     for info in tx.findall("RmtInf/Strd/CdtrRefInf"):
-        ref, ref_type = creditor_reference(text(info, "Ref"), text(info, "Tp/CdOrPrtry/Cd"),
-                                           text(info, "Tp/CdOrPrtry/Prtry"))
+        ref, ref_type = creditor_reference(first_text(info, "Ref", "CdtrRef"),  # version 01: CdtrRef(Tp)
+                                           first_text(info, "Tp/CdOrPrtry/Cd", "CdtrRefTp/Cd"),
+                                           first_text(info, "Tp/CdOrPrtry/Prtry", "CdtrRefTp/Prtry"))
         if ref:
             break
     ustrd = [u.text for u in tx.findall("RmtInf/Ustrd")]
@@ -118,8 +119,9 @@ def _details(tx: Element, debtor_side: bool, own_iban: str | None) -> dict[str, 
 def _party(tx: Element, role: str) -> dict[str, str | None]:
     return dict(
         counterparty_name=value(first_text(tx, f"RltdPties/{role}/Pty/Nm", f"RltdPties/{role}/Nm")),
-        counterparty_iban=counterparty_account(first_text(tx, f"RltdPties/{role}Acct/Id/IBAN",
-                                                          f"RltdPties/{role}Acct/Id/Othr/Id")),
+        counterparty_iban=counterparty_account(first_text(
+            tx, f"RltdPties/{role}Acct/Id/IBAN", f"RltdPties/{role}Acct/Id/Othr/Id",
+            f"RltdPties/{role}Acct/Id/BBAN", f"RltdPties/{role}Acct/Id/PrtryAcct/Id")),
         counterparty_bic=value(first_text(tx, f"RltdAgts/{role}Agt/FinInstnId/BICFI",
                                           f"RltdAgts/{role}Agt/FinInstnId/BIC")))
 

@@ -26,6 +26,14 @@ class Located(ValueError):
         self.where, self.reason = where, reason
 
 
+def describe(exc: BaseException) -> str:
+    """The reason an exception gives, on one line: a pydantic error as `field: message` pairs, never
+    its multi-line dump with input values and documentation links."""
+    if isinstance(exc, ValidationError):
+        return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in exc.errors())
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
 @contextmanager
 def located(where: str) -> Iterator[str]:
     """Attach `where` to any ValueError raised inside, unless an inner block already did."""
@@ -33,7 +41,5 @@ def located(where: str) -> Iterator[str]:
         yield where
     except Located:
         raise
-    except ValidationError as exc:
-        raise Located(where, "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) from None
-    except ValueError as exc:
-        raise Located(where, str(exc)) from None
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        raise Located(where, describe(exc)) from None

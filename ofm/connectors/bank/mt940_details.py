@@ -19,6 +19,7 @@ _DUTCH_CODES = ("EREF|MARF|CSID|CNTP|REMI|PURP|ULTC|ULTD|ULTB|RTRN|IBAN|NAME|BIC
                 "|CREF|ID|CITY|SVCL|RTYP|EXCH|OCMT|CHGS|IREF|TRTP|BUSP")
 _DUTCH = re.compile(rf"/({_DUTCH_CODES})/")
 _BIC = re.compile(r"^[A-Z]{6}[A-Z0-9]{2}(?:[A-Z0-9]{3})?$")
+_NON_SWIFT_LINE = re.compile(r"^(\d{2})(.*)$")
 _RF_IN_TEXT = re.compile(r"\bRF\d{2}[0-9A-Z]{1,21}\b")
 FIELDS = ("counterparty_name", "counterparty_iban", "counterparty_bic", "end_to_end_id", "creditor_reference",
           "creditor_reference_type", "remittance")
@@ -99,3 +100,17 @@ def _dutch(text: str) -> dict[str, str | None]:
         "creditor_reference": ref, "creditor_reference_type": kind,
         "remittance": value(remi),
     }
+
+
+def parse_non_swift(lines: list[str]) -> dict[str, str | None]:
+    """A transaction's `:NS:` lines as German banks write them (`2!n35x` per line): 01-14 purpose,
+    15-16 the counterparty's name; other sub-fields (17 posting text, 18 primanota, …) are not ours.
+    Only the fields found are returned, so an `:86:` of the same transaction keeps precedence."""
+    sub: dict[str, str] = {}
+    for line in lines:
+        match = _NON_SWIFT_LINE.match(line.strip())
+        if match:
+            sub.setdefault(match.group(1), match.group(2))
+    found = {"remittance": join_text([sub.get(f"{i:02d}") for i in range(1, 15)]),
+             "counterparty_name": join_text([sub.get("15"), sub.get("16")])}
+    return {key: text for key, text in found.items() if text}

@@ -31,10 +31,18 @@ class Field:
         return "\n".join(line.rstrip() for line in self.lines).strip()
 
 
-def split_messages(text: str) -> list[list[Field]]:
-    """Messages (one statement each) as lists of fields; a new message starts at `:20:` or after `-`."""
-    messages: list[list[Field]] = []
-    current: list[Field] | None = None
+@dataclass
+class Message:
+    """One statement's fields, and whether the bank closed it with its `-` end line."""
+
+    fields: list[Field] = field(default_factory=list)
+    ended: bool = False
+
+
+def split_messages(text: str) -> list[Message]:
+    """Messages (one statement each); a new message starts at `:20:` or after `-`."""
+    messages: list[Message] = []
+    current: Message | None = None
     open_field: Field | None = None
     lines = text.splitlines()
     i = 0
@@ -46,17 +54,19 @@ def split_messages(text: str) -> list[list[Field]]:
         match = _TAG.match(line)
         if match:
             if current is None or match.group(1) == "20" or open_field is None:
-                if current:
+                if current and current.fields:
                     messages.append(current)
-                current = []
+                current = Message()
             open_field = Field(match.group(1), number, [match.group(2)])
-            current.append(open_field)
+            current.fields.append(open_field)
             continue
         stripped = line.strip()
         if _END.match(stripped):
+            if current is not None and open_field is not None:
+                current.ended = True
             open_field = None
         elif stripped and open_field is not None:
             open_field.lines.append(line)
-    if current:
+    if current and current.fields:
         messages.append(current)
     return messages

@@ -1,10 +1,15 @@
-"""OFX bank and credit-card statements (1.x SGML, 2.x XML) into canonical statements.
+"""OFX bank, credit-card and investment statements (1.x SGML, 2.x XML) into canonical statements.
 
 OFX reports a ledger balance at the end of the statement but no opening balance, so the opening
 balance is derived: opening = LEDGERBAL − sum(entries). It is therefore always consistent with
 the entries and proves nothing about continuity with the previous statement. TRNAMT is already
 signed from the account holder's side. A transaction in another currency (<CURRENCY>) is refused
 rather than converted: the conversion rate's direction is not reliably written by banks.
+
+An investment statement (INVSTMTRS, OFX 2.1.1 section 13.9.2) is read for its cash lines only:
+each INVTRANLIST/INVBANKTRAN holds a STMTTRN of the account's cash, read like a bank entry.
+Trades, income and positions are not bank entries, and its INVBAL/AVAILCASH moves with trades,
+so such a statement has no balances. Without any INVBANKTRAN it is refused, saying so.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from ofm.connectors.bank.ofx_tree import header_and_body, parse_sgml
 from ofm.connectors.bank.xml_safe import first_text, parse_xml, text
 
 _AMOUNT = re.compile(r"^[+-]?\d{1,18}(?:\.\d{0,8})?$")
-_STATEMENTS = ("STMTRS", "CCSTMTRS")
+_STATEMENTS = ("STMTRS", "CCSTMTRS", "INVSTMTRS")
 _CHARSETS = {"1252": "cp1252", "ISO-8859-1": "latin-1", "8859-1": "latin-1", "UTF-8": "utf-8", "NONE": "cp1252"}
 
 
@@ -45,9 +50,11 @@ def parse_ofx(data: bytes, name: str) -> list[BankStatement]:
         root, fmt = parse_sgml(text_, start, name), f"ofx.{header.get('VERSION', '1')}"
     statements = [el for el in root.iter() if el.tag in _STATEMENTS]
     if root.tag != "OFX" or not statements:
-        raise BankFileError(name, root.tag, "no bank or credit-card statement (STMTRS/CCSTMTRS) in the OFX file")
+        raise BankFileError(name, root.tag, "no bank, credit-card or investment statement "
+                            "(STMTRS/CCSTMTRS/INVSTMTRS) in the OFX file")
     try:
-        return [_statement(stmt, fmt, f"{stmt.tag}[{i}]") for i, stmt in enumerate(statements, start=1)]
+        return [(_investment if stmt.tag == "INVSTMTRS" else _statement)(stmt, fmt, f"{stmt.tag}[{i}]")
+                for i, stmt in enumerate(statements, start=1)]
     except Located as exc:
         raise BankFileError(name, exc.where, exc.reason) from None
 
@@ -87,7 +94,7 @@ def _statement(stmt: Element, fmt: str, where: str) -> BankStatement:
     acct = stmt.find("BANKACCTFROM")
     acct = stmt.find("CCACCTFROM") if acct is None else acct
     entries = []
-    for i, trn in enumerate(stmt.iter("STMTTRN"), start=1):
+    for i, trn in enumerate(stmt.iter("STMTTRN"), start=1):  # BANKTRANLIST's, wherever a bank nests it
         with located(f"{where}/STMTTRN[{i}]"):
             entries.append(_entry(trn, currency))
     with located(f"{where}/LEDGERBAL"):
@@ -98,6 +105,32 @@ def _statement(stmt: Element, fmt: str, where: str) -> BankStatement:
         opening = money(closing.amount - sum((e.amount.amount for e in entries), Decimal(0)), currency)
     with located(where):
         return _build(stmt, fmt, currency, acct, tuple(entries), opening, closing)
+
+
+def _investment(stmt: Element, fmt: str, where: str) -> BankStatement:
+    """The cash lines (INVBANKTRAN) of an investment account, or Located saying there are none."""
+    currency = text(stmt, "CURDEF")
+    if currency is None:
+        raise Located(where, "statement without CURDEF (currency)")
+    cash = stmt.findall("INVTRANLIST/INVBANKTRAN")
+    if not cash:
+        trades = [t for t in stmt.findall("INVTRANLIST/*") if t.tag not in ("DTSTART", "DTEND")]
+        raise Located(where, "an investment account statement with no cash lines (INVBANKTRAN): nothing to read "
+                      f"as bank entries ({len(trades)} security transactions, {len(stmt.findall('INVPOSLIST/*'))} "
+                      "positions)")
+    entries = []
+    for i, bank_tran in enumerate(cash, start=1):
+        with located(f"{where}/INVTRANLIST/INVBANKTRAN[{i}]"):
+            trn = bank_tran.find("STMTTRN")
+            if trn is None:
+                raise ValueError("INVBANKTRAN without its STMTTRN")
+            entries.append(_entry(trn, currency))
+    acct = stmt.find("INVACCTFROM")
+    with located(where):
+        return BankStatement(
+            format=fmt, account_number=value(text(acct, "ACCTID")), currency=currency,
+            opening_date=_date(text(stmt, "INVTRANLIST/DTSTART")),
+            closing_date=_date(first_text(stmt, "INVTRANLIST/DTEND", "DTASOF")), entries=tuple(entries))
 
 
 def _build(stmt: Element, fmt: str, currency: str, acct: Element | None, entries: tuple[BankEntry, ...],
@@ -116,8 +149,9 @@ def _build(stmt: Element, fmt: str, currency: str, acct: Element | None, entries
 
 
 def _entry(trn: Element, currency: str) -> BankEntry:
-    if trn.find("CURRENCY") is not None:
-        raise ValueError("amounts in another currency (<CURRENCY>) are not supported")
+    foreign = text(trn, "CURRENCY/CURSYM")
+    if trn.find("CURRENCY") is not None and foreign != currency:  # Fidelity writes its own currency, rate 1.00
+        raise ValueError(f"amounts in another currency (<CURRENCY> {foreign or '?'}) are not supported")
     amount = money(_signed(text(trn, "TRNAMT")), currency)
     return BankEntry(
         booking_date=_date(text(trn, "DTPOSTED")), value_date=_date(text(trn, "DTAVAIL")),

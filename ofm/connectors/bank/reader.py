@@ -7,6 +7,7 @@ comes back as a BankFileError naming the file, so a caller never sees a tracebac
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from ofm.canonical.bank import BankStatement
@@ -14,7 +15,7 @@ from ofm.connectors.bank.camt import is_camt, parse_camt
 from ofm.connectors.bank.csv_format import parse_csv
 from ofm.connectors.bank.csv_mapping import load_csv_mapping
 from ofm.connectors.bank.detect import detect_format
-from ofm.connectors.bank.errors import BankFileError
+from ofm.connectors.bank.errors import BankFileError, describe
 from ofm.connectors.bank.mt940 import parse_mt940
 from ofm.connectors.bank.ofx import parse_ofx
 from ofm.connectors.bank.xml_safe import parse_xml
@@ -23,9 +24,12 @@ DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 DEFAULT_CSV_MAPPING = "generic"
 
 
-def parse_file(path: Path, csv_mapping: str | Path | None = None,
-               max_bytes: int = DEFAULT_MAX_BYTES) -> list[BankStatement]:
-    """The statements in the file at `path`; refused unread when it is larger than `max_bytes`."""
+def parse_file(path: Path, csv_mapping: str | Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
+               default_currency: str | None = None) -> list[BankStatement]:
+    """The statements in the file at `path`; refused unread when it is larger than `max_bytes`.
+
+    `default_currency` (ISO 4217) is the account's currency for an MT940 file that never writes one.
+    """
     name = str(path)
     try:
         size = Path(path).stat().st_size
@@ -35,27 +39,30 @@ def parse_file(path: Path, csv_mapping: str | Path | None = None,
             data = handle.read(max_bytes + 1)  # the file may have grown since stat(): parse_bytes refuses
     except OSError as exc:
         raise BankFileError(name, None, f"cannot read the file: {exc.strerror or exc}") from None
-    return parse_bytes(data, name, csv_mapping=csv_mapping, max_bytes=max_bytes)
+    return parse_bytes(data, name, csv_mapping=csv_mapping, max_bytes=max_bytes, default_currency=default_currency)
 
 
 def parse_bytes(data: bytes, name: str, csv_mapping: str | Path | None = None,
-                max_bytes: int = DEFAULT_MAX_BYTES) -> list[BankStatement]:
+                max_bytes: int = DEFAULT_MAX_BYTES, default_currency: str | None = None) -> list[BankStatement]:
     """The statements in `data` (read from a file called `name`); a CSV mapping forces CSV."""
+    if default_currency is not None and not re.fullmatch(r"[A-Z]{3}", default_currency):
+        raise ValueError(f"default currency must be an ISO 4217 code like 'EUR', got {default_currency!r}")
     if len(data) > max_bytes:
         raise BankFileError(name, None, f"{len(data)} bytes, more than the {max_bytes} bytes a bank file may have")
     if not data.strip():
         raise BankFileError(name, None, "the file is empty")
     try:
-        return _parse(data, name, csv_mapping)
+        return _parse(data, name, csv_mapping, default_currency)
     except BankFileError:
         raise
     except RecursionError:
         raise BankFileError(name, None, "nested too deeply to be a bank statement") from None
     except Exception as exc:  # a hostile file must not surface as a traceback; keep the cause chained
-        raise BankFileError(name, None, f"cannot be read ({type(exc).__name__}: {exc})") from exc
+        raise BankFileError(name, None, f"cannot be read ({type(exc).__name__}: {describe(exc)})") from exc
 
 
-def _parse(data: bytes, name: str, csv_mapping: str | Path | None) -> list[BankStatement]:
+def _parse(data: bytes, name: str, csv_mapping: str | Path | None,
+           default_currency: str | None) -> list[BankStatement]:
     fmt = "csv" if csv_mapping is not None else detect_format(data, name)
     if fmt == "camt":
         root, namespace = parse_xml(data, name)
@@ -65,7 +72,7 @@ def _parse(data: bytes, name: str, csv_mapping: str | Path | None) -> list[BankS
     if fmt == "ofx":
         return parse_ofx(data, name)
     if fmt == "mt940":
-        return parse_mt940(_text(data), name)
+        return parse_mt940(_text(data), name, default_currency)
     if fmt == "csv":
         return parse_csv(data, name, load_csv_mapping(csv_mapping or DEFAULT_CSV_MAPPING))
     raise BankFileError(name, None, "not a bank statement format we read (camt.052/053/054, MT940, OFX; "

@@ -18,7 +18,9 @@ from decimal import Decimal
 from ofm.canonical.bank import BankStatement, EntryStatus
 from ofm.rules.bank.amounts import compact
 
-CODES = ("balance", "balance_missing", "currency", "sequence_gap", "repeat", "opening_mismatch", "overlap")
+_NO_BALANCES = ("camt.054", "csv")  # notifications and CSV exports carry no balances by design
+CODES = ("balance", "balance_missing", "balance_unchecked", "currency", "sequence_gap", "repeat", "opening_mismatch",
+         "overlap")
 
 
 @dataclass(frozen=True)
@@ -49,10 +51,19 @@ def check_balance(statement: BankStatement) -> list[Problem]:
                         f"{statement.currency}", statement.currency, e.amount.currency)
                 for i, e in enumerate(statement.entries) if e.amount.currency != statement.currency]
     opening, closing = statement.opening_balance, statement.closing_balance
-    if opening is None or closing is None:
-        if statement.format.startswith("camt.053") or statement.format.startswith("mt940"):
-            missing = "opening" if opening is None else "closing"
-            problems.append(Problem("balance_missing", account, name, f"the {missing} balance is missing"))
+    if closing is None:
+        # Interim reports (camt.052, MT942), partial statements and OFX without LEDGERBAL: nothing to
+        # check against, which is a note for a person, not a reason to hold the entries.
+        if not statement.format.startswith(_NO_BALANCES):
+            computed = statement.closing_or_computed
+            tail = f"; opening + booked entries = {computed.amount}" if computed is not None else ""
+            problems.append(Problem(
+                "balance_unchecked", account, name, "no closing balance in the file (an interim, partial or "
+                f"investment cash statement): the balance check is skipped{tail}", severity="warning"))
+        return problems
+    if opening is None:
+        if statement.format.startswith(("camt.053", "mt940")):
+            problems.append(Problem("balance_missing", account, name, "the opening balance is missing"))
         return problems
     booked = sum((e.amount.amount for e in statement.entries
                   if e.status is EntryStatus.BOOKED and e.amount.currency == statement.currency), Decimal(0))
@@ -166,10 +177,11 @@ def check_statements(statements: Sequence[BankStatement],
     last = {compact(k): v for k, v in (previous or {}).items()}
     problems: list[Problem] = []
     for n, statement in enumerate(statements):
-        problems += check_balance(statement)
+        imported = imported_of(statement, ids[n], known) if ids is not None else None
         key = compact(statement.account)
-        if key in last:
-            imported = imported_of(statement, ids[n], known) if ids is not None else None
-            problems += check_continuity(last[key], statement, imported)
+        if imported is None or not imported.everything:  # else a re-import: nothing of it is written again
+            problems += check_balance(statement)
+            if key in last:
+                problems += check_continuity(last[key], statement, imported)
         last[key] = statement
     return problems

@@ -1,7 +1,8 @@
 """Helpers for the bank parser tests: where the real sample files are, and small sums.
 
-The samples (real files from other projects, ../shared/samples/bank) are never copied into the
-repository; tests read them in place and skip when they are absent, except under CI=true.
+Real files from other projects: those under MIT or BSD are copied in samples/ with their notices
+(samples/NOTICE.md), so every clone tests them; the AGPL-3 ones are read in place from
+../shared/samples/bank (or OFM_SAMPLES_DIR) and skipped when absent, except under CI=true.
 """
 
 from __future__ import annotations
@@ -22,8 +23,14 @@ def samples_dir() -> Path | None:
     return path if path.is_dir() else None
 
 
+IN_REPO = Path(__file__).resolve().parent / "samples"
+
+
 def require_sample(*parts: str) -> Path:
-    """A sample file below samples/bank, or skip (fail under CI=true: it must not pass silently)."""
+    """A sample file: the repository's copy, else the shared samples/bank, else skip (fail under
+    CI=true: it must not pass silently)."""
+    if IN_REPO.joinpath(*parts).is_file():
+        return IN_REPO.joinpath(*parts)
     root = samples_dir()
     path = root.joinpath("bank", *parts) if root else None
     if path is None or not path.is_file():

@@ -62,6 +62,7 @@ def test_genkgo_expected(name):
         assert ours.counterparty_iban == debtor["getAccount"]["getIban"]["getIban"]
 
 
+@pytest.mark.agpl_sample
 def test_oca_camt053():
     [s] = parse_file(require_sample("camt", "oca-test-camt053.xml"))
     assert (s.format, s.account_iban, s.account_bic, s.statement_id) == (
@@ -78,6 +79,7 @@ def test_oca_camt053():
     assert s.entries[3].transaction_code == "PMNT/RCDT/ESCT"
 
 
+@pytest.mark.agpl_sample
 def test_oca_camt053_txdtls_split_with_isr_references():
     [s] = parse_file(require_sample("camt", "oca-test-camt053-txdtls.xml"))
     assert s.format == "camt.053.001.04" and s.currency == "CHF"
@@ -88,6 +90,7 @@ def test_oca_camt053_txdtls_split_with_isr_references():
     assert [e.counterparty_bic for e in s.entries] == ["POFICHBEXXX", "POFICHBEYYY"]
 
 
+@pytest.mark.agpl_sample
 def test_oca_camt054_qrr():
     [s] = parse_file(require_sample("camt", "oca-test-camt054.xml"))
     assert s.format == "camt.054.001.04" and s.opening_balance is None and s.closing_balance is None

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from bank_testkit import balances_add_up, require_sample
 
-from ofm.connectors.bank import parse_file
+from ofm.connectors.bank import BankFileError, parse_file
 
 CASES = {
     # file: (format, account, currency, entry count, sum, closing)
@@ -22,7 +22,8 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("name", [pytest.param(n, marks=[pytest.mark.agpl_sample] if n.startswith("oca-") else [])
+                                  for n in sorted(CASES)])
 def test_ofx_sample(name):
     fmt, account, currency, count, total, closing = CASES[name]
     statement = parse_file(require_sample("ofx", name))[0]
@@ -34,6 +35,7 @@ def test_ofx_sample(name):
     assert balances_add_up(statement)
 
 
+@pytest.mark.agpl_sample
 def test_oca_entries_and_credit_card_statement():
     bank, card = parse_file(require_sample("ofx", "oca-test_ofx.ofx"))
     assert [(e.bank_reference, e.counterparty_name, e.amount.amount) for e in bank.entries] == [
@@ -49,3 +51,26 @@ def test_ofxparse_fields():
     assert (first.transaction_code, first.bank_reference, first.amount.amount) == ("CREDIT", "0000486", Decimal("0.01"))
     assert first.remittance.startswith("DIVIDEND EARNED FOR PERIOD OF 03/01/2011")
     assert str(s.closing_date) == "2013-05-25" and str(s.opening_date) == "2000-01-01"
+
+
+def test_fidelity_investment_statement_gives_its_cash_lines():
+    """A real brokerage download: INVBANKTRAN cash lines among trades; Fidelity writes a CURRENCY
+    aggregate in the account's own currency (rate 1.00), which is no foreign amount."""
+    [s] = parse_file(require_sample("ofx", "ofxparse-fidelity.ofx"))
+    assert (s.format, s.account, s.currency, s.opening_balance, s.closing_balance) == (
+        "ofx.102", "01234567890", "USD", None, None)
+    assert [(str(e.booking_date), e.amount.amount, e.counterparty_name) for e in s.entries] == [
+        ("2012-07-31", Decimal("0.24"), "INTEREST EARNED"), ("2012-08-20", Decimal("-0.97"), "LATE SETTLEMENT FEE"),
+        ("2012-08-31", Decimal("0.16"), "INTEREST EARNED")]
+
+
+@pytest.mark.parametrize(("name", "position", "reason"), [
+    ("ofxparse-vanguard.ofx", "INVSTMTRS[1]", "an investment account statement with no cash lines (INVBANKTRAN): "
+                                              "nothing to read as bank entries (1 security transactions, 2 positions)"),
+    ("ofxparse-investment_medium.ofx", "INVSTMTRS[1]/INVTRANLIST/INVBANKTRAN[1]",
+     "amounts in another currency (<CURRENCY> USD) are not supported"),
+])
+def test_investment_samples_refused_on_one_line(name, position, reason):
+    with pytest.raises(BankFileError) as info:
+        parse_file(require_sample("ofx", name))
+    assert (info.value.position, info.value.reason) == (position, reason)

@@ -148,3 +148,37 @@ def test_a_file_repeating_the_end_of_the_last_one_is_judged_on_what_is_new(seq, 
     if expected == ["opening_mismatch"]:
         assert "opening balance 120.00 after the 1 entries already imported differs from the previous closing " \
                "balance 130.00" in problems[0].message
+
+
+@pytest.mark.parametrize("fmt", ["camt.053.001.08", "camt.052.001.02", "mt940", "ofx.102"])
+def test_no_closing_balance_skips_the_check_with_a_warning_not_an_error(fmt):
+    (p,) = check_balance(stmt("1", "100.00", None, "50.00", "-19.50", fmt=fmt))
+    assert (p.code, p.severity) == ("balance_unchecked", "warning")
+    assert p.message.endswith("the balance check is skipped; opening + booked entries = 130.50")
+
+
+def test_no_balance_at_all_is_noted_without_a_computed_closing():
+    (p,) = check_balance(stmt("1", None, None, "50.00", fmt="mt940"))
+    assert p.code == "balance_unchecked" and "opening + booked" not in p.message
+
+
+@pytest.mark.parametrize("fmt", ["camt.054.001.04", "csv"])
+def test_formats_without_balances_get_no_note(fmt):
+    assert check_balance(stmt("1", None, None, "50.00", fmt=fmt)) == []
+
+
+def test_closing_or_computed_prefers_the_banks_closing_and_counts_booked_entries_only():
+    assert stmt("1", "100.00", "140.00", "50.00").closing_or_computed == eur("140.00")
+    s = stmt("1", "100.00", None, "50.00", "-19.50")
+    s = s.model_copy(update={"entries": (*s.entries, BankEntry(amount=eur("9.00"), status=EntryStatus.PENDING))})
+    assert s.closing_or_computed == eur("130.50")
+    assert stmt("1", None, None, "50.00").closing_or_computed is None
+
+
+def test_a_re_imported_statement_without_a_closing_balance_says_nothing_again():
+    from ofm.rules.bank import entry_ids
+
+    interim = stmt("7", "100.00", None, "50.00", fmt="camt.052.001.02")
+    [ids] = entry_ids([interim])
+    assert codes(check_statements([interim], {}, [ids], set())) == ["balance_unchecked"]
+    assert check_statements([interim], {IBAN: interim}, [ids], set(ids)) == []
