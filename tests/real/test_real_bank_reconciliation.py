@@ -167,6 +167,31 @@ def test_a_file_repeating_part_of_the_day_imports_only_the_new_entries(real_odoo
     assert again["file"]["warnings"] == [] and counts(real_odoo) == after
 
 
+def test_an_interim_report_without_closing_then_the_days_statement(real_odoo, story):
+    day = date(2026, 11, 4)
+    opening = story["statement"].closing_balance.amount + Decimal("38.90")  # where the part-day file closed
+    morning = (_entry(day, "10.00", "BANK-20261104-0001", "Coffee"), _entry(day, "-4.00", "BANK-20261104-0002", "Tea"))
+    interim = story["statement"].model_copy(update={
+        "statement_id": "INTRA-20261104", "sequence": "103", "opening_date": day, "closing_date": None,
+        "opening_balance": Money(amount=opening, currency="EUR"), "closing_balance": None, "entries": morning})
+    eod = interim.model_copy(update={
+        "statement_id": "STMT-20261104", "closing_date": day, "entries": (*morning, _entry(
+            day, "2.50", "BANK-20261104-0003", "Interest")),
+        "closing_balance": Money(amount=opening + Decimal("8.50"), currency="EUR")})
+    a = run(write_statement(story["tmp"], interim, "intra.camt053.xml"))
+    assert a["counts"]["imported"] == 2 and any("no closing balance" in w for w in a["file"]["warnings"])
+    b = run(write_statement(story["tmp"], eod, "eod.camt053.xml"))
+    assert (b["counts"]["imported"], b["counts"]["already_imported"], b["file"]["warnings"]) == (1, 2, [])
+    assert Decimal(b["cash_position"][0]["unexplained"]) == 0, b["cash_position"]
+    rows = real_odoo.read(STATEMENT, [["name", "in", ["INTRA-20261104", "STMT-20261104"]]],
+                          ["name", "balance_start", "balance_end_real", "is_complete", "is_valid", "line_ids"],
+                          order="id")
+    assert [(r["name"], Decimal(str(r["balance_start"])), Decimal(str(r["balance_end_real"])), len(r["line_ids"]))
+            for r in rows] == [("INTRA-20261104", opening, opening + 6, 2),
+                               ("STMT-20261104", opening + 6, opening + Decimal("8.50"), 1)]
+    assert all(r["is_complete"] and r["is_valid"] for r in rows)
+
+
 def test_a_journal_whose_bank_account_is_not_the_statements_holds_the_file(real_odoo, story, monkeypatch):
     from typer.testing import CliRunner
 
