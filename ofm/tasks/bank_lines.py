@@ -5,7 +5,8 @@ anchor: `unique_import_id` where Odoo has it (the bank-statement-import module, 
 Odoo refuse a second line with the same id), else the line's `ref` ("ofm:<identity>"; Odoo
 Community, as captured in the contract). The outbox records the intent first, and a lost answer
 is resolved by looking the line up by that anchor. Re-importing a file, or a file that overlaps
-the previous one, creates nothing twice.
+the previous one, creates nothing twice. New lines go into their statement's
+account.bank.statement (bank_statements.py); lines found without one are put into it.
 """
 
 from __future__ import annotations
