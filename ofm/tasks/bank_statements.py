@@ -10,7 +10,8 @@ A statement holds the lines of its entries that no other Odoo statement holds ye
 repeats the end of an earlier one (an intraday report, then the day's statement) leaves the
 repeated lines where they are, and its Odoo statement starts after them (bank opening + the
 repeated entries), so that Odoo sees it complete and valid. Without a closing balance the ending
-balance is the running one; without any balance no statement is made and the lines stay loose.
+balance is the running one; without any balance no statement is made and the lines stay loose,
+and a statement all of whose entries another statement already holds makes none either.
 """
 
 from __future__ import annotations
