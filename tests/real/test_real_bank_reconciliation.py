@@ -53,8 +53,7 @@ def story(real_odoo, tmp_path_factory):
     journal_id = give_journal_bank_account(client, "BNK1", COMPANY_IBAN)
     routing = tmp / "journals.yaml"
     routing.write_text(f"accounts:\n  {COMPANY_IBAN}: {{journal: BNK1}}\n  {OTHER_IBAN}: {{journal: BNK1}}\n")
-    policy = tmp / "matching.yaml"  # the real chart's bank charges account
-    policy.write_text((BUNDLED / "matching.yaml").read_text().replace('"626000"', '"657200"'))
+    policy = BUNDLED / "matching.real.yaml"  # the real chart's bank charges account, 657200
     settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp / 'ofm.db'}", ack_dir=tmp / "acks",
                         bank_routing_file=routing, bank_matching_policy=policy)
     store = Store(settings.database_url)
