@@ -74,6 +74,9 @@ def _print_result(result: dict, as_json: bool) -> None:
         typer.echo(f"Prefect run: {result['ui_url']}")
 
 
+HELD_EXIT = 3  # `ofm run bank-reconciliation`: a file was held or refused (1 is a failed run)
+
+
 @run_app.command("bank-reconciliation")
 def run_bank_reconciliation(
     file: Annotated[Path | None, typer.Option(help="A statement file (camt.05x, MT940, OFX or CSV). Without it: "
@@ -83,7 +86,10 @@ def run_bank_reconciliation(
     actor: Annotated[str, typer.Option(help="Who runs it (written to the audit trail).")] = "cli",
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
-    """Import bank statements into their Odoo journals and reconcile what is certain."""
+    """Import bank statements into their Odoo journals and reconcile what is certain.
+
+    Exits 3 when a file was held or refused (nothing of it imported; the reason is printed), 1 when
+    the run failed."""
     from ofm.control.runner import run_flow
 
     if file is not None and not file.is_file():
@@ -104,6 +110,8 @@ def run_bank_reconciliation(
             typer.echo(f"no statement files in {folder}")
     for result in results:
         _print_bank_result(result, as_json)
+    if any(r["file"]["error"] or r["file"]["held"] for r in results):
+        raise typer.Exit(HELD_EXIT)  # a scheduler or script must see that a file was not imported
 
 
 def _print_bank_result(result: dict, as_json: bool) -> None:

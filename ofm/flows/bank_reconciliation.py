@@ -1,12 +1,15 @@
 """Bank reconciliation: a bank statement file into Odoo, matched and reconciled where certain.
 
 The file is kept in the inbox, parsed (camt.05x, MT940, OFX, CSV), checked (balances,
-continuity with the account's previous statement) and routed to its Odoo bank journal; its
-booked entries become statement lines exactly once (their identity is Odoo's
-`unique_import_id`); the open receivable/payable items are read in one go and matched by a
-cascade of rules; what is certain is reconciled in Odoo, the rest waits in quarantine with
-ranked suggestions. A run leaves: a summary with the match rate per rule and the cash
-position, a table of unmatched entries, audit rows naming the rule of every reconciliation.
+continuity with the account's previous statement, judged on what Odoo does not have yet) and
+routed to its Odoo bank journal, whose own bank account must be the statement's; each statement
+becomes one account.bank.statement with its balances, and its booked entries statement lines
+in it, exactly once (anchored by their identity); the open receivable/payable items are read in
+one go and matched by a cascade of rules; what is certain is reconciled in Odoo (the line takes
+the item's partner), the rest waits in quarantine with ranked suggestions. A run leaves: a
+summary with the match rate per rule and the cash position, a table of unmatched entries, audit
+rows naming the rule of every reconciliation. A held or refused file imports nothing, and its
+result says why (`file.error` / `file.held`); `ofm run bank-reconciliation` then exits 3.
 """
 
 from __future__ import annotations

@@ -49,6 +49,7 @@ class BankFile:
     journals: dict[str, Journal] = field(default_factory=dict)  # account -> journal
     warnings: list[str] = field(default_factory=list)
     held: list[str] = field(default_factory=list)  # reasons the whole file is held
+    known: set[str] = field(default_factory=set)  # entry ids Odoo had before this run (re-import, overlap)
     error: str | None = None
 
     @property
@@ -76,7 +77,7 @@ def _receive(path: Path, data: bytes, run: RunInfo) -> Received:
 
 
 def _hold(bank: BankFile, run: RunInfo, step: str, reason: str, owner: str, category: str = "business") -> None:
-    bank.held.append(reason)
+    """Quarantine the whole file; the reason is already in `bank.error` or `bank.held` (said once)."""
     quarantine_records(run, step, [(bank.received, category, reason, "file", owner)], object_type="statement-file")
 
 
@@ -95,8 +96,8 @@ def read_statement_file(path: str, run: RunInfo, csv_mapping: str | None = None)
     try:
         bank.statements = parse_bytes(data, file.name, csv_mapping=csv_mapping)
     except BankFileError as exc:
-        bank.error = str(exc)
-        _hold(bank, run, "parse", f"unreadable statement file: {exc}", "treasury", "technical")
+        bank.error = f"unreadable statement file: {exc}"
+        _hold(bank, run, "parse", bank.error, "treasury", "technical")
         return bank
     bank.ids = entry_ids(bank.statements)
     audit_rows(run, "parsed", [(bank.received.record_ref, bank.received.lineage.correlation_id,
@@ -108,15 +109,20 @@ def read_statement_file(path: str, run: RunInfo, csv_mapping: str | None = None)
 
 @task(name="check-and-route-statements", cache_policy=NO_CACHE)
 def check_and_route(bank: BankFile, run: RunInfo) -> BankFile:
-    """Balances and continuity against the last statement of each account; account -> journal."""
+    """Balances and continuity against the last statement of each account; account -> journal.
+
+    Entries Odoo already has (a re-import, a file repeating part of a day) are recognised by their
+    identity first, so that continuity is judged on what is new."""
     from ofm.mappings.bank_routing import RoutingError, load_routing
     from ofm.rules.bank import check_statements
+    from ofm.tasks.bank_lines import imported_ids
 
     if bank.error:
         return bank
     store = resources().store
     previous = {s.account: last for s in bank.statements if (last := _last_statement(store, s.account))}
-    for problem in check_statements(bank.statements, previous):
+    bank.known = imported_ids([eid for ids in bank.ids for eid in ids])
+    for problem in check_statements(bank.statements, previous, bank.ids, bank.known):
         (bank.held if problem.code in HOLDING else bank.warnings).append(str(problem))
     routing = load_routing(resources().settings.bank_routing_file)
     try:
@@ -139,16 +145,33 @@ def check_and_route(bank: BankFile, run: RunInfo) -> BankFile:
 
 
 def _journals(routes: dict, bank: BankFile) -> dict[str, Journal]:
-    """The routed journals from Odoo (one read); a code Odoo does not know holds the file."""
+    """The routed journals from Odoo (two reads); a code Odoo does not know, or a journal whose own
+    bank account is not the statement's, holds the file: one wrong routing line must not book a
+    statement into another account's journal."""
+    from ofm.rules.bank import same_account
+
+    odoo = resources().odoo
     codes = sorted({r.journal_code for r in routes.values()})
-    rows = resources().odoo.search_read("account.journal", [("code", "in", codes), ("type", "=", "bank")],
-                                        ["code", "default_account_id", "suspense_account_id"])
+    rows = odoo.search_read("account.journal", [("code", "in", codes), ("type", "=", "bank")],
+                            ["code", "default_account_id", "suspense_account_id", "bank_account_id"])
     by_code = {r["code"]: r for r in rows}
+    bank_ids = sorted({r["bank_account_id"][0] for r in rows if r.get("bank_account_id")})
+    numbers = {b["id"]: b["acc_number"] for b in odoo.read("res.partner.bank", bank_ids, ["acc_number"])} \
+        if bank_ids else {}
     journals: dict[str, Journal] = {}
     for account, route in routes.items():
         row = by_code.get(route.journal_code)
         if row is None:
             bank.error = f"bank account {account} is routed to journal {route.journal_code}, which Odoo does not have"
+            return {}
+        own = numbers.get(row["bank_account_id"][0]) if row.get("bank_account_id") else None
+        if own is None:
+            bank.error = (f"bank account {account} is routed to journal {route.journal_code}, which has no bank "
+                          f"account in Odoo: set the journal's bank account to {account} first")
+            return {}
+        if not same_account(own, account):
+            bank.error = (f"bank account {account} is routed to journal {route.journal_code}, whose bank account "
+                          f"in Odoo is {own}: correct the routing file or the journal")
             return {}
         journals[account] = Journal(row["id"], row["code"], row["default_account_id"][0],
                                     row["suspense_account_id"][0], route.owner_team)
@@ -165,10 +188,13 @@ def _last_statement(store, account: str | None) -> BankStatement | None:
 
 
 def remember_statements(bank: BankFile) -> None:
-    """After import: each account's newest statement (without entries) for the next continuity check."""
+    """After import: each account's newest statement (without entries) for the next continuity check;
+    a statement imported before (an older file again) leaves the account's last statement as it is."""
+    from ofm.rules.bank import imported_of
+
     store = resources().store
-    for statement in bank.statements:
-        if statement.account:
+    for statement, ids in zip(bank.statements, bank.ids, strict=True):
+        if statement.account and not imported_of(statement, ids, bank.known).everything:
             kept = statement.model_copy(update={"entries": ()})
             store.set_cursor(CURSOR.format(account=statement.account), kept.model_dump_json())
 

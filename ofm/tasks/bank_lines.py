@@ -5,7 +5,8 @@ anchor: `unique_import_id` where Odoo has it (the bank-statement-import module, 
 Odoo refuse a second line with the same id), else the line's `ref` ("ofm:<identity>"; Odoo
 Community, as captured in the contract). The outbox records the intent first, and a lost answer
 is resolved by looking the line up by that anchor. Re-importing a file, or a file that overlaps
-the previous one, creates nothing twice.
+the previous one, creates nothing twice. New lines go into their statement's
+account.bank.statement (bank_statements.py); lines found without one are put into it.
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ class Line:
     move_id: int
     counterpart_id: int
     reconciled: bool  # the counterpart is reconciled: Odoo's `is_reconciled` is true as soon as it moved
+    amount: float = 0.0
+    statement_id: int | None = None  # the account.bank.statement holding the line
+    partner_id: int | None = None
+    on_suspense: bool = True  # the counterpart still sits on the journal's suspense account
 
 
 @dataclass(frozen=True)
@@ -100,9 +105,10 @@ def _line_vals(bank: BankFile, account: str, eid: str, entry: BankEntry, anchor:
 
 @task(name="import-statement-lines", cache_policy=NO_CACHE)
 def import_lines(bank: BankFile, run: RunInfo) -> tuple[dict[str, Line], int, set[str]]:
-    """Create the lines Odoo does not have yet (batched, anchored); return every entry's line, how many this
-    run created, and the entries another live run is importing (left to it)."""
+    """Create the lines Odoo does not have yet (batched, anchored) in their statements; return every entry's
+    line, how many this run created, and the entries another live run is importing (left to it)."""
     from ofm.control.store import OutboxIntent
+    from ofm.tasks.bank_statements import ensure_statements
 
     res = resources()
     entries = booked(bank)
@@ -114,40 +120,65 @@ def import_lines(bank: BankFile, run: RunInfo) -> tuple[dict[str, Line], int, se
                      operation="create", payload_hash=eid[:16], correlation_id=run.correlation_id(entry_ref(eid)),
                      flow_run_id=run.flow_run_id) for _, eid, _ in entries], run)
     left = {eid for _, eid, _ in entries if elsewhere(rows[keys[eid]], run)}
-    todo = [(a, eid, e) for a, eid, e in entries if mine(rows[keys[eid]], run)]
+    ours = {keys[eid] for _, eid, _ in entries if mine(rows[keys[eid]], run)}
     anchor = line_anchor()
-    if todo:  # a run killed after Odoo committed left `sent` intents: the lines are there, settle them
-        landed = _read_lines(bank, [eid for _, eid, _ in todo], anchor)
-        res.store.settle({keys[eid]: line.line_id for eid, line in landed.items()})
-        todo = [(a, eid, e) for a, eid, e in todo if eid not in landed]
+    # what Odoo has: a re-import, an overlap, or a run killed after Odoo committed (`sent` intents: settle them)
+    landed = _read_lines(bank, [eid for _, eid, _ in entries], anchor)
+    res.store.settle({keys[eid]: line.line_id for eid, line in landed.items() if keys[eid] in ours})
+    todo = [(a, eid, e) for a, eid, e in entries if keys[eid] in ours and eid not in landed]
+    statement_of = ensure_statements(bank, {eid: line.statement_id for eid, line in landed.items()
+                                            if line.statement_id}, run)
     size = res.settings.odoo_batch_size
     for start in range(0, len(todo), size):
         chunk = todo[start:start + size]
         mark_sent([keys[eid] for _, eid, _ in chunk], run)
-        ids = res.odoo.create_idempotent(LINE, [_line_vals(bank, a, eid, e, anchor) for a, eid, e in chunk],
-                                         [anchor.field], ["id"])
+        vals = [{**_line_vals(bank, a, eid, e, anchor), **({"statement_id": statement_of[eid]}
+                                                          if eid in statement_of else {})} for a, eid, e in chunk]
+        ids = res.odoo.create_idempotent(LINE, vals, [anchor.field], ["id"])
         res.store.mark_done({keys[eid]: line_id for (_, eid, _), line_id in zip(chunk, ids, strict=True)})
+    loose: dict[int, list[int]] = {}  # lines imported before their statement was (an earlier version, a crash)
+    for eid, line in landed.items():
+        if line.statement_id is None and eid in statement_of:
+            loose.setdefault(statement_of[eid], []).append(line.line_id)
+    for statement_id, ids in loose.items():
+        res.odoo.write(LINE, ids, {"statement_id": statement_id})
     audit_rows(run, "imported", [(entry_ref(eid), run.correlation_id(entry_ref(eid)),
                                   {"amount": str(e.amount), "date": str(e.booking_date), "journal":
-                                   bank.journals[a].code, "bank_reference": e.bank_reference})
+                                   bank.journals[a].code, "bank_reference": e.bank_reference,
+                                   "statement": statement_of.get(eid)})
                                  for a, eid, e in todo])
     return _read_lines(bank, [eid for _, eid, _ in entries], anchor), len(todo), left
+
+
+def imported_ids(entry_ids: list[str]) -> set[str]:
+    """The entries Odoo already has a statement line for (one read, by their anchors)."""
+    if not entry_ids:
+        return set()
+    anchor = line_anchor()
+    rows = resources().odoo.search_read(LINE, [(anchor.field, "in", [anchor.value(e) for e in entry_ids])],
+                                        [anchor.field])
+    return {anchor.entry_id(r[anchor.field]) for r in rows}
 
 
 def _read_lines(bank: BankFile, entry_ids: list[str], anchor: Anchor) -> dict[str, Line]:
     """The entries' statement lines and their counterpart lines: two reads for the whole file."""
     odoo = resources().odoo
     rows = odoo.search_read(LINE, [(anchor.field, "in", [anchor.value(e) for e in entry_ids])],
-                            [anchor.field, "move_id"])
+                            [anchor.field, "move_id", "amount", "statement_id", "partner_id"])
     if not rows:
         return {}
     bank_accounts = sorted({j.default_account_id for j in bank.journals.values()})
+    suspense = {j.suspense_account_id for j in bank.journals.values()}
     counterparts = {r["move_id"][0]: r for r in odoo.search_read(
         "account.move.line", [("move_id", "in", [r["move_id"][0] for r in rows]),
-                              ("account_id", "not in", bank_accounts)], ["move_id", "reconciled"])}
-    lines = [Line(anchor.entry_id(r[anchor.field]), r["id"], r["move_id"][0], counterparts[r["move_id"][0]]["id"],
-                  bool(counterparts[r["move_id"][0]]["reconciled"])) for r in rows]
-    return {line.entry_id: line for line in lines}
+                              ("account_id", "not in", bank_accounts)], ["move_id", "reconciled", "account_id"])}
+
+    def line(r: dict) -> Line:
+        other = counterparts[r["move_id"][0]]
+        return Line(anchor.entry_id(r[anchor.field]), r["id"], r["move_id"][0], other["id"], bool(other["reconciled"]),
+                    r.get("amount") or 0.0, r["statement_id"][0] if r.get("statement_id") else None,
+                    r["partner_id"][0] if r.get("partner_id") else None, other["account_id"][0] in suspense)
+    return {r[anchor.field].removeprefix(anchor.prefix): line(r) for r in rows}
 
 
 @task(name="read-open-items", cache_policy=NO_CACHE)

@@ -81,6 +81,7 @@ def reconcile(bank: BankFile, lines: dict[str, Line], open_items: OpenItems, mat
     mark_sent([keys[m.entry_id] for m in todo], run)  # before the first write: only the owner writes
     writeoffs = _writeoffs([m for m in todo if m.writeoff_minor], bank, open_items,
                            load_policy(res.settings.bank_matching_policy).writeoff_account)
+    _set_partners(todo, lines)
     groups: dict[tuple[int, int], list[int]] = defaultdict(list)
     for m in todo:
         groups[(open_items.account_of[m.line_ids[0]], m.partner_id)].append(lines[m.entry_id].counterpart_id)
@@ -97,6 +98,22 @@ def reconcile(bank: BankFile, lines: dict[str, Line], open_items: OpenItems, mat
                                      "odoo_lines": list(m.line_ids), "writeoff_minor": m.writeoff_minor})
                                    for m in todo])
     return {m.entry_id: m.rule for m in todo}, left
+
+
+def _set_partners(matches: list, lines: dict[str, Line]) -> None:
+    """The matched items' partner on their statement lines, one write per partner.
+
+    Odoo rewrites a statement line's journal items when its partner changes (and deletes any
+    item not on the bank or suspense account), so this happens while the counterpart is still
+    on suspense; a line an interrupted run already moved keeps its partner as it is.
+    """
+    by_partner: dict[int, list[int]] = defaultdict(list)
+    for m in matches:
+        line = lines[m.entry_id]
+        if m.partner_id and line.partner_id != m.partner_id and line.on_suspense:
+            by_partner[int(m.partner_id)].append(line.line_id)
+    for partner_id, ids in by_partner.items():
+        resources().odoo.write("account.bank.statement.line", ids, {"partner_id": partner_id})
 
 
 def _writeoffs(matches: list, bank: BankFile, open_items: OpenItems, account_code: str) -> dict[str, list[int]]:

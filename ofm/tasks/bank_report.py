@@ -22,21 +22,28 @@ def cash_position(bank: BankFile) -> list[dict[str, Any]]:
     out = []
     for statement in bank.statements:
         journal = bank.journals.get(statement.account or "")
-        if journal is None or statement.closing_balance is None:
+        bank_closing = statement.closing_or_computed  # an interim statement: opening + booked entries
+        if journal is None or bank_closing is None:
             continue
         domain = [("account_id", "=", journal.default_account_id), ("parent_state", "=", "posted")]
         if statement.closing_date:
             domain.append(("date", "<=", statement.closing_date.isoformat()))
         rows = odoo.search_read("account.move.line", domain, ["balance", "date"], page_size=5000)
         in_odoo = _total(r["balance"] for r in rows)
-        closing = statement.closing_balance.amount
+        closing = bank_closing.amount
         explained_by, explained = [], Decimal(0)
         for e in statement.entries:
             if e.status is not EntryStatus.BOOKED:
                 explained += e.amount.amount
                 explained_by.append(f"pending at the bank: {e.amount} {e.remittance or e.counterparty_name or ''}")
         if statement.opening_balance is not None and statement.opening_date is not None:
-            before = _total(r["balance"] for r in rows if r["date"] <= statement.opening_date.isoformat())
+            day = statement.opening_date.isoformat()
+            # Odoo at the opening: lines up to the opening date, less this statement's own entries of
+            # that day (a file repeating part of a day opens after some of them, before the others)
+            own = sum((e.amount.rounded().amount for e in statement.entries if e.status is EntryStatus.BOOKED
+                       and (e.booking_date or e.value_date) and (e.booking_date or e.value_date).isoformat() <= day),
+                      Decimal(0))
+            before = _total(r["balance"] for r in rows if r["date"] <= day) - own
             gap = statement.opening_balance.amount - before
             if gap:
                 explained += gap

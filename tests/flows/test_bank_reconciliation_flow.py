@@ -55,8 +55,15 @@ def test_every_way_of_paying_is_reconciled_by_its_rule_and_the_rest_waits_with_s
     settled_whole = sum(1 for e in expected if e in ("reference", "partner_amount", "fees"))
     assert states["paid"] == settled_whole + 2 * expected.count("multi_invoice")  # one payment, two invoices
     assert states["partial"] == expected.count("partial")
-    lines = odoo.search_read("account.bank.statement.line", [], ["is_reconciled"])
+    lines = odoo.search_read("account.bank.statement.line", [], ["is_reconciled", "partner_id", "statement_id"])
     assert sum(line["is_reconciled"] for line in lines) == c["reconciled"]
+    assert all(line["partner_id"] for line in lines if line["is_reconciled"]), "a matched line without partner"
+    [st] = odoo.search_read("account.bank.statement", [], ["name", "reference", "balance_start", "balance_end_real",
+                                                           "balance_end", "is_complete", "is_valid", "line_ids"])
+    assert (st["name"], st["reference"]) == ("STMT-20261103", f"ofm:{COMPANY_IBAN}:STMT-20261103")
+    assert (st["balance_start"], st["balance_end_real"], st["balance_end"]) == (
+        1000.0, float(statement.closing_balance.amount), float(statement.closing_balance.amount))
+    assert st["is_complete"] and st["is_valid"] and sorted(st["line_ids"]) == sorted(line["id"] for line in lines)
     held = store.list_quarantine(category="match", limit=100)
     assert len(held) == c["unmatched"]
     ambiguous = [q for q in held if q.reason.startswith("ambiguous")]
@@ -104,7 +111,51 @@ def test_an_overlapping_file_imports_only_what_is_new_and_twin_payments_both_arr
     assert a["counts"]["imported"] == 2, "two genuine identical payments on one day are two lines"
     assert (b["counts"]["imported"], b["counts"]["already_imported"]) == (1, 2)
     assert len(odoo.search_read("account.bank.statement.line", [], ["amount"])) == 2 + 1 + 0
-    assert any("opening" in w for w in b["file"]["warnings"])  # 0.00 opens where 20.00 closed: reported
+    # b repeats a's two entries: its 0.00 opening is before them, so it continues a's 20.00 closing
+    assert b["file"]["warnings"] == []
+    statements = odoo.search_read("account.bank.statement", [], ["balance_start", "balance_end_real", "balance_end",
+                                                                 "line_ids", "is_complete", "is_valid"], order="id")
+    assert [(s["balance_start"], s["balance_end_real"], len(s["line_ids"])) for s in statements] == \
+        [(0.0, 20.0, 2), (20.0, 25.0, 1)]
+    assert all(s["is_complete"] and s["is_valid"] for s in statements)
+    wrong = overlap.model_copy(update={"sequence": "203", "opening_balance": Money(amount="1.00", currency="EUR"),
+                                       "closing_balance": Money(amount="31.00", currency="EUR"),
+                                       "entries": (*overlap.entries, _entry(d2, "5.00", "NEW-2", "cake"))})
+    c = run(write_statement(tmp, wrong, "c.xml"))
+    assert c["counts"]["imported"] == 1 and [w for w in c["file"]["warnings"] if "opening balance 26.00 after the "
+                                             "3 entries already imported differs" in w], c["file"]["warnings"]
+
+
+def test_an_interim_report_then_the_days_statement_make_two_odoo_statements_that_follow_on(bank):
+    sandbox, odoo, store, docs, tmp = bank
+    d1 = date(2026, 11, 4)
+    morning = (_entry(d1, "10.00", "M-1", "coffee"), _entry(d1, "5.00", "M-2", "tea"))
+    interim = BankStatement(format="camt.053", statement_id="INTRA-1", account_iban=COMPANY_IBAN, currency="EUR",
+                            sequence="301", opening_balance=Money(amount="0.00", currency="EUR"), opening_date=d1,
+                            entries=morning)  # no closing balance: an interim (intraday) report
+    day = interim.model_copy(update={"statement_id": "EOD-1", "sequence": "302",
+                                     "closing_balance": Money(amount="22.00", currency="EUR"), "closing_date": d1,
+                                     "entries": (*morning, _entry(d1, "7.00", "A-1", "cake"))})
+    a = run(write_statement(tmp, interim, "interim.xml"))
+    assert a["counts"]["imported"] == 2 and [w for w in a["file"]["warnings"] if "no closing balance" in w]
+    assert Decimal(a["cash_position"][0]["unexplained"]) == 0
+    b = run(write_statement(tmp, day, "day.xml"))
+    assert (b["counts"]["imported"], b["counts"]["already_imported"], b["file"]["warnings"]) == (1, 2, [])
+    assert Decimal(b["cash_position"][0]["unexplained"]) == 0, b["cash_position"]
+    statements = odoo.search_read("account.bank.statement", [], ["name", "balance_start", "balance_end_real",
+                                                                 "line_ids", "is_complete", "is_valid"], order="id")
+    assert [(s["name"], s["balance_start"], s["balance_end_real"], len(s["line_ids"])) for s in statements] == [
+        ("INTRA-1", 0.0, 15.0, 2), ("EOD-1", 15.0, 22.0, 1)]
+    assert all(s["is_complete"] and s["is_valid"] for s in statements)
+    again = run(write_statement(tmp, interim, "interim-again.xml"))
+    assert (again["counts"]["imported"], again["file"]["warnings"]) == (0, [])
+    d2 = date(2026, 11, 5)
+    following = day.model_copy(update={"statement_id": "EOD-2", "sequence": "303", "opening_date": d1,
+                                       "opening_balance": Money(amount="22.00", currency="EUR"), "closing_date": d2,
+                                       "closing_balance": Money(amount="23.00", currency="EUR"),
+                                       "entries": (_entry(d2, "1.00", "B-1", "biscuit"),)})
+    c = run(write_statement(tmp, following, "day2.xml"))
+    assert (c["counts"]["imported"], c["file"]["warnings"]) == (1, []), "the older file moved the last statement back"
 
 
 def test_an_unrouted_account_or_a_broken_file_imports_nothing_and_says_why(bank):
@@ -126,6 +177,44 @@ def test_an_unrouted_account_or_a_broken_file_imports_nothing_and_says_why(bank)
     assert odoo.search_read("account.bank.statement.line", [], ["id"]) == []
     reasons = " ".join(q.reason for q in store.list_quarantine(limit=10))
     assert "not routed" in reasons and "broken.xml" in reasons
+
+
+def test_a_journal_whose_bank_account_is_not_the_statements_holds_the_file_and_the_command_fails(
+        bank, monkeypatch):
+    from typer.testing import CliRunner
+
+    from ofm.control.cli import app
+    from ofm.control.settings import get_settings
+
+    sandbox, odoo, store, docs, tmp = bank
+    path, _, _ = day_one(odoo, tmp)
+    [journal] = odoo.search_read("account.journal", [("code", "=", "BNK1")], ["bank_account_id"])
+    odoo.write("res.partner.bank", [journal["bank_account_id"][0]], {"acc_number": "NL91ABNA0417164300"})
+    wrong = run(path)
+    assert wrong["file"]["error"] == (f"bank account {COMPANY_IBAN} is routed to journal BNK1, whose bank account in "
+                                      "Odoo is NL91ABNA0417164300: correct the routing file or the journal")
+    sandbox.call("account.journal", "write", ids=[journal["id"]], vals={"bank_account_id": False})  # as an admin
+    assert "BNK1, which has no bank account in Odoo" in run(path)["file"]["error"]
+    assert odoo.search_read("account.bank.statement.line", [], ["id"]) == []
+    assert odoo.search_read("account.bank.statement", [], ["id"]) == []
+    monkeypatch.setattr("ofm.control.runner.LOCAL_PREFECT", "http://127.0.0.1:9/api")
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    get_settings.cache_clear()
+    try:
+        out = CliRunner().invoke(app, ["run", "bank-reconciliation", "--file", str(path)], catch_exceptions=False)
+    finally:
+        get_settings.cache_clear()
+    assert out.exit_code == 3, out.output
+    assert out.output.count("which has no bank account") == 1, out.output
+
+
+def test_a_statement_that_does_not_add_up_says_why_once(bank):
+    sandbox, odoo, store, docs, tmp = bank
+    _, statement, _ = day_one(odoo, tmp)
+    wrong = statement.model_copy(update={"closing_balance": Money(amount="1.00", currency="EUR")})
+    result = run(write_statement(tmp, wrong, "wrong.xml"))
+    assert len(result["file"]["held"]) == 1 and "closing balance is 1.00" in result["file"]["held"][0]
+    assert result["summary"].count("closing balance is 1.00") == 1
 
 
 def test_open_items_are_read_in_one_batched_call(bank):
@@ -157,7 +246,7 @@ def test_the_command_reads_a_watched_folder_and_files_each_statement_away(bank, 
         out = CliRunner().invoke(app, ["run", "bank-reconciliation"], catch_exceptions=False)
     finally:
         get_settings.cache_clear()
-    assert out.exit_code == 0, out.output
+    assert out.exit_code == 3, out.output  # a file was held: a scheduler must see it
     assert "day1.camt053.xml: 14 entries, 14 booked; imported 14" in out.output
     rules = "by rule: fees 1, multi_invoice 1, partial 1, partner_amount 1, reference 7 (match rate 78.6 %)"
     assert rules in out.output
@@ -184,6 +273,8 @@ def test_a_held_file_is_replayed_from_the_inbox_once_its_account_is_routed(bank,
     [held] = store.list_quarantine(category="technical", limit=5)
     routing = tmp / "journals.yaml"
     routing.write_text("accounts:\n  NL91ABNA0417164300: {journal: BNK1}\n")
+    [journal] = odoo.search_read("account.journal", [("code", "=", "BNK1")], ["bank_account_id"])
+    odoo.write("res.partner.bank", [journal["bank_account_id"][0]], {"acc_number": "NL91 ABNA 0417 1643 00"})
     monkeypatch.setenv("OFM_DATABASE_URL", str(store.engine.url.render_as_string(hide_password=False)))
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     monkeypatch.setattr("ofm.tasks.resources._override.settings",
@@ -201,7 +292,9 @@ def test_a_held_file_is_replayed_from_the_inbox_once_its_account_is_routed(bank,
 
 
 @pytest.mark.parametrize(("path", "nth"), [
+    ("/account.bank.statement/create", 1),        # the statement committed in Odoo, no line yet
     ("/account.bank.statement.line/create", 1),   # lines committed in Odoo, answer never recorded
+    ("/account.bank.statement.line/write", 1),    # partners set on the matched lines, nothing moved yet
     ("/account.move/action_post", 1),             # write-off entry booked, nothing reconciled yet
     ("/account.move.line/write", 1),              # counterpart moved to the receivable, not reconciled
     ("/account.move.line/reconcile", 4),          # killed half way through the reconciliations
@@ -215,6 +308,10 @@ def test_killed_anywhere_then_run_again_everything_lands_exactly_once(bank, path
     revive(odoo, sandbox)
     result = run(file)
     assert len(odoo.search_read("account.bank.statement.line", [], ["id"])) == len(expected)
+    [statement] = odoo.search_read("account.bank.statement", [], ["line_ids", "is_complete"])
+    assert len(statement["line_ids"]) == len(expected) and statement["is_complete"]
+    reconciled = odoo.search_read("account.bank.statement.line", [("is_reconciled", "=", True)], ["partner_id"])
+    assert reconciled and all(line["partner_id"] for line in reconciled)
     states = Counter(m["payment_state"] for m in odoo.read("account.move", docs["moves"], ["payment_state"]))
     settled_whole = sum(1 for e in expected if e in ("reference", "partner_amount", "fees"))
     assert states["paid"] == settled_whole + 2 * expected.count("multi_invoice")

@@ -10,7 +10,7 @@ right file.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -94,47 +94,94 @@ def _year(day: date | None) -> int | None:
     return day.year if day else None
 
 
-def check_continuity(previous: BankStatement, current: BankStatement) -> list[Problem]:
-    """`current` follows `previous` of the same account: next sequence, closing = next opening."""
+@dataclass(frozen=True)
+class Imported:
+    """What of a statement's booked entries Odoo already has (recognised by their identity)."""
+
+    known: int  # booked entries already imported
+    new: int  # booked entries not imported yet
+    amount: Decimal  # the sum of the known ones
+
+    @property
+    def everything(self) -> bool:
+        return self.known > 0 and self.new == 0
+
+
+NOTHING_IMPORTED = Imported(0, 0, Decimal(0))
+
+
+def _same_statement(previous: BankStatement, current: BankStatement) -> bool:
+    """The statement imported last, received again: same name, same balances."""
+    def balances(s: BankStatement) -> tuple:
+        return tuple(b.amount if b is not None else None for b in (s.opening_balance, s.closing_balance))
+    return _name(previous) == _name(current) and balances(previous) == balances(current)
+
+
+def check_continuity(previous: BankStatement, current: BankStatement,
+                     imported: Imported | None = None) -> list[Problem]:
+    """`current` follows `previous` of the same account: next sequence, closing = next opening.
+
+    `imported` says which of `current`'s booked entries are already in Odoo (None: not known).
+    All of them (or the last statement again, nothing new): a re-import, nothing to report. Some
+    of them: the file repeats the end of what was imported (an intraday report, then the day's statement); those
+    entries are skipped, the same sequence may continue, and the opening is compared with the
+    previous closing less the repeated entries, which is what the bank's opening stands for.
+    """
     account, name = compact(current.account) or "(no account)", _name(current)
     if compact(previous.account) != compact(current.account):
         raise ValueError(f"continuity of {account} checked against a statement of {previous.account}")
+    if imported is not None and (imported.everything or (imported.new == 0 and _same_statement(previous, current))):
+        return []
+    imported = imported or NOTHING_IMPORTED
+    overlap = imported.known > 0
     problems: list[Problem] = []
     prev_seq, cur_seq = _sequence(previous.sequence), _sequence(current.sequence)
     if prev_seq is not None and cur_seq is not None:
         new_year = _year(current.closing_date or current.opening_date) != _year(
             previous.closing_date or previous.opening_date)
-        if cur_seq <= prev_seq and not (new_year and cur_seq[0] == 1):
+        if (cur_seq < prev_seq or (cur_seq == prev_seq and not overlap)) and not (new_year and cur_seq[0] == 1):
             problems.append(Problem("repeat", account, name, f"sequence {current.sequence} repeats (previous "
                                     f"statement was {previous.sequence})", previous.sequence, current.sequence))
-        elif not _follows(prev_seq, cur_seq, new_year):
+        elif cur_seq != prev_seq and not _follows(prev_seq, cur_seq, new_year):
             problems.append(Problem("sequence_gap", account, name, f"sequence {current.sequence} does not follow "
                                     f"{previous.sequence}: statements are missing", previous.sequence,
                                     current.sequence))
-    overlap = (previous.closing_date is not None and current.opening_date is not None
-               and current.opening_date < previous.closing_date)
-    if overlap and prev_seq is None:
+    dates_overlap = (previous.closing_date is not None and current.opening_date is not None
+                     and current.opening_date < previous.closing_date)
+    if dates_overlap and prev_seq is None and not overlap:
         problems.append(Problem("overlap", account, name, f"opens {current.opening_date}, before the previous "
-                                f"statement closed ({previous.closing_date}): entries already imported are "
-                                "recognised by their identity", severity="warning"))
+                                f"statement closed ({previous.closing_date}), but repeats none of its entries",
+                                severity="warning"))
     elif previous.closing_balance is not None and current.opening_balance is not None and (
-            previous.closing_balance.amount != current.opening_balance.amount):
-        prev_amt, cur_amt = previous.closing_balance.amount, current.opening_balance.amount
-        problems.append(Problem("opening_mismatch", account, name, f"opening balance {cur_amt} differs from the "
-                                f"previous closing balance {prev_amt} (statement {_name(previous)}; difference "
-                                f"{cur_amt - prev_amt} {current.currency})", prev_amt, cur_amt))
+            previous.closing_balance.amount != current.opening_balance.amount + imported.amount):
+        prev_amt, cur_amt = previous.closing_balance.amount, current.opening_balance.amount + imported.amount
+        after = f" after the {imported.known} entries already imported" if overlap else ""
+        problems.append(Problem("opening_mismatch", account, name, f"opening balance {cur_amt}{after} differs "
+                                f"from the previous closing balance {prev_amt} (statement {_name(previous)}; "
+                                f"difference {cur_amt - prev_amt} {current.currency})", prev_amt, cur_amt))
     return problems
 
 
+def imported_of(statement: BankStatement, ids: Sequence[str], known: Collection[str]) -> Imported:
+    """Which booked entries of `statement` (entry ids `ids`, aligned) are among the `known` ids."""
+    booked = [(eid, e) for eid, e in zip(ids, statement.entries, strict=True) if e.status is EntryStatus.BOOKED]
+    seen = [e.amount.amount for eid, e in booked if eid in known]
+    return Imported(len(seen), len(booked) - len(seen), sum(seen, Decimal(0)))
+
+
 def check_statements(statements: Sequence[BankStatement],
-                     previous: Mapping[str, BankStatement] | None = None) -> list[Problem]:
-    """All checks for a batch in file order; `previous` is the last imported statement per account."""
+                     previous: Mapping[str, BankStatement] | None = None,
+                     ids: Sequence[Sequence[str]] | None = None, known: Collection[str] = ()) -> list[Problem]:
+    """All checks for a batch in file order; `previous` is the last imported statement per account,
+    `ids` the file's entry ids (aligned with the statements) and `known` those Odoo already has."""
     last = {compact(k): v for k, v in (previous or {}).items()}
     problems: list[Problem] = []
-    for statement in statements:
-        problems += check_balance(statement)
+    for n, statement in enumerate(statements):
+        imported = imported_of(statement, ids[n], known) if ids is not None else None
         key = compact(statement.account)
-        if key in last:
-            problems += check_continuity(last[key], statement)
+        if imported is None or not imported.everything:  # else a re-import: nothing of it is written again
+            problems += check_balance(statement)
+            if key in last:
+                problems += check_continuity(last[key], statement, imported)
         last[key] = statement
     return problems

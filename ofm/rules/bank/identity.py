@@ -54,3 +54,18 @@ def entry_ids(statements: Sequence[BankStatement]) -> list[tuple[str, ...]]:
             ids.append(entry_id(key, seen[key]))
         out.append(tuple(ids))
     return out
+
+
+def _plain(number: str) -> str:
+    return "".join(ch for ch in number.upper() if ch.isalnum())
+
+
+def same_account(journal_number: str, statement_account: str) -> bool:
+    """The journal's bank account and the statement's account are one account: equal IBANs once
+    normalised, or an IBAN whose national part is the bank's account number (MT940 `:25:` as
+    '37040044/0532013000' for DE89 3704 0044 0532 0130 00)."""
+    a, b = _plain(journal_number), _plain(statement_account)
+    if a == b:
+        return True
+    iban, other = (a, b) if a[:2].isalpha() else (b, a)
+    return iban[:2].isalpha() and other.isdigit() and len(other) >= 8 and iban[4:].endswith(other)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from ofm.canonical.bank import BankEntry, BankStatement
 from ofm.canonical.money import Money
 from ofm.rules.bank import entry_ids, identity_key
@@ -69,3 +71,17 @@ def test_the_account_is_part_of_the_identity():
 def test_occurrences_count_across_the_statements_of_one_file():
     per_statement = entry_ids([statement(MARCH[2]), statement(MARCH[3])])
     assert [per_statement[0][0], per_statement[1][0]] == ids_of(MARCH[2], MARCH[3])
+
+
+@pytest.mark.parametrize(("journal", "statement", "same"), [
+    ("DE89 3704 0044 0532 0130 00", "DE89370400440532013000", True),
+    ("de89370400440532013000", "DE89 3704 0044 0532 0130 00", True),
+    ("DE89370400440532013000", "37040044/0532013000", True),     # MT940 :25: BLZ/account
+    ("DE89370400440532013000", "NL20INGB0001234567", False),
+    ("DE89370400440532013000", "DE89370400440532013001", False),
+    ("DE89370400440532013000", "13000", False),                  # too short to tell
+])
+def test_the_journals_bank_account_is_the_statements_account(journal, statement, same):
+    from ofm.rules.bank import same_account
+
+    assert same_account(journal, statement) is same

@@ -77,3 +77,12 @@ def test_a_changed_file_is_read_again(tmp_path):
     path.write_text(yaml.safe_dump(changed("date_window_days", 9)), encoding="utf-8")
     os.utime(path, ns=(1, 10**18))
     assert load_policy(path).date_window_days == 9
+
+
+def test_the_real_servers_policy_is_the_bundled_one_but_for_the_belgian_bank_fees_account():
+    real = BUNDLED.with_name("matching.real.yaml")
+    bundled_doc, real_doc = yaml.safe_load(BUNDLED.read_text()), yaml.safe_load(real.read_text())
+    assert (bundled_doc["fees"].pop("writeoff_account"), real_doc["fees"].pop("writeoff_account")) == \
+        ("626000", "657200")
+    assert real_doc == bundled_doc, "matching.real.yaml drifted from matching.yaml"
+    assert load_policy(real).writeoff_account == "657200"

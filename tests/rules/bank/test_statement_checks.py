@@ -105,6 +105,51 @@ def test_continuity_across_accounts_is_a_programming_error():
         check_continuity(other, stmt("2", "0.00", "0.00"))
 
 
+def test_the_same_statement_again_is_a_re_import_with_nothing_to_report():
+    from ofm.rules.bank import entry_ids
+
+    last = stmt("5", "100.00", "130.00", "10.00", "20.00")
+    [ids] = entry_ids([last])
+    assert codes(check_continuity(last, last)) == ["repeat", "opening_mismatch"]  # not knowing what Odoo has
+    assert check_statements([last], {IBAN: last}, [ids], set(ids)) == []
+    empty = stmt("6", "130.00", "130.00")  # a day without entries, received twice
+    assert check_statements([empty], {IBAN: empty}, [()], set()) == []
+
+
+def test_an_older_statement_imported_again_reports_nothing_but_one_with_new_entries_repeats():
+    from ofm.rules.bank import entry_ids
+
+    older, last = stmt("4", "70.00", "100.00", "30.00"), stmt("5", "100.00", "130.00", "30.00", day=3)
+    [ids] = entry_ids([older])
+    assert check_statements([older], {IBAN: last}, [ids], set(ids)) == []
+    assert codes(check_statements([older], {IBAN: last}, [ids], set())) == ["repeat", "opening_mismatch"]
+
+
+@pytest.mark.parametrize(("seq", "opening", "expected"), [
+    ("6", "110.00", []),                     # next statement, repeating the last 20.00 of the previous one
+    ("5", "110.00", []),                     # the same (intraday) statement, grown
+    ("6", "100.00", ["opening_mismatch"]),   # opens 10.00 short of where the repeated entries start
+    ("8", "110.00", ["sequence_gap"]),
+])
+def test_a_file_repeating_the_end_of_the_last_one_is_judged_on_what_is_new(seq, opening, expected):
+    from ofm.rules.bank import entry_ids, imported_of
+
+    last = stmt("5", "100.00", "130.00", "10.00", "20.00")
+    repeated = last.entries[1]
+    new = BankEntry(booking_date=date(2026, 3, 2), amount=eur("5.00"))
+    current = last.model_copy(update={"sequence": seq, "statement_id": f"S{seq}x",
+                                      "opening_balance": eur(opening), "entries": (repeated, new),
+                                      "closing_balance": eur(str(Decimal(opening) + Decimal("25.00")))})
+    [known] = entry_ids([last.model_copy(update={"entries": (repeated,)})])
+    [ids] = entry_ids([current])
+    assert imported_of(current, ids, set(known)).amount == Decimal("20.00")
+    problems = check_statements([current], {IBAN: last}, [ids], set(known))
+    assert codes(problems) == expected
+    if expected == ["opening_mismatch"]:
+        assert "opening balance 120.00 after the 1 entries already imported differs from the previous closing " \
+               "balance 130.00" in problems[0].message
+
+
 @pytest.mark.parametrize("fmt", ["camt.053.001.08", "camt.052.001.02", "mt940", "ofx.102"])
 def test_no_closing_balance_skips_the_check_with_a_warning_not_an_error(fmt):
     (p,) = check_balance(stmt("1", "100.00", None, "50.00", "-19.50", fmt=fmt))
@@ -128,3 +173,12 @@ def test_closing_or_computed_prefers_the_banks_closing_and_counts_booked_entries
     s = s.model_copy(update={"entries": (*s.entries, BankEntry(amount=eur("9.00"), status=EntryStatus.PENDING))})
     assert s.closing_or_computed == eur("130.50")
     assert stmt("1", None, None, "50.00").closing_or_computed is None
+
+
+def test_a_re_imported_statement_without_a_closing_balance_says_nothing_again():
+    from ofm.rules.bank import entry_ids
+
+    interim = stmt("7", "100.00", None, "50.00", fmt="camt.052.001.02")
+    [ids] = entry_ids([interim])
+    assert codes(check_statements([interim], {}, [ids], set())) == ["balance_unchecked"]
+    assert check_statements([interim], {IBAN: interim}, [ids], set(ids)) == []

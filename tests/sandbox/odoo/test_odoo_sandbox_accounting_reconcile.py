@@ -315,6 +315,44 @@ def test_statement_line_entry_fields_and_statement(setup: tuple[OdooSandbox, Odo
     assert client.read("account.move", [row["move_id"][0]], ["name"]) == [] and len(sandbox.env[LINE]) == 0
 
 
+def test_statements_compute_date_balances_and_validity_as_the_real_server_did(
+        setup: tuple[OdooSandbox, OdooClient]) -> None:
+    """Seen on a real Odoo 19 (BNK1, Belgian company): the values below were read back there."""
+    _, client = setup
+    fields = ["date", "balance_start", "balance_end", "balance_end_real", "is_complete", "is_valid",
+              "first_line_index"]
+
+    def statement(**vals: Any) -> int:
+        return client.create("account.bank.statement", [vals])[0]
+
+    def line(day: str, amount: float, **vals: Any) -> int:
+        return client.create("account.bank.statement.line", [{"journal_id": BNK1, "date": day, "amount": amount,
+                                                              "payment_ref": "x", **vals}])[0]
+
+    def show(sid: int) -> tuple:
+        row = client.read("account.bank.statement", [sid], fields)[0]
+        return tuple(row[f] for f in fields[:-1])
+
+    s1 = statement(name="S1", reference="r1", date="2026-11-30", balance_start=100.0, balance_end_real=130.0)
+    assert show(s1) == ("2026-11-30", 100.0, 100.0, 130.0, False, True)
+    line("2026-11-03", 10.0, statement_id=s1)
+    line("2026-11-04", 20.0, statement_id=s1)
+    assert show(s1) == ("2026-11-04", 100.0, 130.0, 130.0, True, True)  # the date follows the last line
+    line("2026-11-05", 5.0)  # a loose line between two statements
+    s2 = statement(name="S2", reference="r2", line_ids=[(6, 0, [line("2026-11-06", 7.0)])])
+    assert show(s2) == ("2026-11-06", 135.0, 142.0, 142.0, True, False)  # start after S1 + the loose line
+    s3 = statement(name="S3")
+    assert show(s3) == (False, 0.0, 0.0, 0.0, False, True)
+    line("2026-11-07", 1.0, statement_id=s3)
+    assert show(s3) == ("2026-11-07", 0.0, 1.0, 0.0, False, False)
+    s4 = statement(name="S4", balance_start=0.0, balance_end_real=2.0)
+    line("2026-11-01", 2.0, statement_id=s4)  # created last, but its first line is the journal's first
+    assert show(s4) == ("2026-11-01", 0.0, 2.0, 2.0, True, True)
+    assert show(s1)[-1] is False  # S1 now follows S4, which ended at 2.00, not 100.00
+    client.write("account.bank.statement", [s4], {"balance_start": 98.0})  # the ending balance is recomputed
+    assert show(s4)[1:4] == (98.0, 100.0, 100.0) and show(s1)[-1] is True
+
+
 def test_unique_import_id_needs_the_import_module_and_is_unique() -> None:
     """Odoo 19 Community (the captured server) has no unique_import_id; the Enterprise/OCA import module adds it."""
     plain = make_client(OdooSandbox(), "json2", max_attempts=1)

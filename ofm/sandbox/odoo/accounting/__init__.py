@@ -24,7 +24,7 @@ from ofm.sandbox.odoo.accounting.lines import HOOKS as LINE_HOOKS
 from ofm.sandbox.odoo.accounting.methods import ACCOUNTING_METHODS
 from ofm.sandbox.odoo.accounting.moves import HOOKS as MOVE_HOOKS
 from ofm.sandbox.odoo.accounting.reconcile import FULL_HOOKS, PARTIAL_HOOKS
-from ofm.sandbox.odoo.accounting.statements import STATEMENT_LINE_HOOKS
+from ofm.sandbox.odoo.accounting.statements import STATEMENT_HOOKS, STATEMENT_LINE_HOOKS
 from ofm.sandbox.odoo.accounting.work import unit
 
 HOOKS: dict[str, Hooks] = {
@@ -34,6 +34,7 @@ HOOKS: dict[str, Hooks] = {
     "account.move.line": LINE_HOOKS,
     "account.partial.reconcile": PARTIAL_HOOKS,
     "account.full.reconcile": FULL_HOOKS,
+    "account.bank.statement": STATEMENT_HOOKS,
     "account.bank.statement.line": STATEMENT_LINE_HOOKS,
 }
 

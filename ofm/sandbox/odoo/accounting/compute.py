@@ -79,26 +79,44 @@ def _balance_end(env: Env, row: Row) -> float:
     return rnd((row.get("balance_start") or 0.0) + sum(line.get("amount") or 0.0 for line in posted))
 
 
-def _statement_date(env: Env, row: Row) -> Any:
-    if row.get("date"):
-        return row["date"]
+def _indexed_lines(env: Env, row: Row) -> list[Row]:
+    """A statement's lines that have an internal index, in Odoo's order (oldest first)."""
     lines = env.db["account.bank.statement.line"].rows
-    dates = [lines[i].get("date") for i in _statement_lines(env, row) if lines[i].get("date")]
-    return max(dates) if dates else False
+    return sorted((lines[i] for i in _statement_lines(env, row) if lines[i].get("internal_index")),
+                  key=lambda line: line["internal_index"])
+
+
+def first_line_index(env: Env, row: Row) -> str | bool:
+    """The internal index of its first line: how Odoo orders the statements of a journal."""
+    indexed = _indexed_lines(env, row)
+    return indexed[0]["internal_index"] if indexed else False
+
+
+def _statement_date(env: Env, row: Row) -> Any:
+    """The date of its last posted line (recomputed when lines change; the given date until then)."""
+    moves = env.db["account.move"].rows
+    posted = [line for line in _indexed_lines(env, row)
+              if (moves.get(line.get("move_id") or 0) or {}).get("state") == "posted"]
+    return posted[-1].get("date") if posted else row.get("date") or False
+
+
+def previous_statement(env: Env, row: Row) -> Row | None:
+    """The statement before this one in its journal, by first line index (Odoo's `_get_statement_validity`)."""
+    journal = statements.statement_journal(env, row["id"])
+    own = first_line_index(env, row)
+    if not own or not journal:
+        return None
+    table = env.db["account.bank.statement"]
+    earlier = [(index, r) for r in table.rows.values() if r["id"] != row["id"]
+               and statements.statement_journal(env, r["id"]) == journal
+               and (index := first_line_index(env, r)) and index < own]
+    return max(earlier, key=lambda pair: pair[0])[1] if earlier else None
 
 
 def _is_valid(env: Env, row: Row) -> bool:
     """Its starting balance continues the previous statement of the journal (Odoo's `is_valid`)."""
-    journal = statements.statement_journal(env, row["id"])
-    table = env.db["account.bank.statement"]
-    date = _statement_date(env, row) or ""
-    previous = [r for r in table.rows.values() if r["id"] != row["id"] and journal
-                and statements.statement_journal(env, r["id"]) == journal
-                and ((_statement_date(env, r) or ""), r["id"]) < (date, row["id"])]
-    if not previous:
-        return True
-    last = max(previous, key=lambda r: ((_statement_date(env, r) or ""), r["id"]))
-    return is_zero((last.get("balance_end_real") or 0.0) - (row.get("balance_start") or 0.0))
+    last = previous_statement(env, row)
+    return last is None or is_zero((last.get("balance_end_real") or 0.0) - (row.get("balance_start") or 0.0))
 
 
 def _current_balance(env: Env, row: Row) -> float:
@@ -163,6 +181,7 @@ COMPUTE: dict[tuple[str, str], Compute] = {
         lambda env, row: bool(_statement_lines(env, row)) and is_zero(_balance_end(env, row)
                                                                       - (row.get("balance_end_real") or 0.0)),
     ("account.bank.statement", "is_valid"): _is_valid,
+    ("account.bank.statement", "first_line_index"): first_line_index,
     ("account.bank.statement.line", "name"): lambda env, row: _move_of(env, row).get("name", False),
     ("account.bank.statement.line", "state"): lambda env, row: _move_of(env, row).get("state", False),
     ("account.bank.statement.line", "move_type"): lambda env, row: _move_of(env, row).get("move_type", False),

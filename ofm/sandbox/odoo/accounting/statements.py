@@ -228,6 +228,57 @@ def _before_unlink(env: Env, ids: list[int]) -> None:
         env.unlink("account.move", move_ids)  # cascades to the statement lines
 
 
+# -- account.bank.statement --------------------------------------------------------------------
+def _start_after_previous(env: Env, row: Row) -> float:
+    """Odoo's `_compute_balance_start`: the ending balance of the statement of the journal's last
+    earlier line that has one, plus the posted lines between (seen: 130.00 + a loose 5.00 = 135.00)."""
+    from ofm.sandbox.odoo.accounting.compute import first_line_index
+
+    first = first_line_index(env, row)
+    journal = statement_journal(env, row["id"])
+    if not first or not journal:
+        return 0.0
+    lines = env.db[STATEMENT_LINE].rows
+    moves = env.db["account.move"].rows
+    earlier = sorted((line for line in lines.values() if line.get("journal_id") == journal
+                      and (line.get("internal_index") or "") < first
+                      and (moves.get(line.get("move_id") or 0) or {}).get("state") == "posted"),
+                     key=lambda line: line["internal_index"])
+    with_statement = [line for line in earlier if line.get("statement_id")]
+    start, after = 0.0, ""
+    if with_statement:
+        last = with_statement[-1]
+        start = env.db["account.bank.statement"].rows[last["statement_id"]].get("balance_end_real") or 0.0
+        after = last["internal_index"]
+    return rnd(start + sum(line.get("amount") or 0.0 for line in earlier if line["internal_index"] > after))
+
+
+def _statement_after_create(env: Env, rid: int, vals: Row) -> None:
+    """Balances not given are computed as Odoo does at create: the start after the previous
+    statement, the ending balance = the computed one (so an empty statement ends where it starts)."""
+    from ofm.sandbox.odoo.accounting.compute import COMPUTE
+
+    row = env.db["account.bank.statement"].rows[rid]
+    if "balance_start" not in vals:
+        set_fields(env, "account.bank.statement", rid, {"balance_start": _start_after_previous(env, row)})
+    if "balance_end_real" not in vals:
+        balance_end = COMPUTE[("account.bank.statement", "balance_end")](env, row)
+        set_fields(env, "account.bank.statement", rid, {"balance_end_real": balance_end})
+
+
+def _statement_after_write(env: Env, ids: list[int], vals: Row) -> None:
+    """`balance_end_real` is computed from `balance_start`: writing the start alone resets it to the
+    computed balance (Odoo recomputes a stored field whose dependency changes)."""
+    from ofm.sandbox.odoo.accounting.compute import COMPUTE
+
+    if "balance_start" in vals and "balance_end_real" not in vals:
+        for rid in ids:
+            row = env.db["account.bank.statement"].rows[rid]
+            set_fields(env, "account.bank.statement", rid,
+                       {"balance_end_real": COMPUTE[("account.bank.statement", "balance_end")](env, row)})
+
+
+STATEMENT_HOOKS = Hooks(after_create=_statement_after_create, after_write=_statement_after_write)
 STATEMENT_LINE_HOOKS = Hooks(before_create=_before_create, fill=_fill, after_create=_after_create,
                              before_write=_before_write, after_write=_after_write, before_unlink=_before_unlink)
 
