@@ -197,7 +197,6 @@ def test_a_journal_whose_bank_account_is_not_the_statements_holds_the_file_and_t
     assert "BNK1, which has no bank account in Odoo" in run(path)["file"]["error"]
     assert odoo.search_read("account.bank.statement.line", [], ["id"]) == []
     assert odoo.search_read("account.bank.statement", [], ["id"]) == []
-    monkeypatch.setattr("ofm.control.runner.LOCAL_PREFECT", "http://127.0.0.1:9/api")
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     get_settings.cache_clear()
     try:

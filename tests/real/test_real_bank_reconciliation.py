@@ -215,7 +215,6 @@ def test_a_journal_whose_bank_account_is_not_the_statements_holds_the_file(real_
                        "OFM_BANK_ROUTING_FILE": str(settings.bank_routing_file),
                        "OFM_BANK_MATCHING_POLICY": str(settings.bank_matching_policy)}.items():
         monkeypatch.setenv(key, value)
-    monkeypatch.setattr("ofm.control.runner.LOCAL_PREFECT", "http://127.0.0.1:9/api")
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     get_settings.cache_clear()
     try:
