@@ -55,6 +55,12 @@ def run_supplier_onboarding(
     _print_result(result, as_json)
 
 
+def _elsewhere(counts: dict) -> str:
+    """Records another live run owns (it writes and acknowledges them): shown only when runs overlapped."""
+    n = counts.get("in progress elsewhere", 0)
+    return f", in progress elsewhere {n}" if n else ""
+
+
 def _print_result(result: dict, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(result, indent=2, default=str))
@@ -62,7 +68,7 @@ def _print_result(result: dict, as_json: bool) -> None:
     c = result["counts"]
     typer.echo(f"received {c['received']}: created {c['created']}, updated {c['updated']}, "
                f"unchanged {c['unchanged']}, held {c['held']}, quarantined {c['quarantined']}"
-               f"  (reconciles: {'yes' if result['reconciles'] else 'NO'})")
+               + _elsewhere(c) + f"  (reconciles: {'yes' if result['reconciles'] else 'NO'})")
     writes = result["odoo_writes"]
     typer.echo(f"Odoo write calls: {writes}" + (" - nothing to write, Odoo already agrees" if writes == 0 else ""))
     for row in result["exceptions"][:20]:
@@ -122,7 +128,8 @@ def _print_bank_result(result: dict, as_json: bool) -> None:
     if f["error"] or f["held"]:
         typer.echo(f"{f['file']}: nothing imported - {f['error'] or '; '.join(f['held'])}")
     typer.echo(f"{f['file']}: {c['entries']} entries, {c['booked']} booked; imported {c['imported']} "
-               f"(before: {c['already_imported']}); reconciled {c['reconciled']}, unmatched {c['unmatched']}")
+               f"(before: {c['already_imported']}); reconciled {c['reconciled']}, unmatched {c['unmatched']}"
+               + _elsewhere(c))
     if result["rules"]:
         rate = 100.0 * c["reconciled"] / max(c["reconciled"] + c["unmatched"], 1)
         typer.echo("  by rule: " + ", ".join(f"{rule} {n}" for rule, n in sorted(result["rules"].items()))
@@ -161,7 +168,8 @@ def _print_match_result(result: dict, as_json: bool) -> None:
         return
     c = result["counts"]
     typer.echo(f"bills {c['received']}: posted {c['posted']}, draft {c['draft']}, held {c['held']}, "
-               f"rejected {c['rejected']}, unchanged {c['unchanged']} (match rate {100 * result['match_rate']:.1f} %)")
+               f"rejected {c['rejected']}, unchanged {c['unchanged']}{_elsewhere(c)} "
+               f"(match rate {100 * result['match_rate']:.1f} %)")
     typer.echo(f"Odoo write calls: {result['odoo_writes']}")
     for row in result["exceptions"][:20]:
         typer.echo(f"  {row['outcome']:<8} {row['record']} ({row['owner']}): {'; '.join(row['reasons'])[:160]}")

@@ -76,6 +76,13 @@ def reconcile(bank: BankFile, lines: dict[str, Line], open_items: OpenItems, mat
         correlation_id=run.correlation_id(entry_ref(m.entry_id)), flow_run_id=run.flow_run_id) for m in matches], run)
     left = {m.entry_id for m in matches if elsewhere(rows[keys[m.entry_id]], run)}
     todo = [m for m in matches if mine(rows[keys[m.entry_id]], run)]
+    sent = [m for m in todo if rows[keys[m.entry_id]].state == "sent"]
+    if sent:  # taken over from a run that died since the lines were read: reconciled already?
+        done = {r["id"] for r in res.odoo.read(MOVE_LINE, [lines[m.entry_id].counterpart_id for m in sent],
+                                               ["reconciled"]) if r["reconciled"]}
+        finished = {m.entry_id for m in sent if lines[m.entry_id].counterpart_id in done}
+        res.store.settle({keys[e]: lines[e].line_id for e in finished})
+        todo = [m for m in todo if m.entry_id not in finished]
     if not todo:
         return {}, left
     mark_sent([keys[m.entry_id] for m in todo], run)  # before the first write: only the owner writes

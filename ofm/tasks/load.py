@@ -139,6 +139,8 @@ def load_creates(pairs: list[Pair], run: RunInfo, progress: _Progress) -> list[R
          "but Odoo has no partner with its VAT or vendor code: archived by hand, merged or deleted?",
          "outbox", "integration") for d, item in conflicts])
     todo = [(d, item) for d, item in pairs if mine(row[d.record_ref], run)]
+    landed, todo = _landed(todo, row, anchors, keys, run)
+    results += landed
 
     def write(batch: list[Pair]) -> list[int]:
         mark_sent([keys[d.record_ref] for d, _ in batch], run)
@@ -152,6 +154,24 @@ def load_creates(pairs: list[Pair], run: RunInfo, progress: _Progress) -> list[R
             results += _finish(_bisect(chunk, write), keys, Outcome.CREATED, run, "loaded")
             progress.advance(len(chunk))
     return results
+
+
+def _landed(todo: list[Pair], row: dict[str, Any], anchors: dict[str, list[str]], keys: dict[str, str],
+            run: RunInfo) -> tuple[list[RecordResult], list[Pair]]:
+    """Creates taken over `sent` from a run that died since this run read Odoo: looked up by anchor first."""
+    res = resources()
+    sent = [(d, item) for d, item in todo if row[d.record_ref].state == "sent"]
+    found: dict[str, int] = {}
+    for mapping in {item.mapping for _, item in sent}:
+        same = [(d, item) for d, item in sent if item.mapping == mapping]
+        hits = res.odoo.find_by_anchors(PARTNER, anchors[mapping], [d.vals for d, _ in same], ["id"],
+                                        ["|", ("active", "=", True), ("active", "=", False)])
+        found |= {d.record_ref: int(hit["id"]) for (d, _), hit in zip(same, hits, strict=True) if hit}
+    if found:
+        res.store.settle({keys[ref]: oid for ref, oid in found.items()})
+    out = [RecordResult(item, Outcome.CREATED, odoo_id=found[d.record_ref], reasons=("created by an interrupted run",))
+           for d, item in sent if d.record_ref in found]
+    return out, [(d, item) for d, item in todo if d.record_ref not in found]
 
 
 def load_updates(pairs: list[Pair], run: RunInfo, progress: _Progress) -> list[RecordResult]:

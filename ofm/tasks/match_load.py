@@ -185,6 +185,13 @@ def create_bills(decisions: list[Decision], snap: Snapshot, loaded: Loaded, run:
             loaded.refused[ref] = row.last_error or "refused by Odoo"
             del todo[ref]
     exclude = {b.id for b in snap.previous} | {b.id for b in snap.own.values()}
+    sent = [ref for ref, row in todo.items() if row.state == "sent"]
+    if sent:  # taken over from a run that died since the snapshot was read: its bills may be in Odoo
+        landed = {ref: hit for ref, hit in zip(sent, _find([vals[r] for r in sent], exclude), strict=True) if hit}
+        res.store.settle({keys[ref]: mid for ref, mid in landed.items()})
+        loaded.ids.update(landed)
+        loaded.created.update(landed)
+        todo = {ref: row for ref, row in todo.items() if ref not in landed}
     refs = [d.item.ref for d in wanted if d.item.ref in todo]
     size = res.settings.odoo_batch_size
     for start in range(0, len(refs), size):
@@ -249,7 +256,16 @@ def post_bills(refs: list[str], loaded: Loaded, run: RunInfo) -> None:
 
     res = resources()
     keys = {ref: post_key(ref) for ref in refs}
-    todo = [r for r in refs if r in _intents(refs, keys, "action_post", run, {}, loaded)]
+    held = _intents(refs, keys, "action_post", run, {}, loaded)
+    sent = [r for r in refs if r in held and held[r].state == "sent"]
+    if sent:  # taken over from a run that died since the snapshot was read: posted already?
+        posted = {m["id"] for m in res.odoo.read(MOVE, [loaded.ids[r] for r in sent], ["state"])
+                  if m["state"] == "posted"}
+        done = {r: loaded.ids[r] for r in sent if loaded.ids[r] in posted}
+        res.store.settle({keys[r]: mid for r, mid in done.items()})
+        loaded.posted.update(done)
+        held = {r: row for r, row in held.items() if r not in done}
+    todo = [r for r in refs if r in held]
     size = res.settings.odoo_batch_size
     for start in range(0, len(todo), size):
         chunk = todo[start:start + size]

@@ -95,10 +95,10 @@ def plan_orders(mapped: list[tuple[PurchaseOrder, Received]], policy: P2PPolicy,
 
 
 def _claim(plans: list[Planned], keys: list[str], operation: str, payloads: list, run: RunInfo
-           ) -> tuple[list[Planned], list[DocResult]]:
-    """Claim the intents; the plans this run holds, and the outcomes of the others: owned by another live
-    run (left to it), or done by a concurrent run since this run read Odoo. An intent done before this
-    run started is taken again: Odoo no longer shows what it did (deleted, or changed back)."""
+           ) -> tuple[list[Planned], list[DocResult], list[Planned]]:
+    """Claim the intents; the plans this run holds, the outcomes of the others: owned by another live run
+    (left to it), or done by a concurrent run since this run read Odoo; and the held ones left `sent` by a
+    run that died. An intent done before this run started is taken again: Odoo no longer shows what it did."""
     from ofm.control.store import OutboxIntent
 
     rows = claim([
@@ -111,7 +111,8 @@ def _claim(plans: list[Planned], keys: list[str], operation: str, payloads: list
               for p, key in zip(plans, keys, strict=True) if elsewhere(rows[key], run)]
     others += [DocResult(p.item, "unchanged", rows[key].odoo_id, reasons=(f"{operation} done by a concurrent run",))
                for p, key in zip(plans, keys, strict=True) if done_meanwhile(rows[key], run)]
-    return held, others
+    sent = [p for p, key in zip(plans, keys, strict=True) if mine(rows[key], run) and rows[key].state == "sent"]
+    return held, others, sent
 
 
 def _odoo_refused(failed: Failed, run: RunInfo) -> list[DocResult]:
@@ -186,13 +187,18 @@ def _create(plans: list[Planned], run: RunInfo) -> tuple[list[tuple[Planned, int
         return [], [], []
     res = resources()
     key = {p.order.number: f"{PO}:create:{p.order.number}" for p in plans}
-    plans, left = _claim(plans, [key[p.order.number] for p in plans], "create", [p.decision.vals for p in plans], run)
+    plans, left, sent = _claim(plans, [key[p.order.number] for p in plans], "create",
+                               [p.decision.vals for p in plans], run)
+    out: list[tuple[Planned, int]] = []
+    if sent:  # taken over `sent` from a run that died since this run read Odoo: look them up first
+        hits = res.odoo.find_by_anchors(PO, ["origin"], [p.decision.vals for p in sent], ["id"])
+        out = [(p, int(hit["id"])) for p, hit in zip(sent, hits, strict=True) if hit]  # landed: confirmed below
+        plans = [p for p in plans if p.order.number not in {q.order.number for q, _ in out}]
 
     def write(batch: list[Planned]) -> list[int]:
         mark_sent([key[p.order.number] for p in batch], run)
         return res.odoo.create_idempotent(PO, [p.decision.vals for p in batch], ["origin"], ["id"])
 
-    out: list[tuple[Planned, int]] = []
     failed: Failed = []
     size = res.settings.odoo_batch_size
     for start in range(0, len(plans), size):
@@ -250,7 +256,7 @@ def _update(plans: list[Planned], run: RunInfo) -> tuple[list[tuple[Planned, int
     payloads = {p.order.number: list(p.decision.line_commands) for p in plans}
     keys = {p.order.number: f"{PO}:amend:{p.order.number}:rev{p.order.revision}:{content_hash(c)[:16]}"
             for p, c in zip(plans, payloads.values(), strict=True)}
-    plans, left = _claim(plans, list(keys.values()), "write", list(payloads.values()), run)
+    plans, left, _ = _claim(plans, list(keys.values()), "write", list(payloads.values()), run)  # diffs: idempotent
     out: list[tuple[Planned, int]] = []
     failed: Failed = []
     for p in plans:

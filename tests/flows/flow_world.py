@@ -142,8 +142,9 @@ class Slow(httpx.BaseTransport):
 def at_once(n: int, settings: Settings, sandbox: OdooSandbox, run: Any,
             prepare: Any = None, latency: float = 0.01) -> list[Any]:
     """`run(i)` in n threads released at the same moment, each with its own store and Odoo client (as n
-    workers would have), sharing one database and one Odoo `latency` seconds away. `prepare(i, odoo)` may
-    tamper with a client first (e.g. `kill_after`). Returns each run's result, or the exception it died of.
+    workers would have), sharing one database and one Odoo `latency` seconds away. `prepare(i, resources)`
+    may tamper with a run's clients first (e.g. kill it after some request). Returns each run's result, or
+    the exception it died of.
 
     The worst overlap is forced: each run's first outbox claim waits (up to a few seconds) until every run
     has reached its own, so all runs have read Odoo and decided before any of them writes."""
@@ -169,7 +170,7 @@ def at_once(n: int, settings: Settings, sandbox: OdooSandbox, run: Any,
 
         res.store.claim = claim_together  # type: ignore[method-assign]
         if prepare is not None:
-            prepare(i, res.odoo)
+            prepare(i, res)
         try:
             with use_thread_resources(res):
                 barrier.wait(timeout=120)
