@@ -109,11 +109,12 @@ def read_references(orders: list[PurchaseOrder], policy: P2PPolicy) -> dict[str,
     products = {r["default_code"]: r["id"] for r in odoo.search_read(
         "product.product", [["default_code", "in", sorted({line.product_code for o in orders for line in o.lines
                                                            if line.product_code})]], ["default_code"], order="id")}
-    tax_names = sorted(set(policy.taxes.values()))
-    tax_ids = {}
-    for r in odoo.search_read("account.tax", [["name", "in", tax_names], ["type_tax_use", "=", "purchase"]],
-                              ["name", "company_id"], order="id"):
-        tax_ids.setdefault(r["name"], r["id"])
+    # Tax names repeat per company (every Belgian company has its "21% G"): the order's company's one counts,
+    # a tax of another company would make Odoo refuse the whole order.
+    tax_ids: dict[tuple[str, int | None], int] = {}
+    for r in odoo.search_read("account.tax", [["name", "in", sorted(set(policy.taxes.values()))],
+                                              ["type_tax_use", "=", "purchase"]], ["name", "company_id"], order="id"):
+        tax_ids.setdefault((r["name"], many2one_id(r.get("company_id"))), r["id"])
     units = {r["name"]: r["id"] for r in odoo.search_read(
         "uom.uom", [["name", "in", sorted(set(policy.units.values()))]], ["name"])}
     centers = sorted({cc for o in orders for line in o.lines for cc in line.analytic_distribution})
@@ -128,13 +129,16 @@ def read_references(orders: list[PurchaseOrder], policy: P2PPolicy) -> dict[str,
         company_name = policy.companies.get(o.legal_entity)
         currency = currencies.get(o.currency)
         codes_used = {t.code for line in o.lines for t in line.taxes}
+        company = companies.get(company_name) if company_name else None
+        taxes = {c: tax_ids[(policy.taxes[c], company)] for c in codes_used
+                 if c in policy.taxes and (policy.taxes[c], company) in tax_ids}
         out[o.number] = References(
             partner=partner["id"] if partner else None, partner_active=bool(partner and partner.get("active")),
-            company=companies.get(company_name) if company_name else None,
+            company=company,
             currency=currency["id"] if currency else None,
             currency_active=bool(currency and currency.get("active")),
             products=products, units={u: units[n] for u, n in policy.units.items() if n in units},
-            taxes={c: tax_ids[policy.taxes[c]] for c in codes_used if c in policy.taxes and policy.taxes[c] in tax_ids},
+            taxes=taxes,
             unmapped_taxes=frozenset(c for c in codes_used if c not in policy.taxes),
             analytic=analytic, unrouted=company_name is None)
     return out

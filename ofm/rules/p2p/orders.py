@@ -135,7 +135,8 @@ def missing_references(order: PurchaseOrder, refs: References) -> tuple[str, str
             if tax.code in refs.unmapped_taxes:
                 return f"lines[{i}].tax_code", f"line {line.line_ref}: tax code {tax.code!r} is not mapped (p2p.yaml)"
             if tax.code not in refs.taxes:
-                return f"lines[{i}].tax_code", f"line {line.line_ref}: the Odoo tax for {tax.code!r} does not exist"
+                return (f"lines[{i}].tax_code", f"line {line.line_ref}: the Odoo tax for {tax.code!r} does not exist "
+                                                "in the order's company")
         for cc in line.analytic_distribution:
             if cc not in refs.analytic:
                 return (f"lines[{i}].cost_allocation",
