@@ -156,3 +156,17 @@ def test_an_order_odoo_refuses_is_isolated_and_the_rest_of_the_batch_lands(w, ot
     assert w.order("PO-73") is None
     [entry] = [q for q in w.store.list_quarantine() if q.record_ref == "procurement:PO-73"]
     assert entry.owner_team == "procurement"
+
+
+def test_a_line_in_a_unit_of_another_kind_is_refused_and_grams_of_a_kg_item_are_ordered_as_grams(w):
+    # Odoo 19 has no unit categories: it would take 5 "Units" of a kg item and receive 5 kg as 5,000 Units
+    out = po_sync(source=w.export(order("PO-80", line(1, "OFM-SCREWS", "5", "12.80")),
+                                  order("PO-81", line(1, "OFM-COFFEE", "500", "0.0184", "VAT6", uom="GRM"))))
+    assert out["orders"]["PO-80"]["status"] == "rejected" and w.order("PO-80") is None
+    assert out["orders"]["PO-80"]["reasons"] == \
+        ["line 1: unit 'C62' cannot measure 'OFM-SCREWS', which Odoo keeps in kg"]
+    po = w.order("PO-81")
+    assert [(ln["product_qty"], ln["product_uom_id"][1]) for ln in po["lines"]] == [(500.0, "g")]
+    # the receipt's move is in the product's unit: 500 g ordered are 0.5 kg to receive
+    [move] = w.real.read("stock.move", [["picking_id", "in", po["picking_ids"]]], ["product_uom_qty", "product_uom"])
+    assert (move["product_uom_qty"], move["product_uom"][1]) == (0.5, "kg")
