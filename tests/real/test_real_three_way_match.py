@@ -5,7 +5,7 @@ order lines, what the order counts as invoiced, the note on a held draft), read 
 from __future__ import annotations
 
 import pytest
-from p2p_real import bill_line, invoice, line, order, real_world, receipt
+from p2p_real import POLICY, bill_line, invoice, line, order, real_world, receipt
 
 from ofm.flows.goods_receipt import goods_receipt
 from ofm.flows.po_sync import po_sync
@@ -161,3 +161,23 @@ def test_reading_every_bill_again_writes_nothing_in_odoo(w):
     assert result["odoo_writes"] == 0 and w.odoo.stats.writes == writes
     assert w.last_writes() == before
     assert len(w.real.read("account.move", [["ref", "in", ["RE-0101", "RE-0102", "RE-0103"]]], ["id"])) == 3
+
+
+def test_a_bill_of_another_company_carries_that_companys_tax(w, tmp_path):
+    # every Belgian company gets its own "21% G": the bill of the second company must take that one
+    be = w.real.read("res.country", [["code", "=", "BE"]], ["id"])[0]["id"]
+    [other] = w.odoo.create("res.company", [{"name": "Other Company", "country_id": be}])
+    policy = tmp_path / "p2p.yaml"
+    entities = "  ACME-BE: {company: My Company}"
+    policy.write_text(POLICY.read_text().replace(entities, entities + "\n  ACME-BE2: {company: Other Company}"))
+    doc = invoice("INV-20", "RE-0120", [bill_line(1, None, None, "OFM-PAPER", "5", "24.00")])
+    w.settings.p2p_policy = policy
+    try:
+        result = run(w, {**doc, "legal_entity": "ACME-BE2"})
+    finally:
+        w.settings.p2p_policy = POLICY
+    assert [e["codes"] for e in result["exceptions"]] == [["no_order"]], result["exceptions"]
+    [move] = w.real.read("account.move", [["ref", "=", "RE-0120"]], ["state", "company_id", "invoice_line_ids"])
+    assert move["state"] == "draft" and move["company_id"][0] == other
+    [tax] = bill_lines(w, move)[0]["tax_ids"]
+    assert w.real.read("account.tax", [["id", "=", tax]], ["name", "company_id"])[0]["company_id"][0] == other
