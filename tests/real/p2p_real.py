@@ -27,7 +27,7 @@ from ofm.testbed.seed_p2p import Catalog, seed_catalog, seed_suppliers
 
 POLICY = Path(__file__).resolve().parents[2] / "ofm" / "mappings" / "procurement" / "p2p.real.yaml"
 ENTITY = "ACME-BE"
-RATES = {"VAT21": "21", "VAT12": "12", "VAT6": "6", "VAT0": "0", "VAT21S": "21", "VAT6S": "6"}
+RATES = {"VAT21": 21, "VAT12": 12, "VAT6": 6, "VAT0": 0, "VAT21S": 21, "VAT6S": 6}  # percent of each code
 SUPPLIERS = [
     {"vendor_code": "V-001", "name": "Bureau Plus SA", "tax_id": "BE0477472701", "country": "BE"},
     {"vendor_code": "V-002", "name": "Acme Supplies GmbH", "tax_id": "DE811569869", "country": "DE"},
@@ -125,7 +125,7 @@ def bill_line(no: int, order_id: str | None, order_line_no: int | None, code: st
     net = (Decimal(qty) * Decimal(price)).quantize(Decimal("0.01"))
     return {"line_no": no, "order_id": order_id, "order_line_no": order_line_no, "item_code": code,
             "description": f"{code} billed", "quantity": qty, "uom": uom, "unit_price": price,
-            "net_amount": str(net), "tax_code": tax, "tax_percent": RATES[tax]}
+            "net_amount": str(net), "tax_code": tax, "tax_percent": str(RATES[tax])}
 
 
 def invoice(ident: str, number: str, lines: list[dict[str, Any]], order_id: str | None = None,

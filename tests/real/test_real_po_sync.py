@@ -4,7 +4,7 @@ read back from the server, not what the flow reported."""
 from __future__ import annotations
 
 import pytest
-from p2p_real import POLICY, line, order, real_world, receipt
+from p2p_real import POLICY, RATES, line, order, real_world, receipt
 
 from ofm.flows.goods_receipt import goods_receipt
 from ofm.flows.po_sync import po_sync
@@ -16,6 +16,19 @@ pytestmark = pytest.mark.usefixtures("prefect_harness")
 def w(real_odoo, tmp_path_factory):
     with real_world(real_odoo, tmp_path_factory.mktemp("po-sync")) as w:
         yield w
+
+
+def test_the_real_policy_names_what_the_server_has(w):
+    from ofm.mappings.p2p_policy import load_p2p_policy
+
+    policy = load_p2p_policy(POLICY)
+    [company] = w.real.read("res.company", [["name", "=", policy.companies["ACME-BE"]]], ["id"])
+    for code, name in policy.taxes.items():
+        [tax] = w.real.read("account.tax", [["name", "=", name], ["type_tax_use", "=", "purchase"],
+                                            ["company_id", "=", company["id"]]], ["amount", "amount_type"])
+        assert (tax["amount_type"], tax["amount"]) == ("percent", RATES[code]), code
+    units = {r["name"] for r in w.real.read("uom.uom", [], ["name"])}
+    assert set(policy.units.values()) <= units
 
 
 def test_an_approved_order_is_created_and_confirmed_as_the_platform_sent_it(w):
@@ -105,6 +118,9 @@ def test_revision_2_below_what_was_received_is_refused_although_odoo_would_take_
     assert out["orders"]["PO-40"]["status"] == "rejected"
     assert out["orders"]["PO-40"]["reasons"] == ["line 1: revision 2 orders 5, but 8 is already received"]
     assert w.order("PO-40")["lines"][0]["product_qty"] == 8.0 and w.last_writes() == before
+    # why the middleware must refuse it: Odoo itself takes "5 ordered, 8 received" without a word
+    w.odoo.write("purchase.order.line", [w.order("PO-40")["lines"][0]["id"]], {"product_qty": 5.0})
+    assert [(ln["product_qty"], ln["qty_received"]) for ln in w.order("PO-40")["lines"]] == [(5.0, 8.0)]
 
 
 def test_cancellation_is_applied_before_receipt_and_refused_after(w):
