@@ -80,3 +80,21 @@ def seed_suppliers(odoo, suppliers: list[dict[str, Any]]) -> dict[str, int]:
         if archived:
             odoo.write("res.partner", archived, {"active": False})
     return have
+
+
+def main() -> int:
+    """`python -m ofm.testbed.seed_p2p`: the catalogue and cost centers in the Odoo of the OFM_ODOO_* settings."""
+    from ofm.connectors.odoo import OdooClient, OdooConfig
+    from ofm.control.settings import get_settings
+
+    s = get_settings()
+    with OdooClient(OdooConfig(url=s.odoo_url, db=s.odoo_db, login=s.odoo_login, api_key=s.odoo_api_key,
+                               protocol=s.odoo_protocol, timeout_seconds=s.odoo_timeout_seconds)) as odoo:
+        catalog = seed_catalog(odoo)
+    print(f"{s.odoo_url} {s.odoo_db}: {len(catalog.products)} products, "  # noqa: T201 - command output
+          f"{len(catalog.analytic)} cost centers (analytic plan {catalog.plan})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

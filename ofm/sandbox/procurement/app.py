@@ -160,8 +160,8 @@ def create_app(n: int = 300, seed: int = 7, token: str = "sandbox-token", id_pre
 
 
 def serve(host: str = "127.0.0.1", port: int = 8071, n: int = 300, seed: int = 7,
-          token: str = "sandbox-token") -> None:
+          token: str = "sandbox-token", buyer: str = "DE") -> None:
     """Run the sandbox with uvicorn until interrupted (log level warning)."""
     import uvicorn
 
-    uvicorn.run(create_app(n, seed, token), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(n, seed, token, buyer=buyer), host=host, port=port, log_level="warning")
