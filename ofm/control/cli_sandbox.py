@@ -49,9 +49,16 @@ def sandbox_procurement(
     suppliers: Annotated[int, typer.Option(help="How many suppliers to generate.")] = 300,
     seed: Annotated[int, typer.Option(help="Seed of the generator (same seed, same data).")] = 7,
     token: Annotated[str, typer.Option(help="Bearer token the API expects.")] = "sandbox-token",
+    buyer: Annotated[str, typer.Option(help="Who buys in the procure-to-pay story: DE (ACME-DE, VAT19/VAT7, "
+                                            "the Odoo sandbox) or BE (ACME-BE, VAT21/VAT6, the real Odoo of "
+                                            "`python -m ofm.testbed serve` with mappings/procurement/p2p.real.yaml)."
+                                       )] = "DE",
 ) -> None:
     """A procurement platform API with realistic suppliers, dirty records included."""
     from ofm.sandbox.procurement import serve
+    from ofm.sandbox.procurement.buyers import BUYERS
 
-    typer.echo(f"procurement sandbox on http://{host}:{port} - {suppliers} suppliers, seed {seed}")
-    serve(host=host, port=port, n=suppliers, seed=seed, token=token)
+    if buyer not in BUYERS:
+        raise typer.BadParameter(f"{buyer!r} is not one of {', '.join(BUYERS)}", param_hint="--buyer")
+    typer.echo(f"procurement sandbox on http://{host}:{port} - {suppliers} suppliers, seed {seed}, buyer {buyer}")
+    serve(host=host, port=port, n=suppliers, seed=seed, token=token, buyer=buyer)

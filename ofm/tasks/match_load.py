@@ -27,6 +27,7 @@ from ofm.tasks.match_decide import Decided, Decision
 from ofm.tasks.match_odoo import MOVE, Snapshot, create_key, post_key
 from ofm.tasks.match_results import BillResult, reject
 from ofm.tasks.ownership import ELSEWHERE, claim, done_meanwhile, elsewhere, elsewhere_reason, mark_sent, mine
+from ofm.tasks.p2p_odoo import many2one_id
 from ofm.tasks.resources import resources
 from ofm.tasks.runinfo import RunInfo
 
@@ -37,9 +38,12 @@ def note_key(ref: str, marker: str) -> str:
     return f"{MOVE}:message_post:{ref}:{marker}"
 
 
-def _tax_ids(taxes: tuple, snap: Snapshot) -> tuple[int, ...] | None:
-    """The Odoo purchase taxes of what the supplier billed (by tax code, else by rate); None if unknown."""
-    purchase = sorted((t for t in snap.taxes.values() if t.get("type_tax_use") == "purchase"), key=lambda t: t["id"])
+def _tax_ids(taxes: tuple, snap: Snapshot, company: int | None) -> tuple[int, ...] | None:
+    """The Odoo purchase taxes of what the supplier billed (by tax code, else by rate); None if unknown.
+    Only the bill's company's: tax names repeat per company, and Odoo refuses a bill with another company's tax."""
+    purchase = sorted((t for t in snap.taxes.values() if t.get("type_tax_use") == "purchase"
+                       and (company is None or many2one_id(t.get("company_id")) in (company, None))),
+                      key=lambda t: t["id"])
     out = []
     for tax in taxes:
         name = snap.tax_names.get(tax.code)
@@ -59,7 +63,7 @@ def _line_vals(bill: VendorBill, k: int, snap: Snapshot, matched: bool) -> dict[
                             "price_unit": float(abs(price))}
     ref = line.order_line
     order_line = snap.order_lines.get((ref.order_number or "", ref.line_ref)) if ref else None
-    billed = _tax_ids(line.taxes, snap)
+    billed = _tax_ids(line.taxes, snap, snap.companies.get(bill.legal_entity or ""))
     product = snap.products.get(line.product_code or "")
     taxes = billed
     if order_line is not None:

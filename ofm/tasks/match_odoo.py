@@ -145,7 +145,7 @@ def _reference_data(mapped: list[Mapped], snap: Snapshot) -> None:
     snap.currencies = {r["name"]: r["id"] for r in odoo.search_read("res.currency", [("name", "in", currencies)],
                                                                     ["name"])}
     snap.taxes = {r["id"]: r for r in odoo.search_read("account.tax", [], ["name", "amount", "amount_type",
-                                                                          "type_tax_use"])}
+                                                                          "type_tax_use", "company_id"])}
     entities = sorted({m.bill.legal_entity for m in mapped if m.bill.legal_entity})
     names = {e: policy.companies[e] for e in entities if e in policy.companies}
     rows = odoo.search_read("res.company", [("name", "in", sorted(set(names.values())))], ["name"]) if names else []

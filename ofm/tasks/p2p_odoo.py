@@ -106,16 +106,20 @@ def read_references(orders: list[PurchaseOrder], policy: P2PPolicy) -> dict[str,
         "res.company", [["name", "in", sorted(set(policy.companies.values()))]], ["name"])}
     currencies = {r["name"]: r for r in odoo.search_read(
         "res.currency", [*ALL, ["name", "in", sorted({o.currency for o in orders})]], ["name", "active"])}
-    products = {r["default_code"]: r["id"] for r in odoo.search_read(
-        "product.product", [["default_code", "in", sorted({line.product_code for o in orders for line in o.lines
-                                                           if line.product_code})]], ["default_code"], order="id")}
-    tax_names = sorted(set(policy.taxes.values()))
-    tax_ids = {}
-    for r in odoo.search_read("account.tax", [["name", "in", tax_names], ["type_tax_use", "=", "purchase"]],
-                              ["name", "company_id"], order="id"):
-        tax_ids.setdefault(r["name"], r["id"])
-    units = {r["name"]: r["id"] for r in odoo.search_read(
-        "uom.uom", [["name", "in", sorted(set(policy.units.values()))]], ["name"])}
+    rows = odoo.search_read("product.product", [["default_code", "in", sorted(
+        {line.product_code for o in orders for line in o.lines if line.product_code})]], ["default_code", "uom_id"],
+        order="id")
+    products = {r["default_code"]: r["id"] for r in rows}
+    product_units = {r["default_code"]: uid for r in rows if (uid := many2one_id(r.get("uom_id")))}
+    # Tax names repeat per company (every Belgian company has its "21% G"): the order's company's one counts,
+    # a tax of another company would make Odoo refuse the whole order.
+    tax_ids: dict[tuple[str, int | None], int] = {}
+    for r in odoo.search_read("account.tax", [["name", "in", sorted(set(policy.taxes.values()))],
+                                              ["type_tax_use", "=", "purchase"]], ["name", "company_id"], order="id"):
+        tax_ids.setdefault((r["name"], many2one_id(r.get("company_id"))), r["id"])
+    uoms = odoo.search_read("uom.uom", ALL, ["name", "active", "relative_uom_id"], order="id")
+    units = {r["name"]: r["id"] for r in uoms if r["active"] and r["name"] in set(policy.units.values())}
+    unit_roots = _unit_roots(uoms)
     centers = sorted({cc for o in orders for line in o.lines for cc in line.analytic_distribution})
     analytic: dict[str, int] = {}
     if centers:
@@ -128,13 +132,33 @@ def read_references(orders: list[PurchaseOrder], policy: P2PPolicy) -> dict[str,
         company_name = policy.companies.get(o.legal_entity)
         currency = currencies.get(o.currency)
         codes_used = {t.code for line in o.lines for t in line.taxes}
+        company = companies.get(company_name) if company_name else None
+        taxes = {c: tax_ids[(policy.taxes[c], company)] for c in codes_used
+                 if c in policy.taxes and (policy.taxes[c], company) in tax_ids}
         out[o.number] = References(
             partner=partner["id"] if partner else None, partner_active=bool(partner and partner.get("active")),
-            company=companies.get(company_name) if company_name else None,
+            company=company,
             currency=currency["id"] if currency else None,
             currency_active=bool(currency and currency.get("active")),
             products=products, units={u: units[n] for u, n in policy.units.items() if n in units},
-            taxes={c: tax_ids[policy.taxes[c]] for c in codes_used if c in policy.taxes and policy.taxes[c] in tax_ids},
+            product_units=product_units, unit_roots=unit_roots,
+            unit_names={r["id"]: r["name"] for r in uoms},
+            taxes=taxes,
             unmapped_taxes=frozenset(c for c in codes_used if c not in policy.taxes),
             analytic=analytic, unrouted=company_name is None)
     return out
+
+
+def _unit_roots(uoms: list[dict[str, Any]]) -> dict[int, int]:
+    """Each unit's reference unit (kg -> g, Ton -> kg -> g, Units -> Units): Odoo 19 has no unit categories and
+    converts any unit into any other by their factors, so two units measure the same kind of thing only when
+    they share a reference."""
+    parent = {r["id"]: many2one_id(r.get("relative_uom_id")) for r in uoms}
+    roots = {}
+    for uid in parent:
+        seen, at = {uid}, uid
+        while (up := parent.get(at)) is not None and up not in seen:
+            seen.add(up)
+            at = up
+        roots[uid] = at
+    return roots

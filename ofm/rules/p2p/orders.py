@@ -79,6 +79,9 @@ class References:
     products: dict[str, int] = field(default_factory=dict)      # product code -> product.product id
     taxes: dict[str, int] = field(default_factory=dict)         # procurement tax code -> account.tax id
     units: dict[str, int] = field(default_factory=dict)         # unit code -> uom.uom id
+    product_units: dict[str, int] = field(default_factory=dict)  # product code -> its uom.uom id (uom_id)
+    unit_roots: dict[int, int] = field(default_factory=dict)    # uom.uom id -> its reference unit (kg -> g)
+    unit_names: dict[int, str] = field(default_factory=dict)    # uom.uom id -> name, for the reasons
     analytic: dict[str, int] = field(default_factory=dict)      # cost center -> analytic account id
     unrouted: bool = False                                       # legal entity not in the routing map
     unmapped_taxes: frozenset[str] = frozenset()                 # tax codes the policy does not list
@@ -131,16 +134,28 @@ def missing_references(order: PurchaseOrder, refs: References) -> tuple[str, str
             return f"lines[{i}].item_code", f"line {line.line_ref}: product {line.product_code!r} is not in Odoo"
         if line.unit not in refs.units:
             return f"lines[{i}].uom", f"line {line.line_ref}: unit {line.unit!r} is not mapped to an Odoo unit"
+        if not _same_kind(refs.units[line.unit], refs.product_units.get(line.product_code), refs):
+            theirs = refs.unit_names.get(refs.product_units[line.product_code], "another unit")
+            return (f"lines[{i}].uom", f"line {line.line_ref}: unit {line.unit!r} cannot measure "
+                                       f"{line.product_code!r}, which Odoo keeps in {theirs}")
         for tax in line.taxes:
             if tax.code in refs.unmapped_taxes:
                 return f"lines[{i}].tax_code", f"line {line.line_ref}: tax code {tax.code!r} is not mapped (p2p.yaml)"
             if tax.code not in refs.taxes:
-                return f"lines[{i}].tax_code", f"line {line.line_ref}: the Odoo tax for {tax.code!r} does not exist"
+                return (f"lines[{i}].tax_code", f"line {line.line_ref}: the Odoo tax for {tax.code!r} does not exist "
+                                                "in the order's company")
         for cc in line.analytic_distribution:
             if cc not in refs.analytic:
                 return (f"lines[{i}].cost_allocation",
                         f"line {line.line_ref}: cost center {cc!r} has no analytic account in Odoo")
     return None
+
+
+def _same_kind(unit: int, product_unit: int | None, refs: References) -> bool:
+    """Whether a line's unit measures what the product's unit does (Odoo 19 would convert 5 kg into 5,000 Units)."""
+    if product_unit is None or unit == product_unit:
+        return True
+    return refs.unit_roots.get(unit, unit) == refs.unit_roots.get(product_unit, product_unit)
 
 
 def _refuse(reason: str, fld: str | None, owner: str = "procurement", category: str = "exception") -> OrderDecision:

@@ -143,9 +143,9 @@ async def _invalid(request: Request, exc: Exception) -> JSONResponse:
 
 
 def create_app(n: int = 300, seed: int = 7, token: str = "sandbox-token", id_prefix: str = "SUP",
-               p2p: bool = True) -> Starlette:
+               p2p: bool = True, buyer: str = "DE") -> Starlette:
     """The ASGI app over `n` generated suppliers (seed `seed`) guarded by bearer `token`;
-    with `p2p` also the purchase orders, receipts and invoices of `p2p.py`."""
+    with `p2p` also the purchase orders, receipts and invoices of `p2p.py`, as `buyer` (buyers.py) sends them."""
     app = Starlette(routes=[
         Route("/health", health),
         *(Route(f"/api/v1/{kind}", list_records) for kind in ALL_KINDS),
@@ -155,13 +155,13 @@ def create_app(n: int = 300, seed: int = 7, token: str = "sandbox-token", id_pre
         Route("/admin/dirty", list_dirty),
         Route("/admin/faults", arm_faults, methods=["POST"]),
     ], exception_handlers={Invalid: _invalid})
-    app.state.platform = ProcurementPlatform(n, seed, token, id_prefix, p2p)
+    app.state.platform = ProcurementPlatform(n, seed, token, id_prefix, p2p, buyer)
     return app
 
 
 def serve(host: str = "127.0.0.1", port: int = 8071, n: int = 300, seed: int = 7,
-          token: str = "sandbox-token") -> None:
+          token: str = "sandbox-token", buyer: str = "DE") -> None:
     """Run the sandbox with uvicorn until interrupted (log level warning)."""
     import uvicorn
 
-    uvicorn.run(create_app(n, seed, token), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(n, seed, token, buyer=buyer), host=host, port=port, log_level="warning")

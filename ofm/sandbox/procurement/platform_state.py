@@ -21,6 +21,7 @@ from functools import lru_cache
 from typing import Any
 
 from ofm.sandbox.procurement.acks import ACK_FIELDS, ACK_STATUSES, MAX_ACKS, Invalid, check_acks
+from ofm.sandbox.procurement.buyers import BUYERS, localise
 from ofm.sandbox.procurement.catalog import BY_CODE
 from ofm.sandbox.procurement.documents import KINDS, Scenario
 from ofm.sandbox.procurement.feed import build_feed
@@ -76,7 +77,7 @@ class ProcurementPlatform:
     """What the sandbox API serves and remembers."""
 
     def __init__(self, n: int = 300, seed: int = 7, token: str = "sandbox-token", id_prefix: str = "SUP",
-                 p2p: bool = True) -> None:
+                 p2p: bool = True, buyer: str = "DE") -> None:
         feed = build_feed(n, seed, True, id_prefix)
         self.token = token
         self.factory = feed.factory
@@ -87,7 +88,7 @@ class ProcurementPlatform:
         self.acks: dict[str, dict[str, Any]] = {}  # supplier acks (kept for the admin API as before)
         self.acks_by_kind: dict[str, dict[str, dict[str, Any]]] = {kind: {} for kind in ALL_KINDS}
         self.acks_by_kind["suppliers"] = self.acks
-        self.scenario = self._p2p_scenario(n) if p2p else Scenario()
+        self.scenario = localise(self._p2p_scenario(n), BUYERS[buyer]) if p2p else Scenario()
         self._next_index = n + 1
         self._clock = n - 1  # seconds after START of the latest updated_at issued
         self._touched: set[str] = set()

@@ -114,3 +114,25 @@ def test_cancellation(existing, action, words):
 def test_an_order_created_but_left_unconfirmed_is_confirmed():
     d = decide(raw((1, "CHAIR", "10", "12.50")), odoo((1, 11, "10", "12.5", "0", "0"), state="draft"))
     assert d.action is OrderAction.CONFIRM and d.confirm
+
+
+# Odoo 19 units: Units (1) stands alone; kg (2) and Ton (4) are counted in g (3).
+UNIT_REFS = References(**{**REFS.__dict__, "units": {"C62": 1, "KGM": 2, "GRM": 3},
+                          "unit_roots": {1: 1, 2: 3, 3: 3, 4: 3},
+                          "unit_names": {1: "Units", 2: "kg", 3: "g", 4: "Ton"}})
+
+
+@pytest.mark.parametrize(("unit", "product_unit", "refused"), [
+    ("C62", 1, False), ("KGM", 2, False), ("GRM", 2, False), ("KGM", 4, False),
+    ("KGM", 1, True),    # real Odoo would order 5 kg of a Units product as 5,000 Units
+    ("C62", 2, True),
+    ("KGM", None, False),  # a product whose unit is not known: Odoo decides
+])
+def test_a_line_in_a_unit_of_another_kind_than_its_product_is_refused(unit, product_unit, refused):
+    doc = raw((1, "CHAIR", "5", "12.50"))
+    doc["lines"][0]["uom"] = unit
+    refs = References(**{**UNIT_REFS.__dict__, "product_units": {"CHAIR": product_unit} if product_unit else {}})
+    d = decide(doc, refs=refs)
+    assert (d.action is OrderAction.REFUSE) == refused
+    if refused:
+        assert d.field == "lines[0].uom" and "cannot measure 'CHAIR', which Odoo keeps in" in d.reasons[0]
