@@ -152,3 +152,16 @@ def test_a_receipt_odoo_refuses_is_quarantined_with_odoos_reason_and_the_others_
     assert out["receipts"]["GR-1"]["reasons"][0].startswith("Odoo refused the receipt: ")
     assert "no quantities are reserved" in out["receipts"]["GR-1"]["reasons"][0]
     assert received(w, "PO-1") == {1: 0.0, 2: 0.0} and received(w, "PO-2") == {1: 10.0}
+
+
+@pytest.mark.parametrize(("note", "ref", "carries"), [
+    ("<p>ofm-receipt:GR-1</p>", "GR-1", True),
+    ("<p>ofm-receipt:GR-10</p>", "GR-1", False),      # the re-run's ilike finds it; the mark check does not
+    ("<p>ofm-receipt:GR-1.2</p>", "GR-1", False),
+    ("ofm-receipt:GR-1", "GR-1", True),
+    (False, "GR-1", False),
+])
+def test_a_picking_carries_exactly_its_receipts_mark(note, ref, carries):
+    from ofm.tasks.receipt_odoo import carries_mark
+
+    assert carries_mark(note, ref) is carries

@@ -148,6 +148,15 @@ def test_a_partial_receipt_is_validated_and_the_rest_kept_open_on_a_backorder(od
     assert out["receipts"]["GR-P2"]["status"] == "applied" and out["receipts"]["GR-P2"]["odoo"] == back["name"]
 
 
+def test_a_partial_receipt_over_json_rpc_is_validated_too(odoo, flow_env, real_odoo, tmp_path):
+    flow_env.odoo = real_odoo.client("jsonrpc")  # the wizard's context travels in execute_kw's kwargs
+    number = make_order(odoo, (1, "OFM-CHAIR", 10, "Units"))
+    out = run(tmp_path, receipt("GR-J1", number, (1, "4", "C62")))
+    state = shown(odoo, number)
+    assert [p["state"] for p in state["pickings"]] == ["done", "assigned"] and state["received"] == {1: 4.0}
+    assert out["receipts"]["GR-J1"]["status"] == "applied"
+
+
 def test_backorder_policy_cancel_closes_the_receipt_short(odoo, flow_env, tmp_path):
     flow_env.settings.p2p_policy = make_policy(tmp_path, "cancel")
     number = make_order(odoo, (1, "OFM-CHAIR", 10, "Units"), (2, "OFM-CHAIR", 3, "Units"))
@@ -229,6 +238,43 @@ def test_a_validation_odoo_does_not_carry_out_is_never_reported_done(odoo, flow_
     out = run(tmp_path, receipt("GR-V1", number, (1, "4", "C62")))  # with Odoo answering normally, it lands
     assert out["receipts"]["GR-V1"]["status"] == "applied"
     assert shown(odoo, number)["received"] == {1: 4.0}
+
+
+class Crash(BaseException):
+    """The process dies here (not an Exception: nothing may catch it and carry on)."""
+
+
+def test_killed_after_odoo_validated_a_partial_receipt_the_rerun_finds_it_and_receives_nothing_twice(
+        odoo, flow_env, tmp_path):
+    number = make_order(odoo, (1, "OFM-CHAIR", 10, "Units"))
+    source = export(tmp_path, receipt("GR-X10", number, (1, "3", "C62")), receipt("GR-X1", number, (1, "4", "C62"),
+                                                                                  on="2026-11-11"))
+    client = flow_env.odoo
+    inner, seen = client._http._transport, []
+
+    class DiesAfterTheSecondAnswer(httpx.BaseTransport):  # GR-X10 lands, GR-X1's answer is lost
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            response = inner.handle_request(request)
+            if request.url.path.endswith("/stock.backorder.confirmation/process"):
+                seen.append(request.url.path)
+                if len(seen) == 2:
+                    response.read()
+                    raise Crash("killed after Odoo committed the wizard's answer")
+            return response
+
+    client._http._transport = DiesAfterTheSecondAnswer()
+    with pytest.raises(BaseException):  # noqa: B017 - Prefect may wrap the crash
+        run(tmp_path, source=source)
+    client._http._transport = inner
+    assert shown(odoo, number)["received"] == {1: 7.0}
+    out = run(tmp_path, source=source)
+    assert out["receipts"]["GR-X1"]["status"] == "applied"
+    assert out["receipts"]["GR-X1"]["reasons"] == ["validated by an interrupted run"]
+    state = shown(odoo, number)
+    assert out["receipts"]["GR-X1"]["odoo"] == state["pickings"][1]["name"], "GR-X1's picking, not GR-X10's"
+    assert state["received"] == {1: 7.0}, "the re-run found GR-X1's picking by its mark (not GR-X10's)"
+    assert [p["state"] for p in state["pickings"]] == ["done", "done", "assigned"]
+    assert state["pickings"][-1]["moves"] == [(3.0, 3.0, "assigned")]
 
 
 def test_the_backorder_wizard_capture_is_what_this_server_answers(odoo):
