@@ -95,7 +95,12 @@ def apply_receipts(mapped: list[tuple[GoodsReceipt, Received]], policy: P2PPolic
     for g, item in sorted(todo, key=lambda p: (p[0].receipt_date, p[0].receipt_ref)):
         by_order[g.order_number].append((g, item))
     for number, receipts in by_order.items():
+        stuck: str | None = None  # a receipt of this order that was written but did not land
         for n, (g, item) in enumerate(receipts):
+            if stuck:  # its quantities may still be on the open moves: the next ones wait for it to land
+                results += hold(run, [(item, DEPENDENCY, f"waits for receipt {stuck} of the same order to land in "
+                                       "Odoo", None, "integration")], RECEIPTS.object_type, "waiting")
+                continue
             order = orders.get(number)
             moves = open_moves.get(order.id, []) if order else []
             decision = decide_receipt(g, order, moves, policy.over_receipt_percent, units)
@@ -110,8 +115,11 @@ def apply_receipts(mapped: list[tuple[GoodsReceipt, Received]], policy: P2PPolic
                                        decision.owner)], RECEIPTS.object_type, "rejected")
             else:
                 try:
-                    results += _apply(g, item, decision, moves, policy, keys[g.receipt_ref], run)
+                    outcome = _apply(g, item, decision, moves, policy, keys[g.receipt_ref], run)
+                    results += outcome
+                    stuck = None if outcome[0].status == "applied" else g.receipt_ref
                 except (OdooPermanentError, OdooTransientError) as err:  # this receipt only; the others go on
+                    stuck = g.receipt_ref
                     permanent = isinstance(err, OdooPermanentError)
                     res.store.mark_failed(keys[g.receipt_ref], str(err), permanent=permanent)
                     results += hold(run, [(item, "business" if permanent else "technical",

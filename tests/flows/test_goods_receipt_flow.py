@@ -167,7 +167,7 @@ def test_a_picking_carries_exactly_its_receipts_mark(note, ref, carries):
     assert carries_mark(note, ref) is carries
 
 
-def test_a_validation_odoo_does_not_carry_out_is_quarantined_with_what_odoo_shows_then_applied(w, tmp_path):
+def test_a_validation_odoo_does_not_carry_out_is_quarantined_the_next_receipt_waits_then_both_land(w, tmp_path):
     import httpx
 
     from ofm.sandbox.odoo import SandboxTransport
@@ -184,8 +184,10 @@ def test_a_validation_odoo_does_not_carry_out_is_quarantined_with_what_odoo_show
             return inner.handle_request(request)
 
     w.odoo._http._transport = DropsTheContext()
-    file = export(tmp_path, receipt("GR-1", "PO-1", (1, "4")))
+    file = export(tmp_path, receipt("GR-1", "PO-1", (1, "4")), receipt("GR-2", "PO-1", (2, "1"), on="2026-11-11"))
     out = goods_receipt(source=file)
+    assert out["receipts"]["GR-2"] == {"status": "waiting", "odoo": None,
+                                       "reasons": ["waits for receipt GR-1 of the same order to land in Odoo"]}
     result = out["receipts"]["GR-1"]
     assert result["status"] == "rejected" and result["reasons"][0].startswith(
         "receipt not validated in Odoo after 2 attempt(s): WH/IN/00001 is assigned; move ")
@@ -196,5 +198,5 @@ def test_a_validation_odoo_does_not_carry_out_is_quarantined_with_what_odoo_show
     assert entry.owner_team == "integration" and w.store.outbox_rows([key])[key].state == "pending"
     revive(w.odoo, w.sandbox)
     out = goods_receipt(source=file)
-    assert out["receipts"]["GR-1"]["status"] == "applied" and received(w, "PO-1") == {1: 4.0, 2: 0.0}
-    assert set(outbox_states(w.store)) == {"done"}
+    assert out["receipts"]["GR-1"]["status"] == "applied" and received(w, "PO-1") == {1: 4.0, 2: 1.0}
+    assert out["receipts"]["GR-2"]["status"] == "applied" and set(outbox_states(w.store)) == {"done"}
