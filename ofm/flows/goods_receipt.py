@@ -1,10 +1,13 @@
 """Goods receipts: procurement receipt confirmations applied to the receipts Odoo created for the orders.
 
 Receipts are read from the procurement API (since the last watermark) or an export file, kept raw in
-the inbox, mapped, and applied per order in receipt-date order: quantities written on the open
-receipt's moves and the picking validated as captured; a partial receipt follows the backorder
-policy (p2p.yaml `receipts.backorder`); more than ordered is refused (`over_receipt`). A receipt
-whose order is not in Odoo yet waits (quarantine `dependency`) and goes through by itself later.
+the inbox, mapped, and applied per order in receipt-date order: quantities converted into the moves'
+units and written on the open receipt's moves, the picking validated as captured on a real Odoo 19;
+a partial receipt follows the backorder policy (p2p.yaml `receipts.backorder`), the next one lands
+on the backorder and adds; more than ordered is refused (`over_receipt`). A receipt is reported
+`applied` only once Odoo shows its picking done; one Odoo did not carry out is quarantined
+(`technical`) with what Odoo shows and applied again by the next run. A receipt whose order is not
+in Odoo yet waits (quarantine `dependency`) and goes through by itself later.
 """
 
 from __future__ import annotations

@@ -75,7 +75,7 @@ def read_open_moves(orders: Iterable[OdooOrder]) -> dict[int, list[OdooMove]]:
     line_order = {line.id: o.id for o in orders for line in o.lines}
     rows = odoo.search_read(MOVE, [["purchase_line_id", "in", sorted(line_order)],
                                    ["state", "not in", ["done", "cancel", "draft"]]],
-                            ["picking_id", "purchase_line_id", "product_uom_qty", "state"], order="id")
+                            ["picking_id", "purchase_line_id", "product_uom_qty", "state", "product_uom"], order="id")
     out: dict[int, list[OdooMove]] = {}
     for r in rows:
         line = many2one_id(r.get("purchase_line_id"))
@@ -84,7 +84,8 @@ def read_open_moves(orders: Iterable[OdooOrder]) -> dict[int, list[OdooMove]]:
         out.setdefault(line_order[line], []).append(OdooMove(
             id=r["id"], picking_id=many2one_id(r["picking_id"]) or 0, purchase_line_id=line,
             product_uom_qty=_dec(r.get("product_uom_qty")), state=r.get("state") or "",
-            picking_name=r["picking_id"][1] if isinstance(r["picking_id"], list | tuple) else ""))
+            picking_name=r["picking_id"][1] if isinstance(r["picking_id"], list | tuple) else "",
+            unit_id=many2one_id(r.get("product_uom"))))
     return out
 
 

@@ -1,17 +1,22 @@
 """Goods-receipt tasks: apply procurement receipt confirmations to the receipts Odoo made for the order.
 
 Per receipt, in receipt-date order (each one changes what is open): the open moves of its order are
-read, the decision taken (rules/p2p/receipts.py), then, as captured in flow_trace.json and traces
-a1/a2: mark the picking with the receipt's reference (the anchor, in its `note`), write `quantity` +
-`picked` on the moves, `button_validate`; a partial receipt answers Odoo's backorder wizard per the
-policy (`process` = keep a backorder, `process_cancel_backorder` = close short).
-Odoo calls: the orders and their open moves are read once for the whole batch (three reads); a full
-receipt then costs three calls (note, moves, validate; one more per distinct quantity), a partial one
-three more (wizard, answer, the backorder's name); an order with several receipts in one run is read
-again between them.
+read, the decision taken in the order line's and the move's units (rules/p2p/receipts.py), then, as
+captured in flow_trace.json, traces a1/a2 and real-captures/backorder_wizard.json (receipt_odoo.py):
+mark the picking with the receipt's reference (the anchor, in its `note`), write `quantity` + `picked`
+on the moves, `button_validate`; a partial receipt answers Odoo's backorder wizard per the policy
+(`process` = keep a backorder, `process_cancel_backorder` = close short) with the wizard action's
+context. A receipt is `applied` only when Odoo, read back, shows the picking done and the moves done
+at the written quantities; otherwise it is validated once more, then quarantined (`technical`, owner
+integration) with what Odoo shows and left pending in the outbox, so the next run applies it again.
+Odoo calls: the orders, their open moves and the units are read once for the whole batch (five
+reads); a full receipt then costs five calls (note, moves, validate, two reads back; one more per
+distinct quantity), a partial one two more (wizard, answer); an order with several receipts in one
+run is read again between them.
 Exactly once: outbox intent `stock.picking:receive:<receipt>` before the first write; a re-run that
 finds it `sent` looks for a done picking carrying the receipt's mark: found = it landed (settled),
-not found = Odoo never validated it, so it is applied again (quantities are absolute, not added).
+not found = Odoo never validated it, so it is applied again on the moves still open (quantities are
+absolute on those moves; an earlier receipt's done moves are not touched, so receipts add up).
 Receipts of one order change the same moves, so a run claims all of an order's receipts at once
 (once the order is confirmed in Odoo) before deciding any: an order whose receipts another live run
 holds is left to that run whole.
@@ -20,7 +25,6 @@ holds is left to that run whole.
 from __future__ import annotations
 
 from collections import defaultdict
-from decimal import Decimal
 from typing import Any
 
 from prefect import task
@@ -33,16 +37,12 @@ from ofm.tasks.audit import audit_rows
 from ofm.tasks.outcome import Received
 from ofm.tasks.ownership import ELSEWHERE, claim, elsewhere, elsewhere_reason, mark_sent
 from ofm.tasks.p2p_common import DEPENDENCY, RECEIPTS, DocResult, hold
-from ofm.tasks.p2p_odoo import MOVE, PICKING, read_open_moves, read_orders
+from ofm.tasks.p2p_odoo import PICKING, read_open_moves, read_orders
+from ofm.tasks.receipt_odoo import carries_mark, land, mark, read_units
 from ofm.tasks.resources import resources
 from ofm.tasks.runinfo import RunInfo
 
-WIZARD = "stock.backorder.confirmation"
-
-
-def mark(receipt_ref: str) -> str:
-    """The text put in the picking's note: the anchor that tells a re-run the receipt landed."""
-    return f"ofm-receipt:{receipt_ref}"
+TECHNICAL = "technical"
 
 
 @task(name="map-goods-receipts", cache_policy=NO_CACHE)
@@ -63,8 +63,8 @@ def map_receipts(items: list[Received], run: RunInfo) -> tuple[list[tuple[GoodsR
 
 def _landed(receipt_ref: str) -> dict[str, Any] | None:
     rows = resources().odoo.search_read(PICKING, [["note", "ilike", mark(receipt_ref)], ["state", "=", "done"]],
-                                        ["name"])
-    return rows[0] if rows else None
+                                        ["name", "note"], order="id")
+    return next((r for r in rows if carries_mark(r.get("note"), receipt_ref)), None)
 
 
 @task(name="apply-goods-receipts", cache_policy=NO_CACHE)
@@ -88,6 +88,7 @@ def apply_receipts(mapped: list[tuple[GoodsReceipt, Received]], policy: P2PPolic
         todo.append((g, item))  # a `sent` one is settled once this run holds it (_claim_order)
     orders = read_orders(g.order_number for g, _ in todo)
     open_moves = read_open_moves(orders.values())  # one read for every order; again only after a receipt
+    units = read_units(orders.values(), open_moves.values(), policy) if orders else None
     by_order: dict[str, list[tuple[GoodsReceipt, Received]]] = defaultdict(list)
     for g, item in sorted(todo, key=lambda p: (p[0].receipt_date, p[0].receipt_ref)):
         by_order[g.order_number].append((g, item))
@@ -99,10 +100,15 @@ def apply_receipts(mapped: list[tuple[GoodsReceipt, Received]], policy: P2PPolic
                 orders.update(read_orders([number]))
                 open_moves.update(read_open_moves([orders[number]]))
             receipts = claimed
+        stuck: str | None = None  # a receipt of this order that was written but did not land
         for n, (g, item) in enumerate(receipts):
+            if stuck:  # its quantities may still be on the open moves: the next ones wait for it to land
+                results += hold(run, [(item, DEPENDENCY, f"waits for receipt {stuck} of the same order to land in "
+                                       "Odoo", None, "integration")], RECEIPTS.object_type, "waiting")
+                continue
             order = orders.get(number)
             moves = open_moves.get(order.id, []) if order else []
-            decision = decide_receipt(g, order, moves, policy.over_receipt_percent)
+            decision = decide_receipt(g, order, moves, policy.over_receipt_percent, units)
             audit_rows(run, "decided", [(g.record_ref, item.lineage.correlation_id,
                                          {"action": decision.action.value, "reasons": list(decision.reasons),
                                           "field": decision.field, "partial": decision.partial})])
@@ -114,10 +120,13 @@ def apply_receipts(mapped: list[tuple[GoodsReceipt, Received]], policy: P2PPolic
                                        decision.owner)], RECEIPTS.object_type, "rejected")
             else:
                 try:
-                    results.append(_apply(g, item, decision, moves, policy, keys[g.receipt_ref], run))
+                    outcome = _apply(g, item, decision, moves, policy, keys[g.receipt_ref], run)
+                    results += outcome
+                    stuck = None if outcome[0].status == "applied" else g.receipt_ref
                 except NotOwnerError as err:  # the lease ran out and another run took it: nothing was sent
                     results.append(DocResult(item, ELSEWHERE, reasons=(str(err),)))
                 except (OdooPermanentError, OdooTransientError) as err:  # this receipt only; the others go on
+                    stuck = g.receipt_ref
                     permanent = isinstance(err, OdooPermanentError)
                     res.store.mark_failed(keys[g.receipt_ref], str(err), permanent=permanent)
                     results += hold(run, [(item, "business" if permanent else "technical",
@@ -160,32 +169,22 @@ def _claim_order(receipts: list[tuple[GoodsReceipt, Received]], keys: dict[str, 
 
 
 def _apply(g: GoodsReceipt, item: Received, decision, moves, policy: P2PPolicy, key: str, run: RunInfo
-           ) -> DocResult:
+           ) -> list[DocResult]:
     res = resources()
-    odoo = res.odoo
     picking = decision.picking_id
     mark_sent([key], run)
-    odoo.write(PICKING, [picking], {"note": f"<p>{mark(g.receipt_ref)}</p>"})
-    same: dict[Decimal, list[int]] = defaultdict(list)
-    for move, qty in decision.move_quantities:
-        same[qty].append(move)
-    for qty, move_ids in same.items():
-        odoo.write(MOVE, sorted(move_ids), {"quantity": float(qty), "picked": True})
-    answer = odoo.call(PICKING, "button_validate", ids=[picking])
-    backorder = None
-    if isinstance(answer, dict) and answer.get("res_model") == WIZARD:
-        wizard = odoo.create(WIZARD, [{"pick_ids": [[4, picking]], "show_transfers": False}])[0]
-        method = "process" if policy.backorder == "create" else "process_cancel_backorder"
-        odoo.call(WIZARD, method, ids=[wizard])
-        if policy.backorder == "create":
-            found = odoo.search_read(PICKING, [["backorder_id", "=", picking]], ["name"])
-            backorder = found[0]["name"] if found else None
-    name = next((m.picking_name for m in moves if m.picking_id == picking), "") or None
+    landing = land(picking, g.receipt_ref, decision.move_quantities, policy)
+    name = landing.picking_name or next((m.picking_name for m in moves if m.picking_id == picking), "") or None
+    facts = {"picking": name, "partial": decision.partial, "backorder": landing.backorder, "policy": policy.backorder,
+             "attempts": landing.attempts, "moves": {str(m): str(q) for m, q in decision.move_quantities}}
+    if not landing.received:  # Odoo answered but did not carry it out: never reported done
+        reason = f"receipt not validated in Odoo after {landing.attempts} attempt(s): {landing.shown}"
+        res.store.mark_failed(key, reason, permanent=False)  # pending: the next run applies it again
+        audit_rows(run, "not-received", [(g.record_ref, item.lineage.correlation_id,
+                                          {**facts, "shown": landing.shown})])
+        return hold(run, [(item, TECHNICAL, reason, None, "integration")], RECEIPTS.object_type, "rejected")
     res.store.mark_done({key: picking})
-    audit_rows(run, "received", [(g.record_ref, item.lineage.correlation_id,
-                                  {"picking": name, "partial": decision.partial,
-                                   "backorder": backorder, "policy": policy.backorder,
-                                   "moves": {str(m): str(q) for m, q in decision.move_quantities}})])
-    reasons = ((f"partial: rest open on {backorder}" if backorder else "partial: closed without backorder"),) \
-        if decision.partial else ()
-    return DocResult(item, "applied", picking, name, reasons=reasons)
+    audit_rows(run, "received", [(g.record_ref, item.lineage.correlation_id, facts)])
+    reasons = ((f"partial: rest open on {landing.backorder}" if landing.backorder
+                else "partial: closed without backorder"),) if decision.partial else ()
+    return [DocResult(item, "applied", picking, name, reasons=reasons)]

@@ -76,9 +76,11 @@ def receive(odoo: OdooClient, po: int, quantities: dict[int, str]) -> None:
         if qty is not None:
             odoo.write("stock.move", [move["id"]], {"quantity": float(qty), "picked": True})
     answer = odoo.call("stock.picking", "button_validate", ids=[picking])
-    if isinstance(answer, dict):  # fewer than ordered: the backorder wizard, answered "create backorder"
-        wizard = odoo.create("stock.backorder.confirmation", [{"pick_ids": [[4, picking]], "show_transfers": False}])
-        odoo.call("stock.backorder.confirmation", "process", ids=wizard)
+    if isinstance(answer, dict):  # fewer than ordered: the backorder wizard, answered "create backorder" with the
+        context = answer["context"]  # action's context, as Odoo needs it (without it the answer does nothing)
+        wizard = odoo.create("stock.backorder.confirmation", [{"pick_ids": [[4, picking]], "show_transfers": False}],
+                             context=context)
+        odoo.call("stock.backorder.confirmation", "process", ids=wizard, kwargs={"context": context})
 
 
 def bill_line(no: int, order_id: str | None, order_line_no: int | None, code: str, qty: str, price: str,

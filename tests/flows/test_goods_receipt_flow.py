@@ -152,3 +152,51 @@ def test_a_receipt_odoo_refuses_is_quarantined_with_odoos_reason_and_the_others_
     assert out["receipts"]["GR-1"]["reasons"][0].startswith("Odoo refused the receipt: ")
     assert "no quantities are reserved" in out["receipts"]["GR-1"]["reasons"][0]
     assert received(w, "PO-1") == {1: 0.0, 2: 0.0} and received(w, "PO-2") == {1: 10.0}
+
+
+@pytest.mark.parametrize(("note", "ref", "carries"), [
+    ("<p>ofm-receipt:GR-1</p>", "GR-1", True),
+    ("<p>ofm-receipt:GR-10</p>", "GR-1", False),      # the re-run's ilike finds it; the mark check does not
+    ("<p>ofm-receipt:GR-1.2</p>", "GR-1", False),
+    ("ofm-receipt:GR-1", "GR-1", True),
+    (False, "GR-1", False),
+])
+def test_a_picking_carries_exactly_its_receipts_mark(note, ref, carries):
+    from ofm.tasks.receipt_odoo import carries_mark
+
+    assert carries_mark(note, ref) is carries
+
+
+def test_a_validation_odoo_does_not_carry_out_is_quarantined_the_next_receipt_waits_then_both_land(w, tmp_path):
+    import httpx
+
+    from ofm.sandbox.odoo import SandboxTransport
+
+    inner = SandboxTransport(w.sandbox)
+
+    class DropsTheContext(httpx.BaseTransport):  # the wizard answered as the flow used to: Odoo says True, does nothing
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            if "/stock.backorder.confirmation/" in request.url.path:
+                body = json.loads(request.content)
+                body.pop("context", None)
+                request = httpx.Request(request.method, request.url, json=body, headers={
+                    k: v for k, v in request.headers.items() if k.lower() != "content-length"})
+            return inner.handle_request(request)
+
+    w.odoo._http._transport = DropsTheContext()
+    file = export(tmp_path, receipt("GR-1", "PO-1", (1, "4")), receipt("GR-2", "PO-1", (2, "1"), on="2026-11-11"))
+    out = goods_receipt(source=file)
+    assert out["receipts"]["GR-2"] == {"status": "waiting", "odoo": None,
+                                       "reasons": ["waits for receipt GR-1 of the same order to land in Odoo"]}
+    result = out["receipts"]["GR-1"]
+    assert result["status"] == "rejected" and result["reasons"][0].startswith(
+        "receipt not validated in Odoo after 2 attempt(s): WH/IN/00001 is assigned; move ")
+    assert "with 4 of 10" in result["reasons"][0]
+    assert received(w, "PO-1") == {1: 0.0, 2: 0.0} and [p["state"] for p in pickings(w, "PO-1")] == ["assigned"]
+    [entry] = w.store.list_quarantine(category="technical")
+    key = "stock.picking:receive:GR-1"
+    assert entry.owner_team == "integration" and w.store.outbox_rows([key])[key].state == "pending"
+    revive(w.odoo, w.sandbox)
+    out = goods_receipt(source=file)
+    assert out["receipts"]["GR-1"]["status"] == "applied" and received(w, "PO-1") == {1: 4.0, 2: 1.0}
+    assert out["receipts"]["GR-2"]["status"] == "applied" and set(outbox_states(w.store)) == {"done"}

@@ -2,6 +2,7 @@
 
 from ofm.rules.p2p.orders import OdooLine, OdooOrder, OrderDecision, References, decide_order
 from ofm.rules.p2p.receipts import OdooMove, ReceiptDecision, decide_receipt
+from ofm.rules.p2p.units import ReceiptUnits, Unit
 
 __all__ = ["OdooLine", "OdooMove", "OdooOrder", "OrderDecision", "ReceiptDecision", "References", "decide_order",
-           "decide_receipt"]
+           "ReceiptUnits", "Unit", "decide_receipt"]

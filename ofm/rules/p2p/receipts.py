@@ -3,9 +3,15 @@
 `decide_receipt(receipt, order, moves, over_receipt_percent)` is pure. `order` is the Odoo purchase
 order carrying the receipt's order number (None: not synced yet -> WAIT, the next run tries again);
 `moves` are the stock moves still open on that order's receipts. Each receipt line names an order
-line (its procurement line number = the Odoo line's `sequence`) and the quantity that arrived:
-- written as `quantity` + `picked` on the open move of that line (flow_trace: "set move qty");
-- more than ordered (beyond the policy's percent) -> REFUSE `over_receipt`, nothing written;
+line (its procurement line number = the Odoo line's `sequence`) and the quantity that arrived, in the
+unit the line states (a policy code) or else the order line's:
+- converted to the move's unit (units.py; a move is kept in the product's stock unit, which may differ
+  from the order line's) and written as `quantity` + `picked` on the open move of that line
+  (flow_trace: "set move qty");
+- a unit the policy does not map, Odoo does not have, or that does not convert into the order line's
+  (kg against Units) -> REFUSE, nothing written;
+- more than ordered (beyond the policy's percent, compared in the order line's unit) -> REFUSE
+  `over_receipt`, nothing written;
 - a negative quantity (a return) -> REFUSE: returns are made in Odoo (stock.return.picking);
 - fewer than the open demand, or open moves the receipt does not mention -> partial: the flow
   answers Odoo's backorder wizard per policy (create a backorder, or close without one).
@@ -18,7 +24,8 @@ from decimal import Decimal
 from enum import StrEnum
 
 from ofm.canonical import GoodsReceipt
-from ofm.rules.p2p.orders import OdooOrder
+from ofm.rules.p2p.orders import OdooLine, OdooOrder
+from ofm.rules.p2p.units import ReceiptUnits, Unit
 
 HUNDRED = Decimal(100)
 OPEN_MOVE_STATES = ("assigned", "confirmed", "waiting", "partially_available")
@@ -43,6 +50,7 @@ class OdooMove:
     product_uom_qty: Decimal
     state: str
     picking_name: str = ""
+    unit_id: int | None = None   # stock.move product_uom: the unit of product_uom_qty and quantity
 
 
 @dataclass(frozen=True)
@@ -62,8 +70,9 @@ def _refuse(reason: str, fld: str | None, owner: str = "warehouse", category: st
 
 
 def decide_receipt(receipt: GoodsReceipt, order: OdooOrder | None, moves: list[OdooMove],
-                   over_receipt_percent: Decimal = Decimal(0)) -> ReceiptDecision:
-    """The decision for one receipt (see the module docstring)."""
+                   over_receipt_percent: Decimal = Decimal(0), units: ReceiptUnits | None = None) -> ReceiptDecision:
+    """The decision for one receipt (see the module docstring). Without `units` every quantity is taken
+    to be in the order line's unit, which is also the move's."""
     if order is None:
         return ReceiptDecision(ReceiptAction.WAIT, (f"order {receipt.order_number} is not in Odoo yet",),
                                "order_id", "procurement")
@@ -88,17 +97,52 @@ def decide_receipt(receipt: GoodsReceipt, order: OdooOrder | None, moves: list[O
         if pol is None:
             return _refuse(f"line {line.order_line_ref}: {order.name} has no such line", f"lines[{i}].line_no",
                            "procurement")
-        limit = pol.product_qty * (HUNDRED + over_receipt_percent) / HUNDRED
-        if pol.qty_received + line.quantity_received > limit:
-            return _refuse(f"over-receipt on line {line.order_line_ref}: {_n(line.quantity_received)} "
-                           f"received, {_n(pol.qty_received)} before, {_n(pol.product_qty)} "
-                           "ordered", where, category="exception")
         move = next((m for m in open_moves if m.purchase_line_id == pol.id and m.picking_id == picking), None)
+        quantities = _in_units(line.order_line_ref, line.unit, line.quantity_received, pol, move, units, i)
+        if isinstance(quantities, ReceiptDecision):
+            return quantities
+        in_line, in_move, said = quantities
+        limit = pol.product_qty * (HUNDRED + over_receipt_percent) / HUNDRED
+        if pol.qty_received + in_line > limit:
+            return _refuse(f"over-receipt on line {line.order_line_ref}: {said} received, {_n(pol.qty_received)} "
+                           f"before, {_n(pol.product_qty)} ordered", where, category="exception")
         if move is None:
             return _refuse(f"line {line.order_line_ref}: nothing is open to receive on {order.name} "
                            "(a service, or already received)", f"lines[{i}].line_no")
-        writes.append((move.id, line.quantity_received))
-        partial = partial or line.quantity_received < move.product_uom_qty
+        if in_move <= 0:
+            return _refuse(f"line {line.order_line_ref}: {said} is less than Odoo keeps of its unit", where)
+        writes.append((move.id, in_move))
+        partial = partial or in_move < move.product_uom_qty
     mentioned = {move for move, _ in writes}
     partial = partial or any(m.id not in mentioned for m in open_moves if m.picking_id == picking)
     return ReceiptDecision(ReceiptAction.APPLY, picking_id=picking, move_quantities=tuple(writes), partial=partial)
+
+
+def _in_units(ref: str, code: str | None, qty: Decimal, pol: OdooLine, move: OdooMove | None,
+              units: ReceiptUnits | None, i: int) -> tuple[Decimal, Decimal, str] | ReceiptDecision:
+    """(quantity in the order line's unit, in the move's unit rounded as Odoo keeps it, as received: for
+    messages), or the refusal when the units do not allow it."""
+    if units is None:
+        return qty, qty, _n(qty)
+    line_unit = units.of_line(pol.id)
+    received: Unit | None = line_unit
+    if code:
+        if code not in units.codes:
+            return _refuse(f"line {ref}: unit {code} is not in the procure-to-pay policy's units", f"lines[{i}].uom",
+                           "integration")
+        received = units.codes[code]
+        if received is None:
+            return _refuse(f"line {ref}: unit {code} has no unit of measure in Odoo", f"lines[{i}].uom",
+                           "integration")
+    if line_unit is None or received is None:
+        return _refuse(f"line {ref}: the order line's unit of measure is not known", f"lines[{i}].uom", "integration")
+    if not received.converts_to(line_unit):
+        return _refuse(f"line {ref}: received in {received.name}, ordered in {line_unit.name}: these units do not "
+                       "convert", f"lines[{i}].uom", "procurement")
+    in_line = received.to(qty, line_unit)
+    said = _n(qty) if received.id == line_unit.id else f"{_n(qty)} {received.name} ({_n(in_line)} {line_unit.name})"
+    move_unit = units.by_id.get(move.unit_id) if move and move.unit_id is not None else line_unit
+    if move_unit is None or not received.converts_to(move_unit):
+        return _refuse(f"line {ref}: the receipt's unit of measure does not convert into the receipt move's",
+                       f"lines[{i}].uom", "integration")
+    return in_line, move_unit.round(received.to(qty, move_unit)), said

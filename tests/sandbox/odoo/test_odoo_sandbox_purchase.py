@@ -35,6 +35,14 @@ class PurchaseReplay(Replay):
             got = self.client.create(model, [{"pick_ids": picks, "show_transfers": False}])
             self.bind(model, step["result"], got[0])
             return got
+        if model == "stock.backorder.confirmation" and method in ("process", "process_cancel_backorder"):
+            ctx = step["kwargs"]["context"]  # the wizard acts on the context's pickings: ours, not the captured ids
+            context = {**ctx, "button_validate_picking_ids":
+                       self.ours("stock.picking", ctx["button_validate_picking_ids"]),
+                       "default_pick_ids": [[4, self.ours("stock.picking", c[1])] for c in ctx["default_pick_ids"]]}
+            got = self.client.call(model, method, ids=self.ours(model, step["args"][0]), kwargs={"context": context})
+            self.same(step, got)
+            return got
         if "error" in step:  # the message names the order: its number is the sandbox's
             with pytest.raises(OdooError) as caught:
                 self._send(step)

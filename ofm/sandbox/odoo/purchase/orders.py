@@ -33,12 +33,14 @@ UNITS, DEFAULT_PURCHASE_TAX, RECEIPTS = 1, 2, 1
 
 
 def seed_purchase(env: Env) -> None:
-    """Units, kg and g (kg = 1000 g, as on a real Odoo 19: no unit categories, a reference unit instead); a tax
-    group; taxes 15 % sale and purchase (as captured: ids 1, 2), 19 %, 7 %, 0 % purchase; the locations and the
-    Receipts operation type."""
-    _units, kg, g = env.create("uom.uom", [{"name": "Units", "relative_factor": 1.0}, {"name": "kg"},
-                                           {"name": "g", "relative_factor": 1.0}])
-    env.write("uom.uom", [kg], {"relative_factor": 1000.0, "relative_uom_id": g})
+    """Units, kg and g (kg = 1000 g, as in Odoo 19); a tax group; taxes 15 % sale and purchase (as
+    captured: ids 1, 2), 19 %, 7 %, 0 % purchase; the locations and the Receipts operation type."""
+    units, kg, gram = env.create("uom.uom", [{"name": "Units", "relative_factor": 1.0},
+                                             {"name": "kg", "relative_factor": 1000.0},
+                                             {"name": "g", "relative_factor": 1.0}])
+    for uom, vals in ((units, {"parent_path": f"{units}/"}), (gram, {"parent_path": f"{gram}/"}),  # as Odoo 19
+                      (kg, {"relative_uom_id": gram, "factor": 1000.0, "parent_path": f"{gram}/{kg}/"})):
+        set_fields(env, "uom.uom", uom, vals)
     group = env.create("account.tax.group", [{"name": "Taxes"}])[0]
     country = env.db["res.company"].rows[env.company_id()].get("country_id")
     env.create("account.tax", [

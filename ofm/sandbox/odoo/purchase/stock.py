@@ -5,10 +5,14 @@ As captured (flow_trace, traces a1/a2/b): button_confirm creates one incoming pi
 ordered quantity, picked false, state assigned). The client writes `quantity` + `picked` on the moves
 and calls `button_validate`: when every picked move has its demand, the moves and the picking are done
 and the answer is `true`; with less, the answer is the `stock.backorder.confirmation` wizard action and
-nothing changes until the wizard is created (context `default_pick_ids`) and answered: `process` splits
-each short move (the done one keeps the received quantity as demand, the backorder picking WH/IN/… gets
-the rest, `backorder_id` the original), `process_cancel_backorder` closes the picking with the short
-quantity (demand unchanged, no backorder). Locations and the operation type are the seeded ones.
+nothing changes until the wizard is answered with the action's context, whose `button_validate_picking_ids`
+names the pickings to validate (tests/data/real-captures/backorder_wizard.json, replayed by
+tests/sandbox/odoo/test_backorder_wizard_capture.py): `process` splits each short move (the done one keeps
+the received quantity as demand, the backorder picking WH/IN/… gets the rest, `backorder_id` the
+original), `process_cancel_backorder` closes the picking with the short quantity (demand unchanged, no
+backorder); either one called without that context returns True and changes nothing, as Odoo's does.
+A move given less than its demand is `partially_available`. Locations and the operation type are the
+seeded ones; quantities are not converted between units (the move is in the product's unit).
 """
 
 from __future__ import annotations
@@ -182,23 +186,34 @@ def cancel_open(env: Env, picking_ids: list[int]) -> None:
         set_fields(env, PICKING, pid, {"state": "cancel"})
 
 
-def _wizard_pickings(env: Env, wizard: int) -> list[int]:
-    return [pid for pid in env.db[WIZARD].rows[wizard].get("pick_ids") or []
+def _to_validate(env: Env) -> list[int]:
+    """The pickings the wizard's context says to validate (none without it: Odoo then does nothing)."""
+    return [pid for pid in env.context.get("button_validate_picking_ids") or []
             if env.db[PICKING].rows.get(pid, {}).get("state") not in ("done", "cancel", None)]
 
 
 def process(env: Env, ids: list[int]) -> bool:
-    for wid in ids:
-        for pid in _wizard_pickings(env, wid):
-            _done(env, pid, backorder=True)
+    for pid in _to_validate(env):
+        _done(env, pid, backorder=True)
     return True
 
 
 def process_cancel_backorder(env: Env, ids: list[int]) -> bool:
-    for wid in ids:
-        for pid in _wizard_pickings(env, wid):
-            _done(env, pid, backorder=False)
+    not_to_backorder = {pid for wid in ids for pid in env.db[WIZARD].rows[wid].get("pick_ids") or []}
+    for pid in _to_validate(env):
+        _done(env, pid, backorder=pid not in not_to_backorder)
     return True
+
+
+def _move_after_write(env: Env, ids: list[int], vals: Row) -> None:
+    """A reserved move given less than its demand is partially available (as captured), else assigned."""
+    if "quantity" not in vals:
+        return
+    for mid in ids:
+        move = env.db[MOVE].rows[mid]
+        if move.get("state") in ("assigned", "partially_available"):
+            short = 0 < (move.get("quantity") or 0.0) < (move.get("product_uom_qty") or 0.0) - 1e-9
+            set_fields(env, MOVE, mid, {"state": "partially_available" if short else "assigned"})
 
 
 COMPUTE: dict[tuple[str, str], Any] = {
@@ -216,5 +231,5 @@ DISPLAY_NAMES = {
 
 HOOKS = {
     PICKING: Hooks(before_create=_picking_before_create),
-    MOVE: Hooks(before_create=_move_before_create),
+    MOVE: Hooks(before_create=_move_before_create, after_write=_move_after_write),
 }
