@@ -1,10 +1,8 @@
 """The procurement sandbox's procure-to-pay story, day 1 then day 2, against a real Odoo 19: suppliers
 onboarded by the supplier flow, the catalogue seeded, orders, receipts and bills read from the procurement
 API (the Belgian buyer ACME-BE of buyers.py, policy p2p.real.yaml); each case asserts what Odoo shows.
-
-Partial receipts are left out (the goods-receipt flow does not answer Odoo's backorder wizard as the real
-server needs yet; its owner fixes ofm/tasks/receipt_sync.py): the cases built on one -
-amended_after_receipt, cancelled_after_receipt, partial_receipt_second_bill - are skipped with that reason.
+Partial receipts included: the goods-receipt flow answers Odoo's backorder wizard with its action's context,
+so the cases built on one (amended_after_receipt, cancelled_after_receipt, partial_receipt_second_bill) run.
 """
 
 from __future__ import annotations
@@ -28,7 +26,6 @@ from ofm.testbed.seed_p2p import seed_catalog
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 TOKEN = "sandbox-token"
-PARTIAL = "partial receipt: receipt_sync does not answer the real backorder wizard yet (goods-receipt owner)"
 
 
 def case(name: str, kind: str = "orders", i: int = 0) -> str:
@@ -93,8 +90,8 @@ def test_day_1_orders_as_odoo_shows_them(story, name, status):
 @pytest.mark.parametrize(("name", "status", "state"), [
     ("supplier_after_order", "created", "purchase"), ("amended_before_receipt", "updated", "purchase"),
     ("cancelled", "cancelled", "cancel"),
-    pytest.param("amended_after_receipt", "rejected", "purchase", marks=pytest.mark.skip(PARTIAL)),
-    pytest.param("cancelled_after_receipt", "rejected", "purchase", marks=pytest.mark.skip(PARTIAL)),
+    pytest.param("amended_after_receipt", "rejected", "purchase"),
+    pytest.param("cancelled_after_receipt", "rejected", "purchase"),
 ])
 def test_day_2_orders_as_odoo_shows_them(story, name, status, state):
     w, _, day2, *_ = story
@@ -125,8 +122,8 @@ def bill(w: RealWorld, ident: str, bills: dict) -> dict:
     ("bill_without_order", 0, 1, "draft"), ("currency_mismatch", 0, 1, "draft"), ("tax_mismatch", 0, 1, "draft"),
     ("amended_before_receipt", 0, 2, "posted"), ("supplier_after_order", 0, 2, "posted"),
     ("credit_note", 0, 2, "posted"),
-    pytest.param("partial_receipt_second_bill", 0, 1, "posted", marks=pytest.mark.skip(PARTIAL)),
-    pytest.param("partial_receipt_second_bill", 1, 2, "posted", marks=pytest.mark.skip(PARTIAL)),
+    pytest.param("partial_receipt_second_bill", 0, 1, "posted"),
+    pytest.param("partial_receipt_second_bill", 1, 2, "posted"),
 ])
 def test_bills_are_posted_or_held_as_drafts_in_odoo(story, name, i, when, state):
     w, day1, day2, *_ = story
