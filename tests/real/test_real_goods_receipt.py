@@ -27,6 +27,9 @@ from ofm.tasks.resources import Resources, use_resources
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 CAPTURE = Path(__file__).resolve().parents[1] / "data" / "real-captures" / "backorder_wizard.json"
 _numbers, _files = count(1), count(1)
+ABOUT = ("Captured on a real Odoo 19.0 Community (tests/real, ofm.testbed.backorder_capture.run): a partial receipt "
+         "(4 of 10 kg) validated, the backorder wizard answered without and then with the action's context. "
+         "Rewrite: OFM_RECAPTURE=1 .venv/bin/pytest tests/real/test_real_goods_receipt.py -k capture")
 
 
 @pytest.fixture(scope="module")
@@ -284,7 +287,7 @@ def test_the_backorder_wizard_capture_is_what_this_server_answers(odoo):
     cases = run_capture(odoo["client"])
     if os.environ.get("OFM_RECAPTURE") == "1":
         CAPTURE.parent.mkdir(parents=True, exist_ok=True)
-        CAPTURE.write_text(json.dumps({"server": odoo["client"].version.raw, "cases": cases},
+        CAPTURE.write_text(json.dumps({"about": ABOUT, "server": odoo["client"].version.raw, "cases": cases},
                                       indent=1) + "\n")
     stored = json.loads(CAPTURE.read_text())["cases"]
     assert comparable(cases) == comparable(stored)
