@@ -28,6 +28,22 @@ def _compact(value: Any) -> Any:
     return "".join(value.split()) if isinstance(value, str) else value
 
 
+def _vat(value: Any) -> Any:
+    """A VAT number as Odoo stores it (base_vat): the separators people print (spaces, . - / ,)
+    removed and upper-cased. `be 0477.472.701` is `BE0477472701` in Odoo; sent as printed, the
+    next read would find it changed and write it again, every run."""
+    if not isinstance(value, str):
+        return value
+    return "".join(c for c in value if not c.isspace() and c not in ".-/,").upper()
+
+
+def _url(value: Any) -> Any:
+    """A website as Odoo stores it: `http://` put in front of an address without a scheme."""
+    if not isinstance(value, str) or not value.strip() or "://" in value:
+        return value
+    return f"http://{value.strip()}"
+
+
 def _int(value: Any) -> Any:
     if value is None or isinstance(value, int) and not isinstance(value, bool):
         return value
@@ -57,6 +73,8 @@ TRANSFORMS: dict[str, Callable[[Any], Any]] = {
     "upper": _upper,
     "lower": _lower,
     "compact": _compact,
+    "vat": _vat,
+    "url": _url,
     "int": _int,
     "str": _str,
     "none_if_empty": _none_if_empty,

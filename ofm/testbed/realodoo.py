@@ -77,9 +77,9 @@ def find_source(version: int = 19) -> Source:
     missing = [str(p) for p in source.parts if not p.is_file()]
     if missing:
         raise RealOdooUnavailable(
-            f"no Odoo {version} source in {folder} ({len(missing)} file(s) missing): set OFM_ODOO_SOURCE to a folder holding "
-            f"odoo{version}.tar.xz, requirements.txt, company.py and integration_user.py, or OFM_TEST_ODOO_URL "
-            "(+ _DB, _LOGIN, _API_KEY) to an Odoo you already run")
+            f"no Odoo {version} source in {folder} ({len(missing)} file(s) missing): set OFM_ODOO_SOURCE to a "
+            f"folder holding odoo{version}.tar.xz, requirements.txt, company.py and integration_user.py, or "
+            "OFM_TEST_ODOO_URL (+ _DB, _LOGIN, _API_KEY) to an Odoo you already run")
     return source
 
 
