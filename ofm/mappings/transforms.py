@@ -29,19 +29,12 @@ def _compact(value: Any) -> Any:
 
 
 def _vat(value: Any) -> Any:
-    """A VAT number as Odoo stores it (base_vat): the separators people print (spaces, . - / ,)
-    removed and upper-cased, a Swiss one printed the Swiss way (`CHE-123.456.788 MWST`).
-    `be 0477.472.701` is `BE0477472701` in Odoo; sent as printed, the next read would find it
-    changed and write it again, every run (seen on a real Odoo 19)."""
-    if not isinstance(value, str):
-        return value
-    compact = "".join(c for c in value if not c.isspace() and c not in ".-/,").upper()
-    if compact.startswith("CHE"):
-        from stdnum.ch import vat as ch_vat
+    """A VAT number as Odoo stores it (`ofm.canonical.odoo_vat`): `be 0477.472.701` is
+    `BE0477472701` in Odoo; sent as printed, the next read would find it changed and write it
+    again, every run (seen on a real Odoo 19)."""
+    from ofm.canonical.supplier import odoo_vat
 
-        if ch_vat.is_valid(compact):
-            return ch_vat.format(compact)
-    return compact
+    return odoo_vat(value) if isinstance(value, str) else value
 
 
 def _url(value: Any) -> Any:

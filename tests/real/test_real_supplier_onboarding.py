@@ -262,11 +262,17 @@ def _printed(ident: str, name: str, vat: str, code: str, country: str, iban: str
             "bank_accounts": [{"iban": iban, "holder": name}]}
 
 
-# Numbers as people print them: Odoo stores the VAT compacted (base_vat) and the website with a scheme.
+# Numbers as people print them: Odoo stores the VAT compacted (a Swiss one formatted the Swiss way,
+# base_vat) and the website with a scheme; a re-read must find them equal and write nothing.
 PRINTED = [_printed("EXT-1", "Printed Numbers NV", "be 0477.472.701", "PRINTED-1", "BE", "BE71 0961 2345 6769",
                     "Bruxelles"),
            _printed("EXT-2", "Gedruckte Nummern GmbH", "DE-136.695.976", "PRINTED-2", "DE",
-                    "DE89 3704 0044 0532 0130 00", "Köln")]
+                    "DE89 3704 0044 0532 0130 00", "Köln"),
+           _printed("EXT-3", "Gedruckte Zahlen AG", "che100000006mwst", "PRINTED-3", "CH",
+                    "CH93 0076 2011 6238 5295 7", "Zürich"),
+           # a bare Swiss UID (no MWST/TVA/IVA): Odoo refuses it, so the checkpoint does
+           _printed("EXT-4", "Nackte Nummer GmbH", "CHE-100.000.006", "PRINTED-4", "CH",
+                    "CH56 0483 5012 3456 7800 9", "Bern")]
 
 
 def test_numbers_printed_with_separators_land_once_and_a_second_read_writes_nothing(story: Story, tmp_path) -> None:
@@ -275,15 +281,17 @@ def test_numbers_printed_with_separators_land_once_and_a_second_read_writes_noth
     path = tmp_path / "printed.json"
     path.write_text(json.dumps({"items": PRINTED}))
     first = story.run(source=str(path))
-    assert first["counts"]["created"] == 2, first["exceptions"]
-    rows = story.odoo.search_read("res.partner", [["ref", "in", ["PRINTED-1", "PRINTED-2"]], *ANY_ACTIVE],
-                                  ["ref", "vat", "website", "bank_ids"])
+    assert (first["counts"]["created"], first["counts"]["quarantined"]) == (3, 1), first["exceptions"]
+    [refused] = first["exceptions"]
+    assert refused["record"] == "procurement:EXT-4" and "suffix" in " ".join(refused["reasons"])
+    codes = ["PRINTED-1", "PRINTED-2", "PRINTED-3", "PRINTED-4"]
+    rows = story.odoo.search_read("res.partner", [["ref", "in", codes], *ANY_ACTIVE], ["ref", "vat", "website"])
     assert sorted((r["ref"], r["vat"], r["website"]) for r in rows) == [
         ("PRINTED-1", "BE0477472701", "http://www.printed-numbers.example"),
-        ("PRINTED-2", "DE136695976", "http://www.printed-numbers.example")]
+        ("PRINTED-2", "DE136695976", "http://www.printed-numbers.example"),
+        ("PRINTED-3", "CHE-100.000.006 MWST", "http://www.printed-numbers.example")]
     writes_before = story.odoo.stats.writes
     again = story.run(source=str(path))
-    assert again["counts"]["unchanged"] == 2 and again["odoo_writes"] == 0, again["counts"]
+    assert again["counts"]["unchanged"] == 3 and again["odoo_writes"] == 0, again["counts"]
     assert story.odoo.stats.writes == writes_before
-    assert len(story.odoo.search_read("res.partner", [["vat", "in", ["BE0477472701", "DE136695976"]], *ANY_ACTIVE],
-                                      ["id"])) == 2
+    assert len(story.odoo.search_read("res.partner", [["ref", "in", codes], *ANY_ACTIVE], ["id"])) == 3
