@@ -8,7 +8,7 @@ export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: setup demo test lint bench stop clean
+.PHONY: setup demo test lint bench bench-real stop clean
 
 $(UV):
 	$(PY) -m venv .tools
@@ -34,6 +34,11 @@ bench: setup
 	.venv/bin/python -m bench.bank_matching
 	.venv/bin/python -m bench.three_way_match
 	.venv/bin/python -m bench.po_sync
+
+# A real Odoo 19 as the target (ofm.testbed builds it from ../shared/odoo19 or OFM_ODOO_SOURCE;
+# one line and nothing else without a source). Apart from `bench`: it takes several minutes.
+bench-real: setup
+	.venv/bin/python -m bench.real_odoo
 
 stop: setup
 	.venv/bin/ofm demo --stop

@@ -88,14 +88,14 @@ def orders(n: int, lines: int, suppliers: int, seed: int = 42) -> list[dict]:
     return out
 
 
-def _vals(client, raws: list[dict]) -> list[dict]:
+def _vals(client, raws: list[dict], policy_file: Path | None = None) -> list[dict]:
     """The purchase.order values the flow writes (rules/p2p/orders.py), built the plain way (baselines).
 
     The ids are looked up once, before the clock starts; the values are the flow's own, field for
     field, including date_order and each line's date_planned (the raw orders carry them)."""
     from ofm.mappings.p2p_policy import load_p2p_policy
 
-    policy = load_p2p_policy(None)
+    policy = load_p2p_policy(policy_file)
     company = client.search_read("res.company", [["name", "=", policy.companies["ACME-DE"]]], ["name"])[0]["id"]
     currency = client.search_read("res.currency", [["name", "=", "EUR"]], ["name"])[0]["id"]
     partners = {r["ref"]: r["id"] for r in client.search_read("res.partner", [["supplier_rank", ">", 0]], ["ref"])}

@@ -101,12 +101,26 @@ class Supplier(Frozen):
     @field_validator("vat")
     @classmethod
     def _compact_vat(cls, value: str | None) -> str | None:
-        return None if value is None else "".join(value.split()).upper() or None
+        return None if value is None else odoo_vat(value) or None
 
     @property
     def record_ref(self) -> str:
         """Reference used in quarantine and audit rows."""
         return self.lineage.record_ref if self.lineage else f"supplier:{self.source_ref}"
+
+
+def odoo_vat(value: str) -> str:
+    """A VAT number as Odoo stores it (base_vat, seen on a real Odoo 19): the separators people
+    print (spaces, . - / ,) removed and upper-cased, a valid Swiss one printed the Swiss way
+    (`CHE-123.456.788 MWST`). Compared with what Odoo holds, anything else reads as a change and
+    is written again on every run."""
+    compact = "".join(c for c in value if not c.isspace() and c not in ".-/,").upper()
+    if compact.startswith("CHE"):
+        from stdnum.ch import vat as ch_vat
+
+        if ch_vat.is_valid(compact):
+            return ch_vat.format(compact)
+    return compact
 
 
 def compact_account(number: str) -> str:

@@ -65,6 +65,8 @@ def vat_problem(vat: str | None, country: str | None) -> str | None:
     if country and vat_country and vat_country != country and (
             vat_country in _VALIDATORS or country in _VALIDATORS):
         return f"prefix {prefix} does not match country {country}"
+    if vat_country == "CH" and len(ch_vat.compact(vat)) == 12:
+        return "no MWST, TVA or IVA suffix (Odoo refuses a bare UID)"
     validator = _VALIDATORS.get(vat_country or country or "")
     if validator is None:
         return None

@@ -28,6 +28,22 @@ def _compact(value: Any) -> Any:
     return "".join(value.split()) if isinstance(value, str) else value
 
 
+def _vat(value: Any) -> Any:
+    """A VAT number as Odoo stores it (`ofm.canonical.odoo_vat`): `be 0477.472.701` is
+    `BE0477472701` in Odoo; sent as printed, the next read would find it changed and write it
+    again, every run (seen on a real Odoo 19)."""
+    from ofm.canonical.supplier import odoo_vat
+
+    return odoo_vat(value) if isinstance(value, str) else value
+
+
+def _url(value: Any) -> Any:
+    """A website as Odoo stores it: `http://` put in front of an address without a scheme."""
+    if not isinstance(value, str) or not value.strip() or "://" in value:
+        return value
+    return f"http://{value.strip()}"
+
+
 def _int(value: Any) -> Any:
     if value is None or isinstance(value, int) and not isinstance(value, bool):
         return value
@@ -57,6 +73,8 @@ TRANSFORMS: dict[str, Callable[[Any], Any]] = {
     "upper": _upper,
     "lower": _lower,
     "compact": _compact,
+    "vat": _vat,
+    "url": _url,
     "int": _int,
     "str": _str,
     "none_if_empty": _none_if_empty,

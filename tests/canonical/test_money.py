@@ -30,3 +30,11 @@ def test_supplier_is_frozen_and_strict():
         Supplier(source_ref="1", legal_name="X", unknown=1)
     with pytest.raises(ValidationError):
         s.model_copy().__setattr__("legal_name", "Y")
+
+
+@pytest.mark.parametrize(("printed", "stored"), [  # what a real Odoo 19 stored when sent the printed number
+    ("be 0477.472.701", "BE0477472701"), ("DE-136.695.976", "DE136695976"), ("no 995 525 828 mva", "NO995525828MVA"),
+    ("che100000006mwst", "CHE-100.000.006 MWST"), ("CHE-100.000.006 MWST", "CHE-100.000.006 MWST"),
+])
+def test_a_supplier_vat_is_held_as_odoo_stores_it(printed, stored):
+    assert Supplier(source_ref="1", legal_name="X", vat=printed).vat == stored

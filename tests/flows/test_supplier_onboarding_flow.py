@@ -89,7 +89,8 @@ def test_day_two_updates_addresses_and_holds_changed_bank_accounts_until_approve
     held = [r for r in w.store.list_quarantine(category="approval", limit=100) if r.field == "bank_accounts"]
     assert {r.record_ref for r in held} == {f"procurement:{i}" for i in day2["bank_changed"]}
     assert all(r.owner_team == "treasury" for r in held)
-    banks_before = {b["acc_number"] for b in w.odoo.search_read("res.partner.bank", [], ["acc_number"])}
+    banks_before = {b["sanitized_acc_number"] for b in w.odoo.search_read("res.partner.bank", [],
+                                                                          ["sanitized_acc_number"])}
     new_ibans = {row.payload["bank_accounts"][0]["iban"] for row in held}
     assert not new_ibans & banks_before, "a changed bank account reached Odoo without approval"
     for supplier_id in day2["changed"]:
@@ -104,7 +105,8 @@ def test_day_two_updates_addresses_and_holds_changed_bank_accounts_until_approve
 
     replayed = run(replay=[held[0].id])
     assert replayed["counts"]["updated"] == 1
-    banks_after = {b["acc_number"] for b in w.odoo.search_read("res.partner.bank", [], ["acc_number"])}
+    banks_after = {b["sanitized_acc_number"] for b in w.odoo.search_read("res.partner.bank", [],
+                                                                         ["sanitized_acc_number"])}
     assert held[0].payload["bank_accounts"][0]["iban"] in banks_after
     assert w.store.get_quarantine(held[0].id).status == "replayed"
     assert w.store.get_quarantine(held[1].id).status == "open"

@@ -78,6 +78,13 @@ def test_a_supplier_carries_its_lineage_and_source_id():
     ("strip", "  a b ", "a b"), ("strip", 5, 5),
     ("upper", "de", "DE"), ("lower", "AP@X.EXAMPLE", "ap@x.example"),
     ("compact", " DE 123\t456 ", "DE123456"),
+    # as Odoo 19's base_vat stores them (seen on the real server)
+    ("vat", "be 0477.472.701", "BE0477472701"), ("vat", "DE-136.695.976", "DE136695976"),
+    ("vat", "GB 980 7806 84", "GB980780684"), ("vat", " . ", ""),
+    ("vat", "che100000006mwst", "CHE-100.000.006 MWST"), ("vat", "CHE-100.000.006 MWST", "CHE-100.000.006 MWST"),
+    ("vat", "CHE-100.000.007 MWST", "CHE100000007MWST"),  # not valid: left for the checkpoint to refuse
+    ("url", "www.x.example", "http://www.x.example"), ("url", "https://www.x.example", "https://www.x.example"),
+    ("url", "", ""),
     ("int", "42", 42), ("int", " -3 ", -3), ("int", 7, 7), ("int", 3.0, 3), ("int", None, None),
     ("str", 123, "123"), ("str", "V-1", "V-1"), ("str", None, None),
     ("none_if_empty", "", None), ("none_if_empty", "   ", None), ("none_if_empty", "x", "x"),

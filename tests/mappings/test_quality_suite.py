@@ -29,7 +29,7 @@ from ofm.mappings.suite import SuiteError, bundled_suite, load_suite
     ("XI980780684", "GB", None),
     ("GB980780685", "GB", "check digit does not match"),
     ("CHE-107.787.577IVA", "CH", None),
-    ("CHE107787577", "CH", None),
+    ("CHE107787577", "CH", "no MWST, TVA or IVA suffix (Odoo refuses a bare UID)"),
     ("CHE107787578MWST", "CH", "check digit does not match"),
     ("NO995525828MVA", "NO", None),
     ("NO995525828", "NO", None),

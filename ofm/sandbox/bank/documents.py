@@ -48,7 +48,7 @@ def open_items(odoo: OdooClient) -> list[dict[str, Any]]:
     accounts = {a["id"]: a["account_type"] for a in odoo.search_read("account.account", [], ["account_type"])}
     banks = {}
     for b in odoo.search_read("res.partner.bank", [], ["partner_id", "acc_number"]):
-        banks.setdefault(b["partner_id"][0], b["acc_number"])
+        banks.setdefault(b["partner_id"][0], "".join(b["acc_number"].split()))  # Odoo prints IBANs in groups
     return [{"move_name": r["move_name"], "payment_reference": moves[r["move_id"][0]].get("payment_reference"),
              "amount_residual": r["amount_residual"], "partner_id": r["partner_id"][0],
              "partner_name": r["partner_id"][1], "partner_iban": banks.get(r["partner_id"][0]),

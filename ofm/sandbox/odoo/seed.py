@@ -3,7 +3,7 @@ a small chart of accounts with its journals (accounting/chart.py), purchase refe
 analytic plan "Cost Centers" (analytic.py) and the chatter's message subtypes (mail.py).
 
 The reference data is what the supplier onboarding maps to (see INTERFACES: currencies EUR, USD,
-GBP, CHF, SEK, DKK, PLN active and CZK inactive; every ISO country; six payment terms).
+GBP, CHF, SEK, DKK, PLN active and CZK inactive; every ISO country; Odoo 19's ten payment terms).
 """
 
 from __future__ import annotations
@@ -31,7 +31,9 @@ CURRENCIES = [
     ("PLN", "zł", "Polish złoty", 985, "after", True),
     ("CZK", "Kč", "Czech koruna", 203, "after", False),
 ]
-PAYMENT_TERMS = ["Immediate Payment", "15 Days", "21 Days", "30 Days", "45 Days", "End of Following Month"]
+# The terms a fresh Odoo 19 with `account` has (read on the real server), in its order.
+PAYMENT_TERMS = ["Immediate Payment", "15 Days", "21 Days", "30 Days", "45 Days", "End of Following Month",
+                 "10 Days after End of Next Month", "30% Now, Balance 60 Days", "2/7 Net 30", "90 days, on the 10th"]
 
 
 def seed(env: Env, company_iban: str | None = None) -> None:

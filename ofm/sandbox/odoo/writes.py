@@ -17,6 +17,7 @@ from ofm.sandbox.odoo.accounting import unit
 from ofm.sandbox.odoo.analytic import DISTRIBUTED, clean_distribution
 from ofm.sandbox.odoo.analytic import HOOKS as ANALYTIC_HOOKS
 from ofm.sandbox.odoo.commands import apply_x2many
+from ofm.sandbox.odoo.partner_rules import clean_website, fix_vat, pretty_iban
 from ofm.sandbox.odoo.purchase import HOOKS as PURCHASE_HOOKS
 from ofm.sandbox.odoo.schema import X2MANY, ModelDef
 from ofm.sandbox.odoo.values import empty, sanitize_account_number, to_row
@@ -181,7 +182,13 @@ def _assign(env: Env, mdef: ModelDef, row: dict[str, Any], vals: dict[str, Any])
             row["is_company"] = to_row(mdef.name, field, value) == "company"
         elif not field.compute:
             row[name] = to_row(mdef.name, field, value)
+    if mdef.name == "res.partner":  # what base, account and base_vat do to the values (partner_rules.py)
+        if "website" in vals:
+            row["website"] = clean_website(row.get("website"))
+        if "vat" in vals or "country_id" in vals or "parent_id" in vals:
+            fix_vat(env, row)
     if mdef.name == "res.partner.bank" and "acc_number" in vals:
+        row["acc_number"] = pretty_iban(row.get("acc_number"))
         row["sanitized_acc_number"] = sanitize_account_number(row.get("acc_number"))
     return later
 

@@ -11,6 +11,7 @@ from ofm.connectors.odoo import OdooRequestError
 from ofm.sandbox.odoo import OdooSandbox
 
 A, B, C, D, E = "Alpha GmbH", "beta AG", "Gamma SARL", "Delta Ltd", "Epsilon (archived)"
+VA, VB, VE = "DE136695976", "CHE-100.000.006 MWST", "DE811569869"  # valid: Odoo checks a partner's VAT
 
 
 @pytest.fixture(scope="module")
@@ -19,13 +20,13 @@ def sandbox() -> OdooSandbox:
     sandbox = OdooSandbox()
     country = {r["code"]: r["id"] for r in sandbox.records("res.country", fields=["code"])}
     [alpha, *_] = sandbox.create("res.partner", [
-        {"name": A, "vat": "DE1", "ref": "V-1", "is_company": True, "supplier_rank": 3, "country_id": country["DE"],
+        {"name": A, "vat": VA, "ref": "V-1", "is_company": True, "supplier_rank": 3, "country_id": country["DE"],
          "bank_ids": [(0, 0, {"acc_number": "DE89 3704 0044 0532 0130 00"})]},
-        {"name": B, "vat": "CH2", "ref": "V-2", "is_company": True, "supplier_rank": 1, "country_id": country["CH"]},
+        {"name": B, "vat": VB, "ref": "V-2", "is_company": True, "supplier_rank": 1, "country_id": country["CH"]},
         {"name": C, "vat": False, "ref": "V-3", "is_company": True, "supplier_rank": 0, "country_id": country["FR"],
          "email": "ap@gamma.example"},
         {"name": D, "vat": "GB4", "ref": False, "is_company": True, "supplier_rank": 2},
-        {"name": E, "vat": "DE5", "ref": "V-5", "is_company": True, "supplier_rank": 1, "active": False,
+        {"name": E, "vat": VE, "ref": "V-5", "is_company": True, "supplier_rank": 1, "active": False,
          "country_id": country["DE"]},
     ])
     sandbox.create("res.partner", [{"name": "Anna Schmidt", "parent_id": alpha, "email": "anna@alpha.example"}])
@@ -35,11 +36,11 @@ def sandbox() -> OdooSandbox:
 OURS: list[Any] = ["id", ">", 4]  # leaves out the seeded partners (company, users)
 CASES: list[tuple[list[Any], list[str]]] = [
     ([], [A, B, C, D, "Alpha GmbH, Anna Schmidt"]),
-    ([["vat", "=", "DE1"]], [A]),
-    ([["vat", "in", ["DE1", "CH2", "DE5"]]], [A, B]),  # the archived one is filtered out
+    ([["vat", "=", VA]], [A]),
+    ([["vat", "in", [VA, VB, VE]]], [A, B]),  # the archived one is filtered out
     ([["vat", "=", False]], [C, "Alpha GmbH, Anna Schmidt"]),
     ([["vat", "!=", False]], [A, B, D]),
-    ([["vat", "!=", "DE1"]], [B, C, D, "Alpha GmbH, Anna Schmidt"]),  # != keeps empty values
+    ([["vat", "!=", VA]], [B, C, D, "Alpha GmbH, Anna Schmidt"]),  # != keeps empty values
     ([["ref", "not in", ["V-1", "V-2"]]], [C, D, "Alpha GmbH, Anna Schmidt"]),
     ([["name", "like", "a"]], [A, B, C, D, "Alpha GmbH, Anna Schmidt"]),
     ([["name", "like", "G"]], [A, B, C]),  # like is case-sensitive: "beta AG" has a G
@@ -52,11 +53,11 @@ CASES: list[tuple[list[Any], list[str]]] = [
     ([["supplier_rank", ">=", 1], ["supplier_rank", "<", 3]], [B, D]),
     ([["supplier_rank", "<=", 0], ["is_company", "=", True]], [C]),
     ([["vat", "=?", False]], [A, B, C, D, "Alpha GmbH, Anna Schmidt"]),
-    ([["vat", "=?", "CH2"]], [B]),
-    (["|", ["vat", "=", "DE1"], ["ref", "=", "V-3"]], [A, C]),
+    ([["vat", "=?", VB]], [B]),
+    (["|", ["vat", "=", VA], ["ref", "=", "V-3"]], [A, C]),
     (["!", ["is_company", "=", True]], ["Alpha GmbH, Anna Schmidt"]),
-    (["&", ["is_company", "=", True], "|", ["vat", "=", "GB4"], ["vat", "=", "CH2"]], [B, D]),
-    (["|", ["active", "=", True], ["active", "=", False], ["vat", "in", ["DE1", "DE5"]]], [A, E]),  # (A or B) and C
+    (["&", ["is_company", "=", True], "|", ["vat", "=", "GB4"], ["vat", "=", VB]], [B, D]),
+    (["|", ["active", "=", True], ["active", "=", False], ["vat", "in", [VA, VE]]], [A, E]),  # (A or B) and C
     ([["active", "=", False]], [E]),
     ([["country_id.code", "=", "DE"]], [A]),
     ([["country_id", "ilike", "switz"]], [B]),

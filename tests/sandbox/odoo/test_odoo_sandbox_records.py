@@ -25,7 +25,9 @@ def setup(request: pytest.FixtureRequest):
 def test_create_reads_back_like_odoo(setup) -> None:
     sandbox, client = setup
     de = client.search_read("res.country", [("code", "=", "DE")], ["id"])[0]["id"]
-    [pid] = client.create("res.partner", [supplier(1, country_id=de, bank_ids=[(0, 0, {"acc_number": IBAN})])])
+    # with a country, Odoo checks the VAT number (base_vat): a valid German one
+    [pid] = client.create("res.partner", [supplier(1, country_id=de, vat="DE136695976",
+                                                   bank_ids=[(0, 0, {"acc_number": IBAN})])])
     [row] = client.read("res.partner", [pid], ["name", "vat", "email", "country_id", "bank_ids", "active",
                                                "customer_rank", "company_id", "company_type", "autopost_bills",
                                                "display_name", "create_date"])
@@ -142,7 +144,8 @@ def test_small_methods(setup) -> None:
     assert client.search_count("res.currency", [("active", "in", [True, False])]) == 8
     terms = client.search_read("account.payment.term", [], ["name"])
     assert [t["name"] for t in terms] == ["Immediate Payment", "15 Days", "21 Days", "30 Days", "45 Days",
-                                          "End of Following Month"]
+                                          "End of Following Month", "10 Days after End of Next Month",
+                                          "30% Now, Balance 60 Days", "2/7 Net 30", "90 days, on the 10th"]
     assert client.call("res.partner", "default_get", kwargs={"fields_list": ["active", "type", "vat"]}) == \
         {"active": True, "type": "contact"}
     ids = client.call("res.partner", "create", args=[[{"name": "Ctx"}]], kwargs={"context": {"default_ref": "R1"}})

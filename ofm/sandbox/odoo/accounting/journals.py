@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from ofm.sandbox.odoo.accounting import lines as aml
 from ofm.sandbox.odoo.accounting.base import REC_PAY, Hooks, Row, company_row
+from ofm.sandbox.odoo.values import sanitize_account_number
 
 if TYPE_CHECKING:
     from ofm.sandbox.odoo.orm import Env
@@ -112,7 +113,8 @@ def _bank_account(env: Env, vals: Row) -> Row:
     if number and not vals.get("bank_account_id"):
         partner = company_row(env).get("partner_id")
         existing = [b for b in env.db["res.partner.bank"].lookup("partner_id", partner)
-                    if env.db["res.partner.bank"].rows[b].get("acc_number") == number]
+                    if env.db["res.partner.bank"].rows[b].get("sanitized_acc_number")
+                    == sanitize_account_number(number)]
         vals["bank_account_id"] = existing[0] if existing else env.create_one(
             "res.partner.bank", {"acc_number": number, "partner_id": partner})
     return vals

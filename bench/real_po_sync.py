@@ -1,0 +1,94 @@
+"""The po-sync contenders against a real Odoo 19 (run by bench/real_odoo.py, one per fresh process and database).
+
+The orders, master data and baselines are bench/po_sync.py's; what changes on the real server is
+the purchasing policy: the procurement legal entity is routed to the company the server has
+("My Company", Belgium) and the source tax codes to Belgian purchase taxes of the same kind
+(goods: 21 % / 6 % / 0 % "G"), as an installation would write its own policy file.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import yaml
+
+from bench import po_sync as sandbox_bench
+
+TAXES = {"VAT19": "21% G", "VAT7": "6% G", "VAT0": "0% G"}
+
+
+def policy_file(client, folder: Path) -> Path:
+    """The bundled purchasing policy with the server's company and Belgian taxes."""
+    from ofm.mappings.p2p_policy import BUNDLED
+
+    doc = yaml.safe_load(BUNDLED.read_text(encoding="utf-8"))
+    [company] = client.search_read("res.company", [], ["name"], limit=1)
+    doc["legal_entities"] = {entity: {**spec, "company": company["name"]}
+                             for entity, spec in doc["legal_entities"].items()}
+    doc["taxes"] = {code: TAXES[code] for code in doc["taxes"]}
+    path = folder / "p2p-real.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _world(client, n: int, lines: int, suppliers: int, folder: Path) -> tuple[list[dict], Path]:
+    """Untimed: the same products and suppliers as the sandbox bench, the orders, the policy."""
+    sandbox_bench._seed(client, suppliers)
+    return sandbox_bench.orders(n, lines, suppliers), policy_file(client, folder)
+
+
+def _baseline(client, n: int, lines: int, suppliers: int, batch: int | None) -> dict:
+    with tempfile.TemporaryDirectory(prefix="ofm-bench-") as tmp:
+        raws, policy = _world(client, n, lines, suppliers, Path(tmp))
+        vals = sandbox_bench._vals(client, raws, policy)
+    before = Counter(client.stats.calls)
+    start = time.perf_counter()
+    step = batch or 1
+    for i in range(0, len(vals), step):
+        ids = client.create("purchase.order", vals[i:i + step])
+        client.call("purchase.order", "button_confirm", ids=ids)
+    return sandbox_bench._outcome(client, time.perf_counter() - start, before)
+
+
+def ceiling(client, n: int, lines: int, suppliers: int, batch: int) -> dict:
+    return _baseline(client, n, lines, suppliers, batch)
+
+
+def naive(client, n: int, lines: int, suppliers: int) -> dict:
+    return _baseline(client, n, lines, suppliers, None)
+
+
+def _flow_run(client, n: int, lines: int, suppliers: int, batch: int, workdir: Path) -> dict:
+    from ofm.control.settings import Settings
+    from ofm.control.store import Store
+    from ofm.flows.po_sync import po_sync
+    from ofm.tasks.resources import Resources, use_resources
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    raws, policy = _world(client, n, lines, suppliers, workdir)
+    source = workdir / "purchase-orders.json"
+    source.write_text(json.dumps({"items": raws}))
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{workdir / 'bench.db'}", ack_dir=workdir / "acks",
+                        odoo_batch_size=batch, p2p_policy=policy)
+    store = Store(settings.database_url)
+    store.migrate()
+    with use_resources(Resources(settings=settings, store=store, odoo=client)):
+        before = Counter(client.stats.calls)
+        start = time.perf_counter()
+        result = po_sync(source=str(source), actor="bench")
+        seconds = time.perf_counter() - start
+    return sandbox_bench._outcome(client, seconds, before, counts=result["counts"], reconciles=result["reconciles"],
+                                  odoo_writes=result["odoo_writes"])
+
+
+def flow(client, warm, n: int, lines: int, suppliers: int, batch: int) -> dict:
+    """The flow under a temporary Prefect server, after a warm-up run in a database of its own."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with tempfile.TemporaryDirectory(prefix="ofm-bench-") as tmp, prefect_test_harness(server_startup_timeout=90):
+        _flow_run(warm, min(n, 20), lines, suppliers, batch, Path(tmp) / "warm")
+        return _flow_run(client, n, lines, suppliers, batch, Path(tmp) / "run")
