@@ -21,7 +21,7 @@ $(UV):
 setup: .venv/.synced
 
 demo: setup
-	.venv/bin/ofm demo
+	.venv/bin/ofm demo $(if $(filter real,$(ODOO)),--odoo real,)
 
 test: setup
 	.venv/bin/pytest

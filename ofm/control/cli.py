@@ -217,6 +217,9 @@ def db_upgrade() -> None:
 def demo(
     stop: Annotated[bool, typer.Option(help="Stop the demo's background services and exit.")] = False,
     suppliers: Annotated[int, typer.Option(help="Suppliers in the procurement sandbox.")] = 300,
+    odoo: Annotated[str, typer.Option(help="sandbox: the bundled Odoo stand-in; real: a real Odoo 19 built from "
+                                           "../shared/odoo19 or OFM_ODOO_SOURCE (cached after the first build).")
+                    ] = "sandbox",
 ) -> None:
     """Every flow end to end against the bundled sandboxes, with a Prefect server keeping history."""
     from ofm.control.demo import run_demo, stop_services
@@ -224,7 +227,9 @@ def demo(
     if stop:
         stop_services()
         return
-    run_demo(suppliers=suppliers)
+    if odoo not in ("sandbox", "real"):
+        raise typer.BadParameter("sandbox or real", param_hint="--odoo")
+    run_demo(suppliers=suppliers, odoo=odoo)
 
 
 from ofm.control import cli_p2p  # noqa: E402, F401 - registers `run po-sync` / `run goods-receipt` on run_app

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 import httpx
@@ -33,12 +34,39 @@ def say(text: str = "", bold: bool = False) -> None:
     typer.secho(text, bold=bold)
 
 
+REAL = VAR / "real"  # the story told against the real Odoo keeps its own state here
+REAL_PROCUREMENT_PORT = 8073
+
+
+def _real_services(suppliers: int) -> tuple[list, dict[str, str]]:
+    """The real Odoo 19 (built once, cached) and a procurement sandbox telling the story as the Belgian
+    buyer ACME-BE; the settings that point the demo at them."""
+    from ofm.control.services import Service
+    from ofm.testbed.demo_odoo import real_odoo_service
+
+    odoo, odoo_env = real_odoo_service()
+    procurement = Service("procurement-sandbox-real", f"http://127.0.0.1:{REAL_PROCUREMENT_PORT}/health",
+                          [sys.executable, "-m", "ofm.control.cli", "sandbox", "procurement", "--port",
+                           str(REAL_PROCUREMENT_PORT), "--suppliers", str(suppliers), "--buyer", "BE"], {}, 30.0)
+    mappings = Path(__file__).resolve().parents[1] / "mappings"
+    env = {**odoo_env, "OFM_DATABASE_URL": f"sqlite:///{REAL / 'demo.db'}", "OFM_ACK_DIR": str(REAL / "acks"),
+           "OFM_PROCUREMENT_URL": f"http://127.0.0.1:{REAL_PROCUREMENT_PORT}",
+           "OFM_P2P_POLICY": str(mappings / "procurement" / "p2p.real.yaml"),
+           "OFM_BANK_MATCHING_POLICY": str(mappings / "bank" / "matching.real.yaml")}
+    return [odoo, procurement], env
+
+
 def stop_services() -> None:
-    for svc in demo_services():
+    from ofm.control.services import Service
+
+    named = {svc.name: svc for svc in demo_services()}
+    named["odoo-real"] = Service("odoo-real", "", [], {})  # stopped by its recorded pid; no build needed
+    named["procurement-sandbox-real"] = Service("procurement-sandbox-real", "", [], {})
+    for svc in named.values():
         say(f"{svc.name}: {'stopped' if svc.stop() else 'not started by the demo'}")
 
 
-def _start(suppliers: int) -> str:
+def _start(suppliers: int, extra: list | None = None) -> str:
     from ofm.control.prefect_server import PrefectUnavailable, resolve_prefect
     from ofm.control.settings import SettingsError, load_settings
 
@@ -48,22 +76,31 @@ def _start(suppliers: int) -> str:
         typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
         raise typer.Exit(1) from None
     say(f"  {target.line()}")
-    for svc in demo_services(suppliers=suppliers)[1:]:
+    for svc in extra if extra is not None else demo_services(suppliers=suppliers)[1:]:
         say(f"  {svc.name}: {svc.ensure()}")
     return target.api_url
 
 
-def run_demo(suppliers: int = 300) -> None:
+def run_demo(suppliers: int = 300, odoo: str = "sandbox") -> None:
     """Start what is missing, then run every flow end to end and print what happened.
 
     The first demo tells the whole story; a later one finds nothing new, writes nothing and
     says so (a restarted procurement sandbox is brought back to the day the story reached).
+    `odoo="real"` tells it against a real Odoo 19 built from ../shared/odoo19 (see ofm.testbed).
     """
+    global ROOT
     VAR.mkdir(exist_ok=True)
+    env, extra = dict(DEMO_ENV), None
+    if odoo == "real":
+        ROOT = REAL
+        REAL.mkdir(parents=True, exist_ok=True)
+        say("Building (once, ~2 min) or finding the real Odoo 19", bold=True)
+        extra, real_env = _real_services(suppliers)
+        env.update(real_env)
     say("Starting services (first start of the Prefect server takes ~15 s)", bold=True)
-    api = _start(suppliers)
+    api = _start(suppliers, extra)
     os.environ.update({"PREFECT_API_URL": api, "DO_NOT_TRACK": "1", "PREFECT_LOGGING_LEVEL": "WARNING",
-                       "PREFECT_SERVER_ANALYTICS_ENABLED": "false", **DEMO_ENV})
+                       "PREFECT_SERVER_ANALYTICS_ENABLED": "false", **env})
     from ofm.control.cli import _print_result
     from ofm.control.settings import Settings
     from ofm.flows.supplier_onboarding import supplier_onboarding
@@ -72,7 +109,7 @@ def run_demo(suppliers: int = 300) -> None:
     settings = Settings(_env_file=None)
     admin = httpx.Client(base_url=settings.procurement_url, timeout=10, headers={
         "Authorization": f"Bearer {settings.procurement_token.get_secret_value()}"})
-    story = VAR / "demo-story.json"
+    story = ROOT / "demo-story.json"
     with use_resources(build_resources(settings)) as res:
         def run(title: str, **params) -> dict:
             say()
@@ -117,12 +154,13 @@ def run_demo(suppliers: int = 300) -> None:
                        run("Again - the whole feed, read in full", full_refresh=True),
                        run("Again - the same CSV export dropped once more", source=str(_csv_drop()))]
             results += [bank(f"Again - bank statement {p.name} imported once more", p)
-                        for p in sorted(BANK_DROP.glob("*.xml"))]
+                        for p in sorted((ROOT / "bank").glob("*.xml"))]
             results += [p2p(f"Again - {name}, the whole feed read in full", name, full_refresh=True)
                         for name in ("po-sync", "goods-receipt")]
             results += [p2p("Again - three-way-match, anything new?", "three-way-match")]
-            if UBL_DROP.is_dir():
-                results += [p2p("Again - the UBL folder read once more", "three-way-match", source=str(UBL_DROP))]
+            if (ROOT / "ubl").is_dir():
+                results += [p2p("Again - the UBL folder read once more", "three-way-match",
+                                source=str(ROOT / "ubl"))]
             writes = sum(r["odoo_writes"] for r in results)
             say()
             say(f"Second demo: {writes} write call(s) reached Odoo"
@@ -131,11 +169,12 @@ def run_demo(suppliers: int = 300) -> None:
         verdict = res.store.verify_audit()
     say()
     say("What is left for people", bold=True)
-    say(f"  {len(open_rows)} open quarantine entries: OFM_DATABASE_URL={DEMO_ENV['OFM_DATABASE_URL']} "
+    say(f"  {len(open_rows)} open quarantine entries: OFM_DATABASE_URL={os.environ['OFM_DATABASE_URL']} "
         ".venv/bin/ofm quarantine list")
     say(f"  audit chain: {'intact' if verdict.ok else 'BROKEN'} ({verdict.rows_checked} rows verified)")
     say(f"  Prefect UI with every run, its tasks and artifacts: {api.removesuffix('/api')}/runs")
-    say("  Run `make demo` again (nothing is written the second time); stop the services with `make stop`")
+    again = "make demo ODOO=real" if ROOT == REAL else "make demo"
+    say(f"  Run `{again}` again (nothing is written the second time); stop the services with `make stop`")
 
 
 def _first_story(run, admin: httpx.Client, store, p2p, odoo) -> None:
@@ -164,14 +203,12 @@ def _first_story(run, admin: httpx.Client, store, p2p, odoo) -> None:
         source=str(_csv_drop()))
 
 
-BANK_DROP = VAR / "bank"
+ROOT = VAR  # where the story keeps its files: var/, or var/real/ for the real Odoo
 P2P_WORDS = {1: ("approved orders (and some that cannot go through)", "receipts: full, partial, over-receipt",
                  "bills: matched, price, quantity, currency and tax exceptions, no order"),
              2: ("revisions before and after receipt, cancellations, the order that waited for its supplier",
                  "second receipts, the waiting order's receipt", "second bills, duplicates, a credit note")}
 
-
-UBL_DROP = VAR / "ubl"
 
 
 def _ubl_drop(admin: httpx.Client, invoice_id: str) -> Path:
@@ -181,9 +218,10 @@ def _ubl_drop(admin: httpx.Client, invoice_id: str) -> Path:
 
     items = admin.get("/api/v1/invoices", params={"limit": 1000}).json()["items"]
     raw = next(i for i in items if i["id"] == invoice_id)
-    UBL_DROP.mkdir(parents=True, exist_ok=True)
-    (UBL_DROP / f"{raw['invoice_number']}.xml").write_bytes(write_ubl_invoice(raw))
-    return UBL_DROP
+    folder = ROOT / "ubl"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{raw['invoice_number']}.xml").write_bytes(write_ubl_invoice(raw))
+    return folder
 
 
 def _p2p_day(p2p, day: int) -> None:
@@ -209,14 +247,30 @@ def _bank_story(bank, odoo) -> None:
     """Invoices and bills in Odoo, then the bank's statement paying them every way it happens."""
     from ofm.sandbox.bank.documents import day_one, seed_documents
 
-    BANK_DROP.mkdir(parents=True, exist_ok=True)
+    folder = ROOT / "bank"
+    folder.mkdir(parents=True, exist_ok=True)
+    _journal_bank_account(odoo)
     docs = seed_documents(odoo)
     say()
     say(f"Accounting - {len(docs['moves'])} customer invoices and vendor bills posted in Odoo", bold=True)
-    path, _, _ = day_one(odoo, BANK_DROP)
+    path, _, _ = day_one(odoo, folder)
     bank("Bank - the camt.053 statement of 3 November (exact, by IBAN, two invoices at once, part "
          "payment, bank fee, ambiguous, unknown)", path)
     bank("Bank - the same statement imported again: nothing twice", path)
+
+
+def _journal_bank_account(odoo) -> None:
+    """The bank journal carries the company's account, as a user sets it up in Odoo (the sandbox has it)."""
+    from ofm.sandbox.odoo.accounting_fixtures import COMPANY_IBAN
+
+    [journal] = odoo.search_read("account.journal", [["code", "=", "BNK1"]], ["bank_account_id"])
+    if journal["bank_account_id"]:
+        return
+    [company] = odoo.search_read("res.company", [], ["partner_id"])
+    bank = odoo.search_read("res.partner.bank", [["acc_number", "=", COMPANY_IBAN]], ["id"])
+    bank_id = bank[0]["id"] if bank else odoo.create("res.partner.bank", [
+        {"acc_number": COMPANY_IBAN, "partner_id": company["partner_id"][0]}])[0]
+    odoo.write("account.journal", [journal["id"]], {"bank_account_id": bank_id})
 
 
 def _catch_up(admin: httpx.Client, day: int) -> None:
@@ -229,7 +283,7 @@ def _csv_drop() -> Path:
     """A CSV export of a second system's suppliers (the CSV mapping reads it, no new code)."""
     from ofm.sandbox.procurement import generate_suppliers, to_csv
 
-    path = VAR / "drop" / "erp-suppliers.csv"
+    path = ROOT / "drop" / "erp-suppliers.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(to_csv(generate_suppliers(25, seed=11, dirty=True, id_prefix="ERP")), encoding="utf-8")
     return path
