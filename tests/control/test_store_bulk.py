@@ -1,18 +1,23 @@
-"""Volume: a 5,000-supplier run (inbox + ~8 audit rows each) costs seconds, not minutes.
+"""Volume: a 5,000-supplier run (inbox + ~8 audit rows each) is batched, not one statement per row.
 
-Run with `-s` to see the timings. The bound is loose on purpose (slow CI machines); one round trip
-or one commit per row would blow through it by an order of magnitude.
+Time is not asserted (machines are noisy; performance is measured in bench/): the test counts what one
+round trip or one commit per row would multiply by hundreds instead: the transactions on both databases,
+and the statements sent over the network to PostgreSQL (SQLite is in-process; its driver inserts the
+quarantine's rows one statement at a time inside one transaction). Run with `-s` to see the timings.
 """
 
 from __future__ import annotations
 
 import time
 
+import sqlalchemy as sa
+
 from ofm.control.store import AuditEntry, InboxItem, OutboxIntent, QuarantineEntry
 
 N = 5000
 STEPS = ("received", "mapped", "checked", "decided", "loaded", "acknowledged", "published", "closed")
-BOUND_SECONDS = 30.0
+STATEMENT_BOUND = N // 5  # statements for ~60,000 rows written or read: batched, never one per row
+TRANSACTION_BOUND = 50  # one per store call: 16 calls here
 
 OWNER = "run-1@another-host/1"
 
@@ -29,6 +34,10 @@ def supplier(i: int) -> dict:
 def test_five_thousand_records_take_seconds(store, backend):
     raws = [supplier(i) for i in range(N)]
     timings: dict[str, float] = {}
+    sent: list[str] = []
+    commits: list[int] = []
+    sa.event.listen(store.engine, "before_cursor_execute", lambda *args: sent.append(args[2]))
+    sa.event.listen(store.engine, "commit", lambda conn: commits.append(1))
 
     start = time.perf_counter()
     rows = store.receive([InboxItem("procurement", "supplier", r["id"], 1, r, f"corr-{r['id']}", "run-1")
@@ -57,7 +66,10 @@ def test_five_thousand_records_take_seconds(store, backend):
     timings["re-receive + claim/sent/done + quarantine 5,000"] = time.perf_counter() - start
 
     total = sum(timings.values())
-    print(f"\n[{backend}] " + "; ".join(f"{k}: {v:.2f} s" for k, v in timings.items()) + f"; total {total:.2f} s")
+    print(f"\n[{backend}] " + "; ".join(f"{k}: {v:.2f} s" for k, v in timings.items())
+          + f"; total {total:.2f} s; {len(sent)} SQL statements, {len(commits)} commits")
     assert verdict.ok is True and verdict.rows_checked == N * len(STEPS)
     assert all(r.duplicate for r in again)
-    assert total < BOUND_SECONDS, timings
+    assert 0 < len(commits) < TRANSACTION_BOUND, (len(commits), timings)
+    if backend == "postgresql":
+        assert len(sent) < STATEMENT_BOUND, (len(sent), timings)
