@@ -192,7 +192,7 @@ def test_a_journal_whose_bank_account_is_not_the_statements_holds_the_file_and_t
     odoo.write("res.partner.bank", [journal["bank_account_id"][0]], {"acc_number": "NL91ABNA0417164300"})
     wrong = run(path)
     assert wrong["file"]["error"] == (f"bank account {COMPANY_IBAN} is routed to journal BNK1, whose bank account in "
-                                      "Odoo is NL91ABNA0417164300: correct the routing file or the journal")
+                                      "Odoo is NL91 ABNA 0417 1643 00: correct the routing file or the journal")
     sandbox.call("account.journal", "write", ids=[journal["id"]], vals={"bank_account_id": False})  # as an admin
     assert "BNK1, which has no bank account in Odoo" in run(path)["file"]["error"]
     assert odoo.search_read("account.bank.statement.line", [], ["id"]) == []
