@@ -34,6 +34,7 @@ bench: setup
 	.venv/bin/python -m bench.bank_matching
 	.venv/bin/python -m bench.three_way_match
 	.venv/bin/python -m bench.po_sync
+	$(MAKE) --no-print-directory bench-real
 
 # A real Odoo 19 as the target (ofm.testbed builds it from ../shared/odoo19 or OFM_ODOO_SOURCE;
 # one line and nothing else without a source). Apart from `bench`: it takes several minutes.

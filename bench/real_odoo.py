@@ -15,8 +15,12 @@ Set-up is not billed: the database's first request (Odoo loads its registry), ac
 currencies the suppliers invoice in (the Belgian template has EUR and USD only), reading ids, and
 the flow's warm-up run (20 other suppliers, in a database of its own). Ratios are taken in one
 run; absolute numbers move with the machine's load. Without an Odoo source it says so in one line
-and exits 0. The po-sync contenders (bench/real_po_sync.py) follow on the same server.
-Usage: python -m bench.real_odoo [--n 1000] [--orders 100] [--lines 3] [--batch 200] [--protocol auto]
+and exits 0. The po-sync contenders (bench/real_po_sync.py) follow on the same server, then the
+goods-receipt and three-way-match ones (bench/real_p2p.py), then bank-reconciliation's
+(bench/real_bank.py); one table at the end puts every flow
+against its raw batched ceiling and its naive client. OFM_BENCH_DUMP=file also writes the raw results.
+Usage: python -m bench.real_odoo [--n 1000] [--orders 100] [--receipts 50] [--bills 50] [--entries 50] [--lines 3]
+       [--suppliers 50] [--batch 200] [--protocol auto]
 """
 
 from __future__ import annotations
@@ -40,6 +44,8 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 TARGET = "OFM_BENCH_REAL_ODOO"  # JSON {url, db, warm_db, login, api_key} for the child (kept off its argv)
 CURRENCIES = ("GBP", "SEK", "DKK", "PLN", "CHF")
 SEED = 42
+KINDS = ("ceiling", "naive", "flow")
+P2P = {"gr": "goods-receipt", "twm": "three-way-match"}  # child prefix -> flow (bench/real_p2p.py)
 
 
 def _client(protocol: str, db_key: str = "db"):
@@ -189,6 +195,26 @@ def _po_child(kind: str, n: int, lines: str, suppliers: str, batch: str, protoco
     return _po(kind, n, int(lines), int(suppliers), int(batch), protocol)
 
 
+def _p2p_child(name: str, kind: str, n: int, lines: str, suppliers: str, batch: str, protocol: str) -> dict:
+    """A goods-receipt or three-way-match contender (bench/real_p2p.py) in this child process."""
+    from bench import real_p2p
+
+    client, warm = _client(protocol), _client(protocol, "warm_db")
+    for c in (client, warm):
+        c.search_count("res.partner", [])  # the database's first request loads Odoo's registry: not billed
+    return real_p2p.child(name, kind, client, warm, n, int(lines), int(suppliers), int(batch))
+
+
+def _bank_child(kind: str, m: int, batch: str, protocol: str) -> dict:
+    """A bank-reconciliation contender (bench/real_bank.py) in this child process."""
+    from bench import real_bank
+
+    client, warm = _client(protocol), _client(protocol, "warm_db")
+    for c in (client, warm):
+        c.search_count("res.partner", [])  # the database's first request loads Odoo's registry: not billed
+    return real_bank.child(kind, client, warm, m, int(batch))
+
+
 def _suppliers_report(n: int, batch: int, protocol: str, flow_r: dict, ceiling_r: dict, naive_r: dict) -> None:
     print(f"Onboarding {n} suppliers into a real Odoo 19 (Community, Belgian company, workers=0, protocol "
           f"{protocol}, batches of {batch}); each contender in a fresh process and a fresh database")
@@ -215,12 +241,64 @@ def _po_report(n: int, lines: int, batch: int, flow_r: dict, ceiling_r: dict, na
           f"flow / naive throughput: {naive_r['seconds'] / flow_r['seconds']:.2f}")
 
 
+def _p2p_report(name: str, n: int, lines: int, flow_r: dict, ceiling_r: dict, naive_r: dict) -> None:
+    what = {"goods-receipt": f"Receiving {n} confirmed purchase orders ({lines} lines each) in full",
+            "three-way-match": f"Billing {n} received purchase orders ({lines} lines each), one bill each"}[name]
+    print(f"{what} on the same real Odoo 19; each contender in a fresh process and a fresh database")
+    print(f"  flow: {flow_r['counts']}, Odoo write calls {flow_r['odoo_writes']}")
+    print(f"  {'contender':<38} {'seconds':>8} {'records/s':>10} {'Odoo calls':>11} {'receipts done':>14} "
+          f"{'bills posted':>13}")
+    for kind, r in (("ceiling", ceiling_r), ("flow", flow_r), ("naive", naive_r)):
+        print(f"  {_label(name, kind):<38} {r['seconds']:8.2f} {n / r['seconds']:10.1f} "
+              f"{r['calls']:11d} {r['done']:14d} {r['posted']:13d}")
+    print(f"  flow Odoo calls by method: {flow_r['by_method']}")
+
+
+def _bank_report(m: int, flow_r: dict, ceiling_r: dict, naive_r: dict) -> None:
+    print(f"A camt.053 statement of {m} entries paying {m} posted invoices by number, into the same real Odoo 19 "
+          f"(journal BNK1); each contender in a fresh process and a fresh database")
+    print(f"  flow: {flow_r['counts']}, rules {flow_r['rules']}")
+    print(f"  {'contender':<38} {'seconds':>8} {'entries/s':>10} {'Odoo calls':>11} {'lines':>6} {'reconciled':>11}")
+    for kind, r in (("ceiling", ceiling_r), ("flow", flow_r), ("naive", naive_r)):
+        print(f"  {_label('bank-reconciliation', kind):<38} {r['seconds']:8.2f} {m / r['seconds']:10.1f} "
+              f"{r['calls']:11d} {r['lines']:6d} {r['reconciled']:11d}")
+    print(f"  flow Odoo calls by method: {flow_r['by_method']}")
+
+
+CONTENDERS = {
+    "supplier-onboarding": {"ceiling": "raw batched create", "naive": "one create per supplier"},
+    "po-sync": {"ceiling": "raw batched create+confirm", "naive": "create+confirm per order"},
+    "goods-receipt": {"ceiling": "batched move writes+validate", "naive": "writes+validate per picking"},
+    "three-way-match": {"ceiling": "batched bill create+post", "naive": "create+post per bill"},
+    "bank-reconciliation": {"ceiling": "raw batched line create", "naive": "one create per line"}}
+
+
+def _label(name: str, kind: str) -> str:
+    return f"{kind}: {name if kind == 'flow' else CONTENDERS[name][kind]}"
+
+
+def _summary(rows: list[tuple[str, int, list[dict]]]) -> None:
+    """One table: every flow against its raw batched ceiling and its naive client, same server, same run."""
+    print("Every flow on the same real Odoo 19 (records/s: suppliers, orders, receipts, bills or entries a second)")
+    print(f"  {'flow':<20} {'contender':<38} {'seconds':>8} {'records/s':>10} {'Odoo calls':>11} "
+          f"{'/ ceiling':>10} {'x naive':>8}")
+    for name, n, (flow_r, ceiling_r, naive_r) in rows:
+        for kind, r in (("ceiling", ceiling_r), ("flow", flow_r), ("naive", naive_r)):
+            print(f"  {name:<20} {_label(name, kind):<38} {r['seconds']:8.2f} {n / r['seconds']:10.1f} "
+                  f"{r['calls']:11d} {ceiling_r['seconds'] / r['seconds']:10.2f} "
+                  f"{naive_r['seconds'] / r['seconds']:8.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1000, help="suppliers (0: skip the supplier bench)")
     parser.add_argument("--orders", type=int, default=100, help="purchase orders (0: skip po-sync)")
     parser.add_argument("--lines", type=int, default=3)
     parser.add_argument("--suppliers", type=int, default=50, help="suppliers the orders are spread over")
+    parser.add_argument("--receipts", type=int, default=50, help="orders received in full (0: skip goods-receipt)")
+    parser.add_argument("--bills", type=int, default=50, help="received orders billed (0: skip three-way-match)")
+    parser.add_argument("--entries", type=int, default=50,
+                        help="statement entries paying as many invoices (0: skip bank-reconciliation)")
     parser.add_argument("--batch", type=int, default=200)
     parser.add_argument("--protocol", default="auto", choices=["auto", "json2", "jsonrpc"])
     parser.add_argument("--_child", default=None, help=argparse.SUPPRESS)
@@ -229,7 +307,10 @@ def main() -> None:
         run_child(args._child, {
             "ceiling": lambda n, b, p: ceiling(n, int(b), p), "naive": lambda n, p: naive(n, p),
             "flow": lambda n, b, p: flow(n, int(b), p),
-            **{f"po_{kind}": functools.partial(_po_child, kind) for kind in ("ceiling", "naive", "flow")}})
+            **{f"po_{kind}": functools.partial(_po_child, kind) for kind in KINDS},
+            **{f"{prefix}_{kind}": functools.partial(_p2p_child, name, kind)
+               for prefix, name in P2P.items() for kind in KINDS},
+            **{f"bank_{kind}": functools.partial(_bank_child, kind) for kind in KINDS}})
         return
     from ofm.testbed.realodoo import Build, RealOdooUnavailable, Server, find_source
 
@@ -249,10 +330,25 @@ def main() -> None:
             ("flow", (args.batch, args.protocol)), ("ceiling", (args.batch, args.protocol)),
             ("naive", (args.protocol,)))] if args.n else []
         orders = [measure(f"po_{kind}", *po_args) for kind in ("flow", "ceiling", "naive")] if args.orders else []
+        p2p = {prefix: [measure(f"{prefix}_{kind}", size, *po_args[1:]) for kind in ("flow", "ceiling", "naive")]
+               for prefix, size in (("gr", args.receipts), ("twm", args.bills)) if size}
+        bank = [measure(f"bank_{kind}", args.entries, args.batch, args.protocol)
+                for kind in ("flow", "ceiling", "naive")] if args.entries else []
     if suppliers:
         _suppliers_report(args.n, args.batch, args.protocol, *suppliers)
     if orders:
         _po_report(args.orders, args.lines, args.batch, *orders)
+    if os.environ.get("OFM_BENCH_DUMP"):
+        Path(os.environ["OFM_BENCH_DUMP"]).write_text(json.dumps({"suppliers": suppliers, "orders": orders, **p2p,
+                                                                  "bank": bank}))
+    for prefix, results in p2p.items():
+        _p2p_report(P2P[prefix], {"gr": args.receipts, "twm": args.bills}[prefix], args.lines, *results)
+    rows = [("supplier-onboarding", args.n, suppliers), ("po-sync", args.orders, orders),
+            *((P2P[prefix], {"gr": args.receipts, "twm": args.bills}[prefix], results)
+              for prefix, results in p2p.items()), ("bank-reconciliation", args.entries, bank)]
+    if bank:
+        _bank_report(args.entries, *bank)
+    _summary([row for row in rows if row[2]])
     print(f"(whole bench {time.monotonic() - started:.0f} s)")
 
 
