@@ -257,12 +257,12 @@ class Build:
         shutil.rmtree(self.data / "filestore" / name, ignore_errors=True)
 
     def drop_test_databases(self) -> int:
-        """Drop every test database this build left behind (a killed run's, say)."""
+        """Drop every test database this build left behind (a killed run's, say); the demo's is kept."""
         import psycopg
 
         with psycopg.connect(pg_admin_dsn(), autocommit=True, connect_timeout=5) as conn:
-            names = [r[0] for r in conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s",
-                                                (f"{self.prefix}_t_%",))]
+            names = [r[0] for r in conn.execute("SELECT datname FROM pg_database")  # `_` is LIKE's wildcard
+                     if r[0].startswith(f"{self.prefix}_t_") and r[0] != f"{self.prefix}_t_demo"]
         for name in names:
             self.drop_database(name)
         return len(names)
