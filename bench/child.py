@@ -24,3 +24,27 @@ def run_child(spec: str, handlers: dict[str, Callable[..., dict[str, Any]]]) -> 
     """In the child: dispatch `kind:n:rest...` to its handler and print the result as one JSON line."""
     kind, n, *rest = spec.split(":")
     print(json.dumps(handlers[kind](int(n), *rest)))
+
+
+def timed_flow(client: Any, workdir: Any, flow: Callable[..., dict[str, Any]], source: Any,
+               **settings: Any) -> tuple[dict[str, Any], float, Any]:
+    """Run `flow(source=...)` once on `client` with a fresh SQLite store under `workdir` (set-up untimed).
+
+    Returns the flow's result, its seconds, and the client's call counts from just before it ran.
+    """
+    import time
+    from collections import Counter
+
+    from ofm.control.settings import Settings
+    from ofm.control.store import Store
+    from ofm.tasks.resources import Resources, use_resources
+
+    config = Settings(_env_file=None, database_url=f"sqlite:///{workdir / 'bench.db'}", ack_dir=workdir / "acks",
+                      **settings)
+    store = Store(config.database_url)
+    store.migrate()
+    with use_resources(Resources(settings=config, store=store, odoo=client)):
+        before = Counter(client.stats.calls)
+        start = time.perf_counter()
+        result = flow(source=str(source), actor="bench")
+        return result, time.perf_counter() - start, before

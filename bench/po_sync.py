@@ -33,7 +33,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from bench.child import run_child, spawn
+from bench.child import run_child, spawn, timed_flow
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -160,24 +160,13 @@ def naive(n: int, lines: int, suppliers: int, latency_ms: int, record_cost_ms: f
 
 def flow(n: int, lines: int, suppliers: int, latency_ms: int, record_cost_ms: float, batch: int,
          workdir: Path) -> dict:
-    from ofm.control.settings import Settings
-    from ofm.control.store import Store
     from ofm.flows.po_sync import po_sync
-    from ofm.tasks.resources import Resources, use_resources
 
     workdir.mkdir(parents=True, exist_ok=True)
     client, raws = _world(n, lines, suppliers, latency_ms, record_cost_ms)
     source = workdir / "purchase-orders.json"
     source.write_text(json.dumps({"items": raws}))
-    settings = Settings(_env_file=None, database_url=f"sqlite:///{workdir / 'bench.db'}",
-                        ack_dir=workdir / "acks", odoo_batch_size=batch)
-    store = Store(settings.database_url)
-    store.migrate()
-    with use_resources(Resources(settings=settings, store=store, odoo=client)):
-        before = Counter(client.stats.calls)
-        start = time.perf_counter()
-        result = po_sync(source=str(source), actor="bench")
-        seconds = time.perf_counter() - start
+    result, seconds, before = timed_flow(client, workdir, po_sync, source, odoo_batch_size=batch)
     acks = sum(len(json.loads(p.read_text())) for p in (workdir / "acks").glob("purchase-orders-*.json"))
     return _outcome(client, seconds, before, counts=result["counts"], reconciles=result["reconciles"],
                     odoo_writes=result["odoo_writes"], acks=acks)

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from bench import po_sync as sandbox_bench
 from bench import real_po_sync
+from bench.child import timed_flow
 
 PERCENT = {"VAT19": "21", "VAT7": "6", "VAT0": "0"}  # the Belgian rates of real_po_sync.TAXES
 RECEIVED_ON, BILLED_ON = "2026-11-10", "2026-11-12"
@@ -177,25 +178,14 @@ def _twm_source(client, n: int, lines: int, suppliers: int, batch: int, workdir:
 # the flows
 
 def _flow_run(client, name: str, n: int, lines: int, suppliers: int, batch: int, workdir: Path) -> dict:
-    from ofm.control.settings import Settings
-    from ofm.control.store import Store
     from ofm.flows.goods_receipt import goods_receipt
     from ofm.flows.three_way_match import three_way_match
-    from ofm.tasks.resources import Resources, use_resources
 
     run, make_source = {"goods-receipt": (goods_receipt, _gr_source),
                         "three-way-match": (three_way_match, _twm_source)}[name]
     workdir.mkdir(parents=True, exist_ok=True)
     source, policy = make_source(client, n, lines, suppliers, batch, workdir)
-    settings = Settings(_env_file=None, database_url=f"sqlite:///{workdir / 'bench.db'}", ack_dir=workdir / "acks",
-                        odoo_batch_size=batch, p2p_policy=policy)
-    store = Store(settings.database_url)
-    store.migrate()
-    with use_resources(Resources(settings=settings, store=store, odoo=client)):
-        before = Counter(client.stats.calls)
-        start = time.perf_counter()
-        result = run(source=str(source), actor="bench")
-        seconds = time.perf_counter() - start
+    result, seconds, before = timed_flow(client, workdir, run, source, odoo_batch_size=batch, p2p_policy=policy)
     return _outcome(client, seconds, before, counts=result["counts"], odoo_writes=result["odoo_writes"])
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from bench import po_sync as sandbox_bench
+from bench.child import timed_flow
 
 TAXES = {"VAT19": "21% G", "VAT7": "6% G", "VAT0": "0% G"}
 
@@ -63,24 +64,13 @@ def naive(client, n: int, lines: int, suppliers: int) -> dict:
 
 
 def _flow_run(client, n: int, lines: int, suppliers: int, batch: int, workdir: Path) -> dict:
-    from ofm.control.settings import Settings
-    from ofm.control.store import Store
     from ofm.flows.po_sync import po_sync
-    from ofm.tasks.resources import Resources, use_resources
 
     workdir.mkdir(parents=True, exist_ok=True)
     raws, policy = _world(client, n, lines, suppliers, workdir)
     source = workdir / "purchase-orders.json"
     source.write_text(json.dumps({"items": raws}))
-    settings = Settings(_env_file=None, database_url=f"sqlite:///{workdir / 'bench.db'}", ack_dir=workdir / "acks",
-                        odoo_batch_size=batch, p2p_policy=policy)
-    store = Store(settings.database_url)
-    store.migrate()
-    with use_resources(Resources(settings=settings, store=store, odoo=client)):
-        before = Counter(client.stats.calls)
-        start = time.perf_counter()
-        result = po_sync(source=str(source), actor="bench")
-        seconds = time.perf_counter() - start
+    result, seconds, before = timed_flow(client, workdir, po_sync, source, odoo_batch_size=batch, p2p_policy=policy)
     return sandbox_bench._outcome(client, seconds, before, counts=result["counts"], reconciles=result["reconciles"],
                                   odoo_writes=result["odoo_writes"])
 
