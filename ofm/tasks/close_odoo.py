@@ -1,0 +1,103 @@
+"""What a month-end close reads from Odoo, batched and by named fields: the order lines received and not
+billed (for the accrual), their expense accounts, the companies' currencies and the period end's rates.
+
+A line's expense account is the one Odoo books its bill on: the product's, else its category's, else
+(a product without a category, as the API creates them) the default account of the company's purchase
+journal. A handful of reads whatever the number of lines (order lines page by page, products,
+categories, journals, accounts, currencies); the accrual itself is the pure rule in
+ofm/rules/close/accruals.py.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from ofm.rules.close.accruals import ReceivedLine
+from ofm.tasks.p2p_odoo import many2one_id
+
+POL = "purchase.order.line"
+RECEIVED_FIELDS = ["order_id", "company_id", "currency_id", "product_id", "product_qty", "qty_received",
+                   "qty_invoiced", "price_unit", "price_subtotal", "analytic_distribution"]
+CONFIRMED = ("purchase", "done")   # 18 keeps a locked order in `done`; 19 in `purchase` with `locked`
+
+
+def _dec(value: Any) -> Decimal:
+    return Decimal(str(value or 0))
+
+
+def _name(value: Any) -> str:
+    return str(value[1]) if isinstance(value, list | tuple) and len(value) > 1 else str(value or "")
+
+
+def read_received_lines(odoo, company_ids: list[int] | None = None) -> list[ReceivedLine]:
+    """Lines of confirmed orders with something received (billed or not: the rule compares), with accounts."""
+    domain: list[Any] = [["order_id.state", "in", list(CONFIRMED)], ["qty_received", ">", 0],
+                         ["display_type", "=", False]]
+    if company_ids:
+        domain.append(["company_id", "in", list(company_ids)])
+    rows = odoo.search_read(POL, domain, RECEIVED_FIELDS, order="id")
+    accounts = expense_accounts(odoo, {pid for r in rows if (pid := many2one_id(r.get("product_id")))})
+    fallback = purchase_journal_accounts(odoo, {many2one_id(r.get("company_id")) or 0 for r in rows})
+    return [ReceivedLine(
+        line_id=r["id"], order=_name(r.get("order_id")), company_id=many2one_id(r.get("company_id")) or 0,
+        currency=_name(r.get("currency_id")), qty_ordered=_dec(r.get("product_qty")),
+        qty_received=_dec(r.get("qty_received")), qty_invoiced=_dec(r.get("qty_invoiced")),
+        price_subtotal=_dec(r.get("price_subtotal")), price_unit=_dec(r.get("price_unit")),
+        account_code=accounts.get(many2one_id(r.get("product_id")) or 0)
+        or fallback.get(many2one_id(r.get("company_id")) or 0),
+        analytic=tuple(sorted((str(k), _dec(v)) for k, v in (r.get("analytic_distribution") or {}).items())))
+        for r in rows]
+
+
+def expense_accounts(odoo, product_ids: set[int]) -> dict[int, str]:
+    """product id -> the code of its expense account: the product's own, else its category's (three reads)."""
+    if not product_ids:
+        return {}
+    products = odoo.read("product.product", sorted(product_ids), ["property_account_expense_id", "categ_id"])
+    categories = {cid for p in products if (cid := many2one_id(p.get("categ_id")))}
+    by_category = {c["id"]: many2one_id(c.get("property_account_expense_categ_id"))
+                   for c in (odoo.read("product.category", sorted(categories), ["property_account_expense_categ_id"])
+                             if categories else [])}
+    account_of = {p["id"]: many2one_id(p.get("property_account_expense_id"))
+                  or by_category.get(many2one_id(p.get("categ_id")) or 0) for p in products}
+    ids = sorted({a for a in account_of.values() if a})
+    codes = {a["id"]: a["code"] for a in (odoo.read("account.account", ids, ["code"]) if ids else [])}
+    return {pid: codes[aid] for pid, aid in account_of.items() if aid and aid in codes}
+
+
+def purchase_journal_accounts(odoo, company_ids: set[int]) -> dict[int, str]:
+    """company id -> the default account of its first purchase journal: where Odoo books a bill line whose
+    product and category name no expense account (products created without a category have none)."""
+    ids = sorted(c for c in company_ids if c)
+    if not ids:
+        return {}
+    journals = odoo.search_read("account.journal", [["type", "=", "purchase"], ["company_id", "in", ids]],
+                                ["company_id", "default_account_id"], order="sequence, id")
+    first: dict[int, int] = {}
+    for j in journals:
+        if (company := many2one_id(j.get("company_id"))) and (account := many2one_id(j.get("default_account_id"))):
+            first.setdefault(company, account)
+    codes = {a["id"]: a["code"] for a in odoo.read("account.account", sorted(set(first.values())), ["code"])} \
+        if first else {}
+    return {company: codes[account] for company, account in first.items() if account in codes}
+
+
+def currencies_and_rates(odoo, lines: list[ReceivedLine], on: date
+                         ) -> tuple[dict[int, str], dict[tuple[int, str], Decimal]]:
+    """Each company's currency, and for each (company, foreign currency) of `lines` its rate on `on`
+    (units of the currency per unit of the company's, as Odoo's `res.currency.rate` computes it)."""
+    companies = sorted({line.company_id for line in lines})
+    home = {c["id"]: _name(c.get("currency_id"))
+            for c in (odoo.read("res.company", companies, ["currency_id"]) if companies else [])}
+    rates: dict[tuple[int, str], Decimal] = {}
+    for company in companies:
+        foreign = sorted({line.currency for line in lines if line.company_id == company} - {home.get(company)})
+        if not foreign:
+            continue
+        rows = odoo.call("res.currency", "search_read", args=[[["name", "in", foreign]]],
+                         kwargs={"fields": ["name", "rate"], "context": {"date": on.isoformat(), "company_id": company,
+                                                                         "allowed_company_ids": [company]}})
+        rates.update({(company, r["name"]): _dec(r.get("rate")) for r in rows if r.get("rate")})
+    return home, rates
