@@ -101,3 +101,50 @@ def currencies_and_rates(odoo, lines: list[ReceivedLine], on: date
                                                                          "allowed_company_ids": [company]}})
         rates.update({(company, r["name"]): _dec(r.get("rate")) for r in rows if r.get("rate")})
     return home, rates
+
+
+LOCK_FIELDS = ["fiscalyear_lock_date", "tax_lock_date", "sale_lock_date", "purchase_lock_date", "hard_lock_date"]
+BILL_TYPES = ["in_invoice", "in_refund"]
+
+
+def _day(value: Any) -> date | None:
+    return date.fromisoformat(str(value)[:10]) if value else None
+
+
+def read_close_facts(odoo, company_id: int, start: date, end: date) -> dict[str, Any]:
+    """What Odoo shows of a company's period for the close checklist (four reads, movement paged):
+    lock dates, posted movement per account, draft vendor bills, unreconciled statement lines up to `end`."""
+    from ofm.rules.close.checklist import DraftBill, OpenStatementLines
+
+    [company] = odoo.read("res.company", [company_id], ["name", *LOCK_FIELDS])
+    movement: dict[str, list[Decimal]] = {}
+    for r in odoo.search_read("account.move.line", [["company_id", "=", company_id], ["parent_state", "=", "posted"],
+                                                    ["date", ">=", start.isoformat()], ["date", "<=", end.isoformat()]],
+                              ["account_id", "debit", "credit"]):
+        code = _name(r.get("account_id")).split(" ", 1)[0]
+        sums = movement.setdefault(code, [Decimal(0), Decimal(0)])
+        sums[0] += _dec(r.get("debit"))
+        sums[1] += _dec(r.get("credit"))
+    bills = odoo.search_read("account.move", [["company_id", "=", company_id], ["move_type", "in", BILL_TYPES],
+                                              ["state", "=", "draft"]],
+                             ["name", "ref", "partner_id", "amount_total", "currency_id", "invoice_date", "create_date"])
+    lines = odoo.search_read("account.bank.statement.line", [["company_id", "=", company_id],
+                                                             ["is_reconciled", "=", False],
+                                                             ["date", "<=", end.isoformat()]],
+                             ["journal_id", "amount", "date"])
+    by_journal: dict[str, list] = {}
+    for r in lines:
+        by_journal.setdefault(_name(r.get("journal_id")), []).append(r)
+    return {
+        "company": company["name"],
+        "lock_dates": {k: _day(company.get(k)) for k in LOCK_FIELDS},
+        "movement": {code: (d.quantize(Decimal("0.01")), c.quantize(Decimal("0.01")))
+                     for code, (d, c) in movement.items()},
+        "draft_bills": tuple(DraftBill(
+            name=b.get("name") if b.get("name") not in (None, False, "/") else f"draft {b['id']} ({b.get('ref') or ''})",
+            partner=_name(b.get("partner_id")), amount=_dec(b.get("amount_total")), currency=_name(b.get("currency_id")),
+            invoice_date=_day(b.get("invoice_date")), created=_day(b.get("create_date")) or end) for b in bills),
+        "open_statement_lines": tuple(OpenStatementLines(
+            journal=journal, count=len(rows), amount=sum((_dec(r.get("amount")) for r in rows), Decimal(0)),
+            oldest=min(_day(r.get("date")) for r in rows)) for journal, rows in sorted(by_journal.items())),
+    }

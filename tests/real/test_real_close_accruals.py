@@ -91,3 +91,40 @@ def test_a_bill_for_the_rest_ends_the_accrual(w):
     lines = read_received_lines(w.odoo)
     out = goods_received_not_invoiced(lines, *currencies_and_rates(w.odoo, lines, PERIOD_END))
     assert toner["id"] not in {ln for a in out.lines for ln in a.order_lines}
+
+
+def test_the_checklist_reads_what_odoo_shows_of_the_period(w):
+    from ofm.rules.close.checklist import CloseFacts, Status, checklist
+    from ofm.tasks.close_odoo import read_close_facts
+
+    company = w.real.read("res.company", [["name", "=", "My Company"]], ["id"])[0]["id"]
+    [draft] = w.odoo.create("account.move", [{"move_type": "in_invoice", "partner_id": w.suppliers["V-001"],
+                                              "invoice_date": "2026-11-20", "ref": "RE-DRAFT",
+                                              "invoice_line_ids": [[0, 0, {"name": "Unbilled consulting",
+                                                                           "quantity": 1, "price_unit": 300.0}]]}])
+    [journal] = w.real.read("account.journal", [["code", "=", "BNK1"]], ["id", "name"])
+    w.odoo.create("account.bank.statement.line", [{"journal_id": journal["id"], "date": "2026-11-25",
+                                                   "amount": -42.5, "payment_ref": "unknown card payment"}])
+    w.odoo.write("res.company", [company], {"fiscalyear_lock_date": "2026-10-31"})
+    start, end = date(2026, 11, 1), date(2026, 11, 30)
+    facts = read_close_facts(w.odoo, company, start, end)
+
+    [bill] = facts["draft_bills"]
+    [amount] = [m["amount_total"] for m in w.real.read("account.move", [["id", "=", draft]], ["amount_total"])]
+    assert (bill.partner, bill.amount, bill.invoice_date, bill.currency) == \
+        ("Bureau Plus SA", D(str(amount)), date(2026, 11, 20), "EUR") and "RE-DRAFT" in bill.name
+    [open_lines] = facts["open_statement_lines"]
+    assert (open_lines.journal, open_lines.count, open_lines.amount) == (journal["name"], 1, D("-42.50"))
+    assert facts["lock_dates"]["fiscalyear_lock_date"] == date(2026, 10, 31)
+    posted = w.real.read("account.move", [["ref", "in", ["RE-A1", "RE-A5", "RE-A6"]]], ["amount_total", "state"])
+    assert {m["state"] for m in posted} == {"posted"}
+    debit = sum(d for d, _ in facts["movement"].values())
+    # the posted bills, and the statement line: Odoo posts its move at once (bank against suspense)
+    assert debit == sum(c for _, c in facts["movement"].values()) == \
+        sum(D(str(m["amount_total"])) for m in posted) + D("42.50")
+
+    out = checklist(CloseFacts(period="2026-11", period_start=start, period_end=end, today=date(2026, 12, 2),
+                               accrued=D("1"), **facts))
+    statuses = {i.key: i.status for i in out.items}
+    assert statuses["draft vendor bills"] == statuses["unreconciled bank lines"] == Status.BLOCKING
+    assert statuses["trial balance movement"] == Status.OK and not out.ready
