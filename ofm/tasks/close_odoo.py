@@ -127,7 +127,8 @@ def read_close_facts(odoo, company_id: int, start: date, end: date) -> dict[str,
         sums[1] += _dec(r.get("credit"))
     bills = odoo.search_read("account.move", [["company_id", "=", company_id], ["move_type", "in", BILL_TYPES],
                                               ["state", "=", "draft"]],
-                             ["name", "ref", "partner_id", "amount_total", "currency_id", "invoice_date", "create_date"])
+                             ["name", "ref", "partner_id", "amount_total", "currency_id", "invoice_date",
+                              "create_date"])
     lines = odoo.search_read("account.bank.statement.line", [["company_id", "=", company_id],
                                                              ["is_reconciled", "=", False],
                                                              ["date", "<=", end.isoformat()]],
@@ -141,9 +142,10 @@ def read_close_facts(odoo, company_id: int, start: date, end: date) -> dict[str,
         "movement": {code: (d.quantize(Decimal("0.01")), c.quantize(Decimal("0.01")))
                      for code, (d, c) in movement.items()},
         "draft_bills": tuple(DraftBill(
-            name=b.get("name") if b.get("name") not in (None, False, "/") else f"draft {b['id']} ({b.get('ref') or ''})",
-            partner=_name(b.get("partner_id")), amount=_dec(b.get("amount_total")), currency=_name(b.get("currency_id")),
-            invoice_date=_day(b.get("invoice_date")), created=_day(b.get("create_date")) or end) for b in bills),
+            name=b["name"] if b.get("name") not in (None, False, "/") else f"draft {b['id']} ({b.get('ref') or ''})",
+            partner=_name(b.get("partner_id")), amount=_dec(b.get("amount_total")),
+            currency=_name(b.get("currency_id")), invoice_date=_day(b.get("invoice_date")),
+            created=_day(b.get("create_date")) or end) for b in bills),
         "open_statement_lines": tuple(OpenStatementLines(
             journal=journal, count=len(rows), amount=sum((_dec(r.get("amount")) for r in rows), Decimal(0)),
             oldest=min(_day(r.get("date")) for r in rows)) for journal, rows in sorted(by_journal.items())),

@@ -41,7 +41,8 @@ def test_a_clean_period_is_ready_to_lock() -> None:
     ({"draft_bills": (DraftBill("draft 8", "Acme", D("50.00"), "EUR", None, date(2026, 9, 1)),)},
      "draft vendor bills", Status.ATTENTION, "1 older than 30 days"),
     ({"deferred": 4}, "deferred entries", Status.ATTENTION, "4 entries wait"),
-    ({"quarantine": {"accounting": 2, "procurement": 1}}, "quarantine", Status.ATTENTION, "accounting 2, procurement 1"),
+    ({"quarantine": {"accounting": 2, "procurement": 1}}, "quarantine", Status.ATTENTION,
+     "accounting 2, procurement 1"),
 ])
 def test_each_fact_is_judged(change, key, expected, reason) -> None:
     facts = replace(CLEAN, **change)
