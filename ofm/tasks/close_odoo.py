@@ -150,3 +150,50 @@ def read_close_facts(odoo, company_id: int, start: date, end: date) -> dict[str,
             journal=journal, count=len(rows), amount=sum((_dec(r.get("amount")) for r in rows), Decimal(0)),
             oldest=min(_day(r.get("date")) for r in rows)) for journal, rows in sorted(by_journal.items())),
     }
+
+
+REVERSAL = "account.move.reversal"
+
+
+class ReversalNotAsAsked(RuntimeError):
+    """Odoo answered the reversal but what it shows is not what was asked (another date, no link)."""
+
+
+def reverse_entries(odoo, move_ids: list[int], on: date, reason: str) -> dict[int, int]:
+    """Reverse posted entries through Odoo's own wizard, dated `on`; original id -> reversal id.
+
+    Idempotent: an entry that already has a reversal (`reversed_entry_id` points at it) is not reversed
+    again, so a re-run, or a run after an answer was lost, finds the reversal instead of making a second.
+    One wizard per journal (the wizard takes one journal and one company). The wizard is created with the
+    context the web client gives it (`active_model`, `active_ids`: its `default_get` reads the entries
+    from there) and answered with `reverse_moves`. The effect is checked before it is reported: each
+    reversal must point at its entry and carry the date asked (a date after Odoo's today stays a draft
+    that Odoo posts by itself on that date, `auto_post = at_date`); else ReversalNotAsAsked.
+    """
+    ids = sorted(set(move_ids))
+    if not ids:
+        return {}
+    done = {many2one_id(r["reversed_entry_id"]): r["id"] for r in odoo.search_read(
+        "account.move", [["reversed_entry_id", "in", ids], ["state", "!=", "cancel"]], ["reversed_entry_id"])}
+    todo = [i for i in ids if i not in done]
+    if todo:
+        by_journal: dict[int, list[int]] = {}
+        for m in odoo.read("account.move", todo, ["journal_id", "state"]):
+            if m["state"] != "posted":
+                raise ReversalNotAsAsked(f"account.move {m['id']} is {m['state']}: only a posted entry is reversed")
+            by_journal.setdefault(many2one_id(m["journal_id"]) or 0, []).append(m["id"])
+        for journal, group in sorted(by_journal.items()):
+            context = {"active_model": "account.move", "active_ids": group}
+            [wizard] = odoo.create(REVERSAL, [{"date": on.isoformat(), "journal_id": journal, "reason": reason}],
+                                   context=context)
+            odoo.call(REVERSAL, "reverse_moves", ids=[wizard], kwargs={"context": context})
+        done = {many2one_id(r["reversed_entry_id"]): r["id"] for r in odoo.search_read(
+            "account.move", [["reversed_entry_id", "in", ids], ["state", "!=", "cancel"]], ["reversed_entry_id"])}
+    shown = {r["id"]: r for r in odoo.read("account.move", sorted(done.values()), ["date", "reversed_entry_id"])}
+    wrong = [f"{orig}: reversal {rev} dated {shown[rev]['date']}" for orig, rev in done.items()
+             if rev in shown and shown[rev]["date"] != on.isoformat()]
+    missing = [i for i in ids if i not in done]
+    if wrong or missing:
+        raise ReversalNotAsAsked(f"asked to reverse on {on}: " + "; ".join(
+            wrong + [f"{m}: Odoo shows no reversal" for m in missing]))
+    return {orig: done[orig] for orig in ids}

@@ -128,3 +128,26 @@ def test_the_checklist_reads_what_odoo_shows_of_the_period(w):
     statuses = {i.key: i.status for i in out.items}
     assert statuses["draft vendor bills"] == statuses["unreconciled bank lines"] == Status.BLOCKING
     assert statuses["trial balance movement"] == Status.OK and not out.ready
+
+
+def test_an_entry_is_reversed_by_odoos_wizard_on_the_date_asked_once(w):
+    from ofm.tasks.close_odoo import reverse_entries
+
+    [misc] = w.real.read("account.journal", [["type", "=", "general"]], ["id"], limit=1)
+    accounts = {a["code"]: a["id"] for a in w.real.read("account.account", [["code", "in", ["600000", "444000"]]],
+                                                        ["code"])}
+    [entry] = w.odoo.create("account.move", [{"move_type": "entry", "journal_id": misc["id"], "date": "2026-11-30",
+                                              "ref": "GRNI 2026-11", "line_ids": [
+        [0, 0, {"account_id": accounts["600000"], "debit": 2100.0, "credit": 0.0, "name": "accrual"}],
+        [0, 0, {"account_id": accounts["444000"], "debit": 0.0, "credit": 2100.0, "name": "accrual"}]]}])
+    w.odoo.call("account.move", "action_post", ids=[entry])
+    first = reverse_entries(w.odoo, [entry], date(2026, 12, 1), "GRNI 2026-11 reversed")
+    assert reverse_entries(w.odoo, [entry], date(2026, 12, 1), "again") == first, "a re-run reverses nothing twice"
+    [reversal] = w.real.read("account.move", [["reversed_entry_id", "=", entry]],
+                             ["id", "date", "state", "ref", "line_ids"])
+    assert first == {entry: reversal["id"]}
+    assert reversal["date"] == "2026-12-01" and reversal["state"] == "posted"   # before Odoo's today: posted at once
+    assert "GRNI 2026-11 reversed" in reversal["ref"]
+    lines = w.real.read("account.move.line", [["move_id", "=", reversal["id"]]], ["account_id", "debit", "credit"])
+    assert sorted((ln["account_id"][1].split(" ")[0], ln["debit"], ln["credit"]) for ln in lines) == \
+        [("444000", 2100.0, 0.0), ("600000", 0.0, 2100.0)]
