@@ -38,8 +38,10 @@ bench: setup
 
 # A real Odoo 19 as the target (ofm.testbed builds it from ../shared/odoo19 or OFM_ODOO_SOURCE;
 # one line and nothing else without a source). Apart from `bench`: it takes several minutes.
+# `make bench-real ODOO_VERSION=18`: the same on a real Odoo 18 (../shared/odoo18 or OFM_ODOO18_SOURCE).
+ODOO_VERSION ?= 19
 bench-real: setup
-	.venv/bin/python -m bench.real_odoo
+	.venv/bin/python -m bench.real_odoo --version $(ODOO_VERSION)
 
 stop: setup
 	.venv/bin/ofm demo --stop

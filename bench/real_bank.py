@@ -1,4 +1,4 @@
-"""bank-reconciliation contenders against a real Odoo 19 (run by bench/real_odoo.py, fresh process and database each).
+"""bank-reconciliation contenders against a real Odoo 19 or 18 (run by bench/real_odoo.py, fresh process and db each).
 
 Set-up, not billed: journal BNK1 gets the company's bank account (as a user sets it up), eight
 customers with IBANs and M posted customer invoices (ofm.sandbox.bank.documents), and a camt.053
@@ -8,6 +8,8 @@ statement of M entries, each paying one invoice in full by its number in the rem
 - naive:   one `create` per statement line;
 - flow:    bank-reconciliation from the camt.053 file: import (statement, lines) and reconcile.
 The baselines only import; the flow also reconciles every line it can (the table says how many).
+The matching policy is the real server's: matching.real.yaml on Odoo 19, matching.real18.yaml on 18
+(its Belgian chart has no 657200 Bank Fees: 656000), as tests/real/realodoo_testkit.py picks them.
 """
 
 from __future__ import annotations
@@ -21,7 +23,12 @@ from pathlib import Path
 
 DAY = date(2026, 11, 3)
 LINE = "account.bank.statement.line"
-POLICY = Path(__file__).resolve().parents[1] / "ofm" / "mappings" / "bank" / "matching.real.yaml"
+MAPPINGS = Path(__file__).resolve().parents[1] / "ofm" / "mappings" / "bank"
+
+
+def policy(version: int) -> Path:
+    """The bank matching policy naming this Odoo's Belgian bank-fees account (657200 in 19, 656000 in 18)."""
+    return MAPPINGS / ("matching.real.yaml" if version >= 19 else f"matching.real{version}.yaml")
 
 
 def give_journal_bank_account(client, code: str, iban: str) -> int:
@@ -90,7 +97,7 @@ def baseline(client, m: int, batch: int | None) -> dict:
     return _outcome(client, time.perf_counter() - start, before)
 
 
-def _flow_run(client, m: int, workdir: Path) -> dict:
+def _flow_run(client, m: int, workdir: Path, version: int) -> dict:
     from ofm.control.settings import Settings
     from ofm.control.store import Store
     from ofm.flows.bank_reconciliation import bank_reconciliation
@@ -104,7 +111,7 @@ def _flow_run(client, m: int, workdir: Path) -> dict:
     routing = workdir / "journals.yaml"
     routing.write_text(f"accounts:\n  {COMPANY_IBAN}: {{journal: BNK1}}\n")
     settings = Settings(_env_file=None, database_url=f"sqlite:///{workdir / 'bench.db'}", ack_dir=workdir / "acks",
-                        bank_routing_file=routing, bank_matching_policy=POLICY)
+                        bank_routing_file=routing, bank_matching_policy=policy(version))
     store = Store(settings.database_url)
     store.migrate()
     with use_resources(Resources(settings=settings, store=store, odoo=client)):
@@ -115,16 +122,16 @@ def _flow_run(client, m: int, workdir: Path) -> dict:
     return _outcome(client, seconds, before, counts=result["counts"], rules=result.get("rules"))
 
 
-def flow(client, warm, m: int) -> dict:
+def flow(client, warm, m: int, version: int = 19) -> dict:
     """The flow under a temporary Prefect server, after a warm-up run in a database of its own."""
     from prefect.testing.utilities import prefect_test_harness
 
     with tempfile.TemporaryDirectory(prefix="ofm-bench-") as tmp, prefect_test_harness(server_startup_timeout=90):
-        _flow_run(warm, min(m, 5), Path(tmp) / "warm")
-        return _flow_run(client, m, Path(tmp) / "run")
+        _flow_run(warm, min(m, 5), Path(tmp) / "warm", version)
+        return _flow_run(client, m, Path(tmp) / "run", version)
 
 
-def child(kind: str, client, warm, m: int, batch: int) -> dict:
+def child(kind: str, client, warm, m: int, batch: int, version: int = 19) -> dict:
     if kind == "flow":
-        return flow(client, warm, m)
+        return flow(client, warm, m, version)
     return baseline(client, m, batch if kind == "ceiling" else None)

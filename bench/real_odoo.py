@@ -1,8 +1,10 @@
-"""Suppliers and purchase orders into a real Odoo 19: each flow against a ceiling and a naive client, same server.
+"""Suppliers and purchase orders into a real Odoo 19 or 18: each flow against a ceiling and a naive client, same server.
 
 The sandbox benches (bench/supplier_onboarding.py) charge what the contract says a real Odoo
-costs; this one asks a real Odoo 19, started from the cached build (ofm.testbed: the source in
-../shared/odoo19 or OFM_ODOO_SOURCE), one server for the whole run. Each contender runs in a
+costs; this one asks a real Odoo (--version 19, the default, or 18), started from the cached build
+(ofm.testbed: the source in ../shared/odoo19 or OFM_ODOO_SOURCE, ../shared/odoo18 or
+OFM_ODOO18_SOURCE), one server for the whole run. On 18 (JSON-RPC only) the policies name its
+Belgian chart's taxes and bank-fees account (bench/real_po_sync.py, bench/real_bank.py). Each contender runs in a
 fresh process (bench/child.py) against a fresh database copied from the template:
 
 - ceiling: the res.partner values the flow writes (name, VAT, vendor code, contact, address,
@@ -19,8 +21,8 @@ and exits 0. The po-sync contenders (bench/real_po_sync.py) follow on the same s
 goods-receipt and three-way-match ones (bench/real_p2p.py), then bank-reconciliation's
 (bench/real_bank.py); one table at the end puts every flow
 against its raw batched ceiling and its naive client. OFM_BENCH_DUMP=file also writes the raw results.
-Usage: python -m bench.real_odoo [--n 1000] [--orders 100] [--receipts 50] [--bills 50] [--entries 50] [--lines 3]
-       [--suppliers 50] [--batch 200] [--protocol auto]
+Usage: python -m bench.real_odoo [--version 19] [--n 1000] [--orders 100] [--receipts 50] [--bills 50] [--entries 50]
+       [--lines 3] [--suppliers 50] [--batch 200] [--protocol auto]
 """
 
 from __future__ import annotations
@@ -41,19 +43,27 @@ from bench.child import run_child, spawn
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-TARGET = "OFM_BENCH_REAL_ODOO"  # JSON {url, db, warm_db, login, api_key} for the child (kept off its argv)
+TARGET = "OFM_BENCH_REAL_ODOO"  # JSON {url, db, warm_db, login, api_key, version} for the child (kept off its argv)
 CURRENCIES = ("GBP", "SEK", "DKK", "PLN", "CHF")
 SEED = 42
 KINDS = ("ceiling", "naive", "flow")
 P2P = {"gr": "goods-receipt", "twm": "three-way-match"}  # child prefix -> flow (bench/real_p2p.py)
 
 
+def _version() -> int:
+    """In a child: the Odoo major version the parent started (19 or 18)."""
+    return int(json.loads(os.environ[TARGET]).get("version", 19))
+
+
 def _client(protocol: str, db_key: str = "db"):
     from ofm.connectors.odoo import OdooClient, OdooConfig
 
     target = json.loads(os.environ[TARGET])
-    return OdooClient(OdooConfig(url=target["url"], db=target[db_key], login=target["login"],
-                                 api_key=target["api_key"], protocol=protocol, timeout_seconds=600))
+    client = OdooClient(OdooConfig(url=target["url"], db=target[db_key], login=target["login"],
+                                   api_key=target["api_key"], protocol=protocol, timeout_seconds=600))
+    if client.version.major != _version():  # untimed; the connector reads it anyway to pick a protocol
+        raise SystemExit(f"the bench targets Odoo {_version()} but the server is {client.version}")
+    return client
 
 
 def _prepare(client) -> dict:
@@ -168,7 +178,8 @@ def _spawn(*args: object) -> dict:
 def _measure(build, url: str, state: dict, kind: str, *args: object) -> dict:
     """One contender in a fresh process, on fresh databases copied from the template (dropped after)."""
     dbs = {"db": build.new_database(f"bench_{kind}"), "warm_db": build.new_database(f"bench_{kind}_warm")}
-    os.environ[TARGET] = json.dumps({"url": url, "login": state["login"], "api_key": state["api_key"], **dbs})
+    os.environ[TARGET] = json.dumps({"url": url, "login": state["login"], "api_key": state["api_key"],
+                                     "version": build.source.version, **dbs})
     try:
         return _spawn(kind, *args)
     finally:
@@ -183,12 +194,12 @@ def _po(kind: str, n: int, lines: int, suppliers: int, batch: int, protocol: str
     client = _client(protocol)
     client.search_count("res.partner", [])  # the database's first request loads Odoo's registry: not billed
     if kind == "ceiling":
-        return real_po_sync.ceiling(client, n, lines, suppliers, batch)
+        return real_po_sync.ceiling(client, n, lines, suppliers, batch, _version())
     if kind == "naive":
-        return real_po_sync.naive(client, n, lines, suppliers)
+        return real_po_sync.naive(client, n, lines, suppliers, _version())
     warm = _client(protocol, "warm_db")
     warm.search_count("res.partner", [])
-    return real_po_sync.flow(client, warm, n, lines, suppliers, batch)
+    return real_po_sync.flow(client, warm, n, lines, suppliers, batch, _version())
 
 
 def _po_child(kind: str, n: int, lines: str, suppliers: str, batch: str, protocol: str) -> dict:
@@ -202,7 +213,7 @@ def _p2p_child(name: str, kind: str, n: int, lines: str, suppliers: str, batch: 
     client, warm = _client(protocol), _client(protocol, "warm_db")
     for c in (client, warm):
         c.search_count("res.partner", [])  # the database's first request loads Odoo's registry: not billed
-    return real_p2p.child(name, kind, client, warm, n, int(lines), int(suppliers), int(batch))
+    return real_p2p.child(name, kind, client, warm, n, int(lines), int(suppliers), int(batch), _version())
 
 
 def _bank_child(kind: str, m: int, batch: str, protocol: str) -> dict:
@@ -212,11 +223,12 @@ def _bank_child(kind: str, m: int, batch: str, protocol: str) -> dict:
     client, warm = _client(protocol), _client(protocol, "warm_db")
     for c in (client, warm):
         c.search_count("res.partner", [])  # the database's first request loads Odoo's registry: not billed
-    return real_bank.child(kind, client, warm, m, int(batch))
+    return real_bank.child(kind, client, warm, m, int(batch), _version())
 
 
-def _suppliers_report(n: int, batch: int, protocol: str, flow_r: dict, ceiling_r: dict, naive_r: dict) -> None:
-    print(f"Onboarding {n} suppliers into a real Odoo 19 (Community, Belgian company, workers=0, protocol "
+def _suppliers_report(odoo: int, n: int, batch: int, protocol: str, flow_r: dict, ceiling_r: dict,
+                      naive_r: dict) -> None:
+    print(f"Onboarding {n} suppliers into a real Odoo {odoo} (Community, Belgian company, workers=0, protocol "
           f"{protocol}, batches of {batch}); each contender in a fresh process and a fresh database")
     print(f"  flow: {flow_r['counts']}, reconciles={flow_r['reconciles']}, Odoo write calls {flow_r['odoo_writes']}")
     print(f"  {'contender':<30} {'seconds':>8} {'records/s':>10} {'Odoo calls':>11} {'vendors in Odoo':>16}")
@@ -228,8 +240,8 @@ def _suppliers_report(n: int, batch: int, protocol: str, flow_r: dict, ceiling_r
           f"flow / naive throughput: {naive_r['seconds'] / flow_r['seconds']:.2f}")
 
 
-def _po_report(n: int, lines: int, batch: int, flow_r: dict, ceiling_r: dict, naive_r: dict) -> None:
-    print(f"Syncing {n} purchase orders ({lines} lines each) into the same real Odoo 19 (policy: the server's "
+def _po_report(odoo: int, n: int, lines: int, batch: int, flow_r: dict, ceiling_r: dict, naive_r: dict) -> None:
+    print(f"Syncing {n} purchase orders ({lines} lines each) into the same real Odoo {odoo} (policy: the server's "
           f"company, Belgian goods taxes); each contender in a fresh process and a fresh database")
     print(f"  flow: {flow_r['counts']}, reconciles={flow_r['reconciles']}, Odoo write calls {flow_r['odoo_writes']}")
     print(f"  {'contender':<34} {'seconds':>8} {'orders/s':>9} {'Odoo calls':>11} {'confirmed':>10}")
@@ -241,10 +253,10 @@ def _po_report(n: int, lines: int, batch: int, flow_r: dict, ceiling_r: dict, na
           f"flow / naive throughput: {naive_r['seconds'] / flow_r['seconds']:.2f}")
 
 
-def _p2p_report(name: str, n: int, lines: int, flow_r: dict, ceiling_r: dict, naive_r: dict) -> None:
+def _p2p_report(odoo: int, name: str, n: int, lines: int, flow_r: dict, ceiling_r: dict, naive_r: dict) -> None:
     what = {"goods-receipt": f"Receiving {n} confirmed purchase orders ({lines} lines each) in full",
             "three-way-match": f"Billing {n} received purchase orders ({lines} lines each), one bill each"}[name]
-    print(f"{what} on the same real Odoo 19; each contender in a fresh process and a fresh database")
+    print(f"{what} on the same real Odoo {odoo}; each contender in a fresh process and a fresh database")
     print(f"  flow: {flow_r['counts']}, Odoo write calls {flow_r['odoo_writes']}")
     print(f"  {'contender':<38} {'seconds':>8} {'records/s':>10} {'Odoo calls':>11} {'receipts done':>14} "
           f"{'bills posted':>13}")
@@ -254,8 +266,8 @@ def _p2p_report(name: str, n: int, lines: int, flow_r: dict, ceiling_r: dict, na
     print(f"  flow Odoo calls by method: {flow_r['by_method']}")
 
 
-def _bank_report(m: int, flow_r: dict, ceiling_r: dict, naive_r: dict) -> None:
-    print(f"A camt.053 statement of {m} entries paying {m} posted invoices by number, into the same real Odoo 19 "
+def _bank_report(odoo: int, m: int, flow_r: dict, ceiling_r: dict, naive_r: dict) -> None:
+    print(f"A camt.053 statement of {m} entries paying {m} posted invoices by number, into the same real Odoo {odoo} "
           f"(journal BNK1); each contender in a fresh process and a fresh database")
     print(f"  flow: {flow_r['counts']}, rules {flow_r['rules']}")
     print(f"  {'contender':<38} {'seconds':>8} {'entries/s':>10} {'Odoo calls':>11} {'lines':>6} {'reconciled':>11}")
@@ -277,9 +289,10 @@ def _label(name: str, kind: str) -> str:
     return f"{kind}: {name if kind == 'flow' else CONTENDERS[name][kind]}"
 
 
-def _summary(rows: list[tuple[str, int, list[dict]]]) -> None:
+def _summary(odoo: int, rows: list[tuple[str, int, list[dict]]]) -> None:
     """One table: every flow against its raw batched ceiling and its naive client, same server, same run."""
-    print("Every flow on the same real Odoo 19 (records/s: suppliers, orders, receipts, bills or entries a second)")
+    print(f"Every flow on the same real Odoo {odoo} "
+          "(records/s: suppliers, orders, receipts, bills or entries a second)")
     print(f"  {'flow':<20} {'contender':<38} {'seconds':>8} {'records/s':>10} {'Odoo calls':>11} "
           f"{'/ ceiling':>10} {'x naive':>8}")
     for name, n, (flow_r, ceiling_r, naive_r) in rows:
@@ -291,6 +304,8 @@ def _summary(rows: list[tuple[str, int, list[dict]]]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--version", type=int, default=19, choices=[18, 19],
+                        help="the real Odoo to bench (18 speaks JSON-RPC only)")
     parser.add_argument("--n", type=int, default=1000, help="suppliers (0: skip the supplier bench)")
     parser.add_argument("--orders", type=int, default=100, help="purchase orders (0: skip po-sync)")
     parser.add_argument("--lines", type=int, default=3)
@@ -315,7 +330,7 @@ def main() -> None:
     from ofm.testbed.realodoo import Build, RealOdooUnavailable, Server, find_source
 
     try:
-        build = Build(find_source(19))
+        build = Build(find_source(args.version))
     except RealOdooUnavailable as exc:
         print(f"real-Odoo bench skipped: {exc}")
         return
@@ -335,20 +350,20 @@ def main() -> None:
         bank = [measure(f"bank_{kind}", args.entries, args.batch, args.protocol)
                 for kind in ("flow", "ceiling", "naive")] if args.entries else []
     if suppliers:
-        _suppliers_report(args.n, args.batch, args.protocol, *suppliers)
+        _suppliers_report(args.version, args.n, args.batch, args.protocol, *suppliers)
     if orders:
-        _po_report(args.orders, args.lines, args.batch, *orders)
+        _po_report(args.version, args.orders, args.lines, args.batch, *orders)
     if os.environ.get("OFM_BENCH_DUMP"):
         Path(os.environ["OFM_BENCH_DUMP"]).write_text(json.dumps({"suppliers": suppliers, "orders": orders, **p2p,
                                                                   "bank": bank}))
     for prefix, results in p2p.items():
-        _p2p_report(P2P[prefix], {"gr": args.receipts, "twm": args.bills}[prefix], args.lines, *results)
+        _p2p_report(args.version, P2P[prefix], {"gr": args.receipts, "twm": args.bills}[prefix], args.lines, *results)
     rows = [("supplier-onboarding", args.n, suppliers), ("po-sync", args.orders, orders),
             *((P2P[prefix], {"gr": args.receipts, "twm": args.bills}[prefix], results)
               for prefix, results in p2p.items()), ("bank-reconciliation", args.entries, bank)]
     if bank:
-        _bank_report(args.entries, *bank)
-    _summary([row for row in rows if row[2]])
+        _bank_report(args.version, args.entries, *bank)
+    _summary(args.version, [row for row in rows if row[2]])
     print(f"(whole bench {time.monotonic() - started:.0f} s)")
 
 

@@ -1,4 +1,4 @@
-"""goods-receipt and three-way-match contenders against a real Odoo 19 (run by bench/real_odoo.py).
+"""goods-receipt and three-way-match contenders against a real Odoo 19 or 18 (run by bench/real_odoo.py).
 
 One per fresh process and fresh database, as the po-sync ones (bench/real_po_sync.py), whose
 orders, master data and policy file (the server's company, Belgian goods taxes) they reuse.
@@ -30,13 +30,14 @@ from bench import po_sync as sandbox_bench
 from bench import real_po_sync
 from bench.child import timed_flow
 
-PERCENT = {"VAT19": "21", "VAT7": "6", "VAT0": "0"}  # the Belgian rates of real_po_sync.TAXES
+PERCENT = {"VAT19": "21", "VAT7": "6", "VAT0": "0"}  # the Belgian rates of real_po_sync.TAXES (18 and 19 alike)
 RECEIVED_ON, BILLED_ON = "2026-11-10", "2026-11-12"
 
 
-def _confirmed(client, n: int, lines: int, suppliers: int, batch: int, folder: Path) -> tuple[list[dict], Path]:
+def _confirmed(client, n: int, lines: int, suppliers: int, batch: int, folder: Path,
+               version: int) -> tuple[list[dict], Path]:
     """Untimed: po-sync's products, suppliers and orders, created raw and confirmed."""
-    raws, policy = real_po_sync._world(client, n, lines, suppliers, folder)
+    raws, policy = real_po_sync._world(client, n, lines, suppliers, folder, version)
     vals = sandbox_bench._vals(client, raws, policy)
     for i in range(0, len(vals), batch):
         client.call("purchase.order", "button_confirm", ids=client.create("purchase.order", vals[i:i + batch]))
@@ -97,15 +98,16 @@ def receipts(raws: list[dict]) -> list[dict]:
             for raw in raws]
 
 
-def gr_baseline(client, n: int, lines: int, suppliers: int, batch: int, per_picking: bool) -> dict:
+def gr_baseline(client, n: int, lines: int, suppliers: int, batch: int, per_picking: bool, version: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="ofm-bench-") as tmp:
-        _confirmed(client, n, lines, suppliers, batch, Path(tmp))
+        _confirmed(client, n, lines, suppliers, batch, Path(tmp), version)
     moves = _open_moves(client)
     return _timed(client, lambda: _receive(client, moves, per_picking))
 
 
-def _gr_source(client, n: int, lines: int, suppliers: int, batch: int, workdir: Path) -> tuple[Path, Path]:
-    raws, policy = _confirmed(client, n, lines, suppliers, batch, workdir)
+def _gr_source(client, n: int, lines: int, suppliers: int, batch: int, workdir: Path,
+               version: int) -> tuple[Path, Path]:
+    raws, policy = _confirmed(client, n, lines, suppliers, batch, workdir, version)
     source = workdir / "receipts.json"
     source.write_text(json.dumps({"items": receipts(raws)}))
     return source, policy
@@ -126,8 +128,8 @@ def invoices(raws: list[dict]) -> list[dict]:
     return out
 
 
-def _received(client, n: int, lines: int, suppliers: int, batch: int, folder: Path) -> list[dict]:
-    raws, _ = _confirmed(client, n, lines, suppliers, batch, folder)
+def _received(client, n: int, lines: int, suppliers: int, batch: int, folder: Path, version: int) -> list[dict]:
+    raws, _ = _confirmed(client, n, lines, suppliers, batch, folder, version)
     _receive(client, _open_moves(client), per_picking=False)
     return raws
 
@@ -151,9 +153,9 @@ def _bill_vals(client, raws: list[dict]) -> list[dict]:
                                   for ln in lines[o["id"]]]} for o in orders]
 
 
-def twm_baseline(client, n: int, lines: int, suppliers: int, batch: int | None) -> dict:
+def twm_baseline(client, n: int, lines: int, suppliers: int, batch: int | None, version: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="ofm-bench-") as tmp:
-        vals = _bill_vals(client, _received(client, n, lines, suppliers, batch or 200, Path(tmp)))
+        vals = _bill_vals(client, _received(client, n, lines, suppliers, batch or 200, Path(tmp), version))
 
     def work() -> None:
         if batch is None:
@@ -168,40 +170,42 @@ def twm_baseline(client, n: int, lines: int, suppliers: int, batch: int | None) 
     return _timed(client, work)
 
 
-def _twm_source(client, n: int, lines: int, suppliers: int, batch: int, workdir: Path) -> tuple[Path, Path]:
-    raws = _received(client, n, lines, suppliers, batch, workdir)
+def _twm_source(client, n: int, lines: int, suppliers: int, batch: int, workdir: Path,
+                version: int) -> tuple[Path, Path]:
+    raws = _received(client, n, lines, suppliers, batch, workdir, version)
     source = workdir / "invoices.json"
     source.write_text(json.dumps({"items": invoices(raws)}))
-    return source, real_po_sync.policy_file(client, workdir)
+    return source, real_po_sync.policy_file(client, workdir, version)
 
 
 # the flows
 
-def _flow_run(client, name: str, n: int, lines: int, suppliers: int, batch: int, workdir: Path) -> dict:
+def _flow_run(client, name: str, n: int, lines: int, suppliers: int, batch: int, workdir: Path, version: int) -> dict:
     from ofm.flows.goods_receipt import goods_receipt
     from ofm.flows.three_way_match import three_way_match
 
     run, make_source = {"goods-receipt": (goods_receipt, _gr_source),
                         "three-way-match": (three_way_match, _twm_source)}[name]
     workdir.mkdir(parents=True, exist_ok=True)
-    source, policy = make_source(client, n, lines, suppliers, batch, workdir)
+    source, policy = make_source(client, n, lines, suppliers, batch, workdir, version)
     result, seconds, before = timed_flow(client, workdir, run, source, odoo_batch_size=batch, p2p_policy=policy)
     return _outcome(client, seconds, before, counts=result["counts"], odoo_writes=result["odoo_writes"])
 
 
-def flow(name: str, client, warm, n: int, lines: int, suppliers: int, batch: int) -> dict:
+def flow(name: str, client, warm, n: int, lines: int, suppliers: int, batch: int, version: int = 19) -> dict:
     """The flow under a temporary Prefect server, after a warm-up run in a database of its own."""
     from prefect.testing.utilities import prefect_test_harness
 
     with tempfile.TemporaryDirectory(prefix="ofm-bench-") as tmp, prefect_test_harness(server_startup_timeout=90):
-        _flow_run(warm, name, min(n, 5), lines, suppliers, batch, Path(tmp) / "warm")
-        return _flow_run(client, name, n, lines, suppliers, batch, Path(tmp) / "run")
+        _flow_run(warm, name, min(n, 5), lines, suppliers, batch, Path(tmp) / "warm", version)
+        return _flow_run(client, name, n, lines, suppliers, batch, Path(tmp) / "run", version)
 
 
-def child(flow_name: str, kind: str, client, warm, n: int, lines: int, suppliers: int, batch: int) -> dict:
+def child(flow_name: str, kind: str, client, warm, n: int, lines: int, suppliers: int, batch: int,
+          version: int = 19) -> dict:
     if kind == "flow":
-        return flow(flow_name, client, warm, n, lines, suppliers, batch)
+        return flow(flow_name, client, warm, n, lines, suppliers, batch, version)
     if flow_name == "goods-receipt":
-        return gr_baseline(client, n, lines, suppliers, batch, per_picking=kind == "naive")
-    return twm_baseline(client, n, lines, suppliers, batch if kind == "ceiling" else None)
+        return gr_baseline(client, n, lines, suppliers, batch, kind == "naive", version)
+    return twm_baseline(client, n, lines, suppliers, batch if kind == "ceiling" else None, version)
 
