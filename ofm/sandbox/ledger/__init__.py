@@ -42,8 +42,8 @@ def payroll_csv(batch_id: str, period: str, booked_on: date, entries: int = 3, e
                   ("454000", Decimal(0), employer + employee_nsso, "", "NSSO payable", ""),
                   ("455000", Decimal(0), gross_total - withholding - employee_nsso, "", "Net salaries", "")]
         for account, d, c, employee, text, cc in lines:
-            rows.append(["L", batch_id, "ACME-BE", period, str(n), booked_on.isoformat(), f"RUN-{period}-{n}", account,
-                         _comma(d) if d else "", _comma(c) if c else "", employee, text, cc, "", "", ""])
+            rows.append(["L", batch_id, "ACME-BE", period, str(n), booked_on.isoformat(), f"{batch_id}-RUN-{n}",
+                         account, _comma(d) if d else "", _comma(c) if c else "", employee, text, cc, "", "", ""])
             debit, credit, count = debit + d, credit + c, count + 1
     rows.append(["T", batch_id, "ACME-BE", period, "", "", "", "", "", "", "", "", "",
                  _comma(trailer_debit if trailer_debit is not None else debit), _comma(credit), str(count)])
