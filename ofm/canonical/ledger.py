@@ -15,6 +15,7 @@ import json
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property
 
 from pydantic import Field, field_validator
 
@@ -89,8 +90,17 @@ class JournalEntry(Frozen):
 
     def content_hash(self) -> str:
         """sha256 of what the entry books (not its batch): the same entry delivered again has the same hash."""
-        doc = self.model_dump(mode="json", exclude={"number"})
-        return hashlib.sha256(json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> str:  # computed once: the record is frozen
+        parts = [str(self.accounting_date), self.ref or ""]
+        for x in self.lines:  # every field of every line, in order, each in its canonical text
+            parts += [x.account_code, str(x.debit.normalize()), str(x.credit.normalize()), x.currency,
+                      "" if x.amount_currency is None else str(x.amount_currency.normalize()), x.partner_ref or "",
+                      x.label, json.dumps([[c, str(p.normalize())] for c, p in x.analytic]), x.tax_code or "",
+                      "1" if x.tax_line else "0"]
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
     @property
     def currencies(self) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ import io
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -64,9 +65,12 @@ class Source:
         return ".".join(self.path) if self.path else f"(constant {self.value!r})"
 
     def get(self, node: Any) -> Any:
-        if not self.path:
+        path = self.path
+        if len(path) == 1:  # a CSV column or a top-level key: the common case, kept cheap
+            return node.get(path[0]) if isinstance(node, dict) else None
+        if not path:
             return self.value
-        for part in self.path:
+        for part in path:
             node = node.get(part) if isinstance(node, dict) else None
         return node
 
@@ -97,6 +101,13 @@ class LedgerMapping:
     taxes: dict[str, str]
     analytic: dict[str, str]
     allowed_account_types: tuple[str, ...] | None = None
+
+    @cached_property
+    def line_columns(self) -> tuple[tuple[str, str], ...] | None:
+        """(field, column) of each line field when every one is a plain column or key (read without paths)."""
+        if all(len(src.path) == 1 for src in self.line.values()):
+            return tuple((name, src.path[0]) for name, src in self.line.items())
+        return None
 
     def reads(self, filename: str) -> bool:
         return any(fnmatch.fnmatch(filename, pattern) for pattern in self.files)
@@ -224,9 +235,12 @@ class _EntryError(ValueError):
         self.field, self.reason = field, reason
 
 
-def _decimal(value: Any, where: str, comma: bool) -> Decimal | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
+def _decimal(value: Any, where: str, comma: bool, source: str | None = None) -> Decimal | None:
+    """A decimal amount; `where` (+ `.source`) names the field should it not be one."""
+    if value is None or value == "" or (isinstance(value, str) and not value.strip()):
         return None
+    if source is not None:
+        where = f"{where}.{source}"
     if isinstance(value, float):
         raise _EntryError(where, f"not a decimal amount: {value!r} (a float)")
     text = str(value).strip()
@@ -260,24 +274,33 @@ def _analytic(value: Any, where: str, comma: bool) -> tuple[tuple[str, Decimal],
 
 
 def _line(m: LedgerMapping, raw: dict[str, Any], where: str, currency: str) -> JournalLine:
-    get = {name: src.get(raw) for name, src in m.line.items()}
-    values: dict[str, Any] = {"account_code": str(get.get("account_code") or "").strip(), "currency": currency}
+    columns = m.line_columns
+    g = {name: raw.get(key) for name, key in columns} if columns is not None else \
+        {name: src.get(raw) for name, src in m.line.items()}
+    values: dict[str, Any] = {"account_code": str(g["account_code"] or "").strip(), "currency": currency}
     for name in ("debit", "credit", "amount_currency"):
-        amount = _decimal(get.get(name), f"{where}.{m.line[name].name}" if name in m.line else where, m.decimal_comma)
-        if amount is not None:
-            values[name] = amount
-    for key, other in (("debit", "credit"), ("credit", "debit")):  # a negative debit is a credit, as some write it
-        if values.get(key, Decimal(0)) < 0:
-            values[other] = values.get(other, Decimal(0)) - values[key]
-            values[key] = Decimal(0)
-    if get.get("currency"):
-        values["currency"] = str(get["currency"]).strip().upper()
+        value = g.get(name)
+        if value is not None and value != "":
+            amount = _decimal(value, where, m.decimal_comma, m.line[name].name)
+            if amount is not None:
+                values[name] = amount
+    debit, credit = values.get("debit"), values.get("credit")
+    if debit is not None and debit < 0:  # a negative debit is a credit, as some sub-ledgers write it
+        values["credit"], values["debit"] = (credit or Decimal(0)) - debit, Decimal(0)
+    elif credit is not None and credit < 0:
+        values["debit"], values["credit"] = (debit or Decimal(0)) - credit, Decimal(0)
+    if g.get("currency"):
+        values["currency"] = str(g["currency"]).strip().upper()
     for name in ("partner_ref", "label", "tax_code"):
-        if get.get(name) not in (None, ""):
-            values[name] = str(get[name]).strip()
-    if "analytic" in m.line:
-        values["analytic"] = _analytic(get.get("analytic"), f"{where}.{m.line['analytic'].name}", m.decimal_comma)
-    values["tax_line"] = str(get.get("tax_line") or "").strip().lower() in TRUE
+        value = g.get(name)
+        if value is not None and value != "":
+            values[name] = str(value).strip()
+    analytic = g.get("analytic")
+    if analytic:
+        values["analytic"] = _analytic(analytic, f"{where}.{m.line['analytic'].name}", m.decimal_comma)
+    flag = g.get("tax_line")
+    if flag:
+        values["tax_line"] = str(flag).strip().lower() in TRUE
     try:
         return JournalLine(**values)
     except ValidationError as exc:
@@ -321,7 +344,9 @@ def _records(m: LedgerMapping, text: str, name: str) -> tuple[dict[str, Any], li
             lines = Source(m.lines_path).get(e) if isinstance(e, dict) else None
             grouped.append((e if isinstance(e, dict) else {}, lines if isinstance(lines, list) else []))
         return doc, grouped, doc
-    rows = list(csv.DictReader(io.StringIO(text), delimiter=m.delimiter))
+    reader = csv.reader(io.StringIO(text), delimiter=m.delimiter)
+    header = next(reader, [])
+    rows = [dict(zip(header, row, strict=False)) for row in reader if row]  # a short row lacks its last cells
     trailer: dict[str, Any] = {}
     by_number: dict[str, list[dict]] = {}
     for i, row in enumerate(rows):
@@ -353,7 +378,7 @@ def parse_delivery(m: LedgerMapping, text: str, name: str) -> Delivery:
                 control[key] = _decimal(value, src.name, m.decimal_comma)
     except (ValueError, _EntryError) as exc:
         raise LedgerFileError(f"{name}: the trailer's control totals: {exc}") from None
-    delivery_entries, raw, failures = [], {}, []
+    delivery_entries, raw, failures, unmapped = [], {}, [], []
     for i, (entry_head, lines) in enumerate(grouped):
         number = str(m.entry["number"].get(entry_head) or "").strip() or f"position-{i + 1}"
         key = number if number not in raw else f"{number}@{i + 1}"  # a repeated number is its own record
@@ -366,6 +391,7 @@ def parse_delivery(m: LedgerMapping, text: str, name: str) -> Delivery:
             delivery_entries.append(_entry(m, entry_head, lines, m.currency))
         except _EntryError as exc:
             failures.append(LedgerFailure(key, exc.field, exc.reason))
+            unmapped.append(lines)
     try:
         batch = JournalBatch(source=m.source, batch_id=str(head["batch_id"]).strip(),
                              legal_entity=str(head["legal_entity"]).strip(), period=str(head["period"]).strip(),
@@ -374,14 +400,17 @@ def parse_delivery(m: LedgerMapping, text: str, name: str) -> Delivery:
     except ValidationError as exc:
         err = exc.errors()[0]
         raise LedgerFileError(f"{name}: batch {field_path(err['loc'])}: {err['msg']}") from None
-    return Delivery(batch, raw, failures, _sums(m, grouped))
+    return Delivery(batch, raw, failures, _sums(m, batch, unmapped, len(grouped)))
 
 
-def _sums(m: LedgerMapping, grouped: list[tuple[dict, list[dict]]]) -> dict[str, Any]:
+def _sums(m: LedgerMapping, batch: JournalBatch, unmapped: list[list[dict]], entries: int) -> dict[str, Any]:
     """What the file holds, also in the entries that did not map: compared with the trailer's control totals."""
-    sums: dict[str, Any] = {"debit": Decimal(0), "credit": Decimal(0), "lines": 0, "entries": len(grouped)}
-    for _, lines in grouped:
-        for raw in lines:
+    lines = [line for e in batch.entries for line in e.lines]
+    sums: dict[str, Any] = {"debit": sum((x.debit for x in lines), Decimal(0)),
+                            "credit": sum((x.credit for x in lines), Decimal(0)), "lines": len(lines),
+                            "entries": entries}
+    for rows in unmapped:  # read as far as they go
+        for raw in rows:
             sums["lines"] += 1
             for key in ("debit", "credit"):
                 try:

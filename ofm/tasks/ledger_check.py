@@ -113,8 +113,9 @@ def check_and_decide(lf: LedgerFile, snap: Snapshot, run: RunInfo) -> Decided:
                            object_type="journal-entry")
         decided.results += [EntryResult(lf.entries[n].record_ref, DEFERRED, reasons=(decisions[n].reason,))
                             for n in deferred]
-    audit_rows(run, "checked", [(lf.entries[n].record_ref, lf.entries[n].lineage.correlation_id,
-                                 {"post_date": str(d.post_date), "original_date": str(d.original_date)
-                                  if d.original_date else None, "reason": d.reason or None})
-                                for n, d in decided.to_post.items()])
+    # an entry posted on its own date has its audit row when posted; one moved to the first open date here too
+    audit_rows(run, "dated", [(lf.entries[n].record_ref, lf.entries[n].lineage.correlation_id,
+                               {"post_date": str(d.post_date), "original_date": str(d.original_date),
+                                "reason": d.reason})
+                              for n, d in decided.to_post.items() if d.original_date])
     return decided

@@ -42,22 +42,24 @@ class LedgerFile:
     sums: dict[str, Any] | None = None  # what the delivery holds, for the control totals
     complete: bool = True  # a whole delivery (False: deferred entries only)
     error: str | None = None
+    _by_number: dict[str, JournalEntry] | None = field(default=None, repr=False)
 
     def entry(self, number: str) -> JournalEntry:
-        return next(e for e in self.batch.entries if e.number == number)
+        if self._by_number is None or len(self._by_number) != len(self.batch.entries):
+            self._by_number = {e.number: e for e in self.batch.entries}
+        return self._by_number[number]
 
 
-def _lineage(external_id: str, payload: Any, corr: str, at: datetime) -> Lineage:
-    from ofm.canonical import content_hash
-
-    return Lineage(source_system=SOURCE, external_id=external_id, content_hash=content_hash(payload),
-                   received_at=at, correlation_id=corr)
+def _lineage(external_id: str, sha: str, corr: str, at: datetime) -> Lineage:
+    return Lineage(source_system=SOURCE, external_id=external_id, content_hash=sha, received_at=at,
+                   correlation_id=corr)
 
 
-def _received(external_id: str, raw: dict, run: RunInfo, mapping: str, at: datetime,
+def _received(external_id: str, raw: dict, run: RunInfo, mapping: str, at: datetime, sha: str,
               inbox_id: int | None = None, quarantine_id: int | None = None) -> Received:
+    """An entry as received; its content hash is its file's (the payload as received, kept in the inbox)."""
     corr = run.correlation_id(f"{SOURCE}:{external_id}")
-    return Received(raw=raw, lineage=_lineage(external_id, raw, corr, at), mapping=mapping, inbox_id=inbox_id,
+    return Received(raw=raw, lineage=_lineage(external_id, sha, corr, at), mapping=mapping, inbox_id=inbox_id,
                     quarantine_id=quarantine_id)
 
 
@@ -88,7 +90,7 @@ def _read_one(path: Path, run: RunInfo) -> LedgerFile:
                                                revision=None, payload=payload, correlation_id=corr,
                                                flow_run_id=run.flow_run_id)])[0]
     now = row.received_at
-    received = Received(raw={"file": path.name, "sha256": sha}, lineage=_lineage(ref, payload, corr, now),
+    received = Received(raw={"file": path.name, "sha256": sha}, lineage=_lineage(ref, sha, corr, now),
                         mapping="ledger/file", inbox_id=row.id)
     audit_rows(run, "received", [(received.record_ref, corr, {"inbox_id": row.id, "sha256": sha,
                                                               "bytes": len(data), "seen_before": row.duplicate})])
@@ -106,7 +108,7 @@ def _read_one(path: Path, run: RunInfo) -> LedgerFile:
     for number, raw in delivery.raw.items():
         lf.entries[number] = _received(f"{lf.batch.source}:{lf.batch.batch_id}:{number}",
                                        {"batch": lf.batch.batch_id, "file": path.name, **raw}, run, mapping, now,
-                                       inbox_id=row.id)
+                                       sha, inbox_id=row.id)
     for failure in delivery.failures:
         lf.failed[failure.number] = (failure.field, failure.reason)
     quarantine_records(run, "map", [(lf.entries[f.number], "business", str(f), f.field, lf.mapping.owner_team)
@@ -151,5 +153,5 @@ def take_up_deferred(run: RunInfo) -> list[LedgerFile]:
         lf = groups[key]
         lf.batch = lf.batch.model_copy(update={"entries": (*lf.batch.entries, entry)})
         lf.entries[entry.number] = _received(q.record_ref.removeprefix(f"{SOURCE}:"), q.payload, run, q.source, now,
-                                             quarantine_id=q.id)
+                                             q.payload_hash, quarantine_id=q.id)
     return list(groups.values())

@@ -32,6 +32,7 @@ class Snapshot:
     refs: LedgerReferences
     locks: LockDates
     journal_type: str
+    lock_fields: tuple[str, ...] = ()  # the lock date fields this server has
 
 
 def _id(value: Any) -> int | None:
@@ -44,10 +45,10 @@ def _lock_fields() -> tuple[str, ...]:
     return tuple(name for name in LABELS if name in fields)
 
 
-def read_lock_dates(company_id: int) -> LockDates:
+def read_lock_dates(company_id: int, names: tuple[str, ...] | None = None) -> LockDates:
     """The company's lock dates as Odoo holds them now (a field this Odoo lacks counts as unset)."""
     odoo = resources().odoo
-    names = _lock_fields()
+    names = _lock_fields() if names is None else names
     if not names:
         return LockDates()
     [row] = odoo.read("res.company", [company_id], list(names))
@@ -132,4 +133,5 @@ def read_references(lf: LedgerFile) -> Snapshot:
     refs = LedgerReferences(cid, company["currency_id"][1] if company.get("currency_id") else batch.currency,
                             journal, accounts, taxes, analytic, partners, currencies,
                             landed=read_landed(batch.source, batch.batch_id, cid), posted=_posted_elsewhere(lf, cid))
-    return Snapshot(refs, read_lock_dates(cid), journal["type"] if journal else "general")
+    names = _lock_fields()
+    return Snapshot(refs, read_lock_dates(cid, names), journal["type"] if journal else "general", names)

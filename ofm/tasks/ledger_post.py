@@ -14,15 +14,15 @@ middleware never lets that pass unseen.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
-from decimal import Decimal
+from concurrent.futures import Future, ThreadPoolExecutor
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from ofm.canonical.ledger import JournalBatch, JournalEntry
-from ofm.canonical.money import Money
+from ofm.canonical.money import Money, minor_units
 from ofm.rules.ledger import DateDecision, Landed, LedgerReferences
 from ofm.rules.ledger.checks import move_ref
 from ofm.tasks.audit import audit_rows, quarantine_records
@@ -30,7 +30,7 @@ from ofm.tasks.ledger_check import ALREADY, POSTED, QUARANTINED, Decided, EntryR
 from ofm.tasks.ledger_intake import LedgerFile
 from ofm.tasks.ledger_odoo import MOVE, Snapshot, read_landed, read_lock_dates
 from ofm.tasks.ownership import ELSEWHERE, claim, elsewhere, elsewhere_reason, mark_sent, mine
-from ofm.tasks.resources import resources
+from ofm.tasks.resources import Resources, resources, use_thread_resources
 from ofm.tasks.runinfo import RunInfo
 
 
@@ -40,7 +40,15 @@ def lock_name(company_id: int, period: str) -> str:
 
 def _amount(value: Decimal, currency: str) -> float:
     """Odoo's JSON carries amounts as numbers: rounded to the currency first, converted at the edge only."""
-    return float(Money(amount=value, currency=currency).rounded().amount)
+    return float(value.quantize(_QUANTUM.get(currency) or _quantum(currency), rounding=ROUND_HALF_UP))
+
+
+_QUANTUM: dict[str, Decimal] = {}
+
+
+def _quantum(currency: str) -> Decimal:
+    _QUANTUM[currency] = Decimal(1).scaleb(-minor_units(currency))
+    return _QUANTUM[currency]
 
 
 def move_vals(batch: JournalBatch, entry: JournalEntry, decision: DateDecision, refs: LedgerReferences,
@@ -94,7 +102,7 @@ class _Batch:
 
     def __init__(self, lf: LedgerFile, decided: Decided, snap: Snapshot, run: RunInfo) -> None:
         self.lf, self.batch, self.decided, self.refs, self.run = lf, lf.batch, decided, snap.refs, run
-        self.journal_type = snap.journal_type
+        self.journal_type, self.lock_fields = snap.journal_type, snap.lock_fields
         self.results: list[EntryResult] = []
         self.refused: list[tuple[str, str, str, str]] = []  # number, category, reason, field
 
@@ -105,12 +113,18 @@ class _Batch:
         return f"{MOVE}:{self.ref(number)}"
 
     def effect_check(self, moves: dict[str, int]) -> dict[str, int]:
-        """The moves whose lines are what the entry books (per account); the others are deleted and refused."""
-        if not moves:
-            return {}
-        held = _held(sorted(moves.values()), self.refs, self.batch.currency)
-        good, wrong = {}, []
-        for number, move_id in moves.items():
+        """The moves whose lines are what the entry books (per account); the others are deleted and refused.
+
+        Only entries with taxes are read back: there Odoo computes the VAT lines itself (and, given a VAT
+        line as well, adds a second one and balances it on the suspense account: seen on the real server).
+        Odoo keeps the other lines as sent."""
+        taxed = {n: mid for n, mid in moves.items() if any(line.tax_code for line in self.lf.entry(n).lines)}
+        good = {n: mid for n, mid in moves.items() if n not in taxed}
+        if not taxed:
+            return good
+        held = _held(sorted(taxed.values()), self.refs, self.batch.currency)
+        wrong = []
+        for number, move_id in taxed.items():
             meant = _intended(self.lf.entry(number), self.batch.currency)
             if held.get(move_id, {}) == meant:
                 good[number] = move_id
@@ -126,20 +140,20 @@ class _Batch:
                 resources().store.mark_failed(self.key(number), reason, permanent=True)
         return good
 
-    def still_open(self, moves: dict[str, int]) -> dict[str, int]:
-        """Lock dates read again just before posting: an entry whose date got locked meanwhile stays a draft."""
-        locks = read_lock_dates(self.refs.company_id)
-        ok = {}
-        for number, move_id in moves.items():
-            when = self.decided.to_post[number].post_date if number in self.decided.to_post else None
-            entry = self.lf.entry(number)
-            has_tax = any(line.tax_code for line in entry.lines)
-            binding = locks.binding(when, self.journal_type, has_tax) if when else None
+    def still_open(self, numbers: list[str], drafts: dict[str, int] | None = None) -> list[str]:
+        """Lock dates read again just before sending: an entry whose date got locked since the checks is not sent
+        (or, already a draft in Odoo, not posted), and refused; Odoo would re-date it."""
+        locks = read_lock_dates(self.refs.company_id, self.lock_fields)
+        ok = []
+        for number in numbers:
+            has_tax = any(line.tax_code for line in self.lf.entry(number).lines)
+            binding = locks.binding(self.decided.to_post[number].post_date, self.journal_type, has_tax)
             if binding is None:
-                ok[number] = move_id
-            else:
-                self.refused.append((number, "period", f"the period was locked ({binding[0]} {binding[1]}) after "
-                                     f"the checks; account.move {move_id} is left a draft", "accounting_date"))
+                ok.append(number)
+                continue
+            left = f"account.move {drafts[number]} is left a draft" if drafts else "not sent"
+            self.refused.append((number, "period", f"the period was locked ({binding[0]} {binding[1]}) after the "
+                                                   f"checks; {left}", "accounting_date"))
         return ok
 
     def _action_post(self, ids: list[int], number_of: dict[int, str]) -> None:
@@ -157,12 +171,16 @@ class _Batch:
             self._action_post([move_id], number_of)
 
     def post(self, moves: dict[str, int], status: str) -> None:
-        """Post the drafts (one call), read every move back, and verify the date Odoo holds is the one meant."""
-        odoo = resources().odoo
-        drafts = sorted(moves.values())
-        if drafts:
-            self._action_post(drafts, {mid: n for n, mid in moves.items()})
-        rows = {r["id"]: r for r in odoo.read(MOVE, drafts, ["name", "date", "state"])} if drafts else {}
+        """Post the drafts (one call), then read them back and record what Odoo holds."""
+        if moves:
+            self._action_post(sorted(moves.values()), {mid: n for n, mid in moves.items()})
+        self.record(moves, status)
+
+    def record(self, moves: dict[str, int], status: str) -> None:
+        """Read the posted moves back (one call) and verify the date Odoo holds is the one meant (Odoo re-dates
+        silently); then the results and audit rows."""
+        ids = sorted(moves.values())
+        rows = {r["id"]: r for r in resources().odoo.read(MOVE, ids, ["name", "date", "state"])} if ids else {}
         for number, move_id in moves.items():
             row = rows.get(move_id, {})
             meant = self.decided.to_post[number].post_date.isoformat()
@@ -179,6 +197,17 @@ class _Batch:
                                           "original_date": str(decision[n].original_date)
                                           if decision[n].original_date else None})
                                         for n, mid in moves.items()])
+
+    def send(self, res: Resources, chunk: list[str], vals: list[dict]) -> dict[str, int]:
+        """The Odoo side of one chunk (in the sending thread): create, check what Odoo computed, post."""
+        with use_thread_resources(res):
+            ids = res.odoo.create_idempotent(MOVE, vals, ["ref"], ["id"])
+            created = dict(zip(chunk, ids, strict=True))
+            res.store.mark_done({self.key(n): mid for n, mid in created.items()})
+            moves = self.effect_check(created)
+            if moves:
+                self._action_post(sorted(moves.values()), {mid: n for n, mid in moves.items()})
+            return moves
 
 
 def _acquire(lock: str, run: RunInfo) -> str | None:
@@ -221,18 +250,10 @@ def post_entries(lf: LedgerFile, decided: Decided, snap: Snapshot,
         drafts = {n: landed[n].move_id for n in numbers if n in landed and landed[n].state == "draft"
                   and n not in left and n in decided.to_post}
         if drafts:  # created by a run that stopped before posting them: post them now
-            b.post(b.still_open(b.effect_check(drafts)), POSTED)
+            open_drafts = b.effect_check({n: drafts[n] for n in b.still_open(list(drafts), drafts)})
+            b.post(open_drafts, POSTED)
         todo = [n for n in decided.to_post if n not in landed and mine(rows[b.key(n)], run)]
-        size = res.settings.odoo_batch_size
-        for start in range(0, len(todo), size):
-            chunk = todo[start:start + size]
-            res.store.acquire_lock(lock, run.owner)  # renews the lease
-            mark_sent([b.key(n) for n in chunk], run)
-            vals = [move_vals(lf.batch, lf.entry(n), decided.to_post[n], snap.refs, lf.mapping) for n in chunk]
-            ids = res.odoo.create_idempotent(MOVE, vals, ["ref"], ["id"])
-            created = dict(zip(chunk, ids, strict=True))
-            res.store.mark_done({b.key(n): mid for n, mid in created.items()})
-            b.post(b.still_open(b.effect_check(created)), POSTED)
+        _send_in_chunks(b, res, todo, lock)
     finally:
         res.store.release_lock(lock, run.owner)
         if b.refused:
@@ -242,6 +263,22 @@ def post_entries(lf: LedgerFile, decided: Decided, snap: Snapshot,
     return b.results, None
 
 
-def first_open_date(snap: Snapshot, has_tax: bool) -> date | None:
-    """The first date Odoo would accept an entry on (for the summary)."""
-    return snap.locks.first_open(snap.journal_type, has_tax)
+def _send_in_chunks(b: _Batch, res: Resources, todo: list[str], lock: str) -> None:
+    """Chunk after chunk, one write in flight at a time: while Odoo creates and posts one chunk, the next one's
+    lock dates are read again and its vals built, and the last one is read back and recorded. A chunk that
+    fails stops the run before the next one is sent."""
+    size = res.settings.odoo_batch_size
+    chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ofm-ledger-send") as sender:
+        pending: Future | None = None
+        for chunk in chunks:
+            chunk = b.still_open(chunk)
+            vals = [move_vals(b.batch, b.lf.entry(n), b.decided.to_post[n], b.refs, b.lf.mapping) for n in chunk]
+            done = pending.result() if pending else None  # raises: the run stops here, this chunk is not sent
+            res.store.acquire_lock(lock, b.run.owner)  # renews the lease
+            mark_sent([b.key(n) for n in chunk], b.run)
+            pending = sender.submit(b.send, res, chunk, vals) if chunk else None
+            if done is not None:
+                b.record(done, POSTED)
+        if pending:
+            b.record(pending.result(), POSTED)
