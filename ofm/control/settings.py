@@ -70,8 +70,8 @@ class Settings(BaseSettings):
     bank_drop_dir: Path | None = Field(
         default=None, description="Watched folder of statement files (processed ones move to done/ or held/).")
     ledger_drop_dir: Path | None = Field(
-        default=None, description="Watched folder of sub-ledger journal batches (processed ones move to done/ "
-                                  "or held/).")
+        default=None, description="Watched folder of sub-ledger journal batches (every run reads them all; "
+                                  "what is in Odoo already is recognised, not posted again).")
     ledger_mapping_dir: Path | None = Field(
         default=None, description="Folder of ledger mapping YAML files; defaults to the bundled mappings/ledger.")
     prefect_port: int = Field(

@@ -198,6 +198,28 @@ class _Batch:
                                           if decision[n].original_date else None})
                                         for n, mid in moves.items()])
 
+    def claim(self, numbers: list[str]) -> list[str]:
+        """Claim the entries' outbox keys; those this run holds. The others: another live run's (left to it), or
+        done without being in Odoo (the move was deleted there since: a person decides)."""
+        from ofm.control.store import OutboxIntent
+
+        rows = claim([OutboxIntent(idempotency_key=self.key(n), object_type="journal-entry", record_ref=self.ref(n),
+                                   target_model=MOVE, operation="create",
+                                   payload_hash=self.lf.entry(n).content_hash()[:16],
+                                   correlation_id=self.lf.entries[n].lineage.correlation_id,
+                                   flow_run_id=self.run.flow_run_id) for n in numbers], self.run)
+        ours = []
+        for n in numbers:
+            row = rows[self.key(n)]
+            if mine(row, self.run):
+                ours.append(n)
+            elif elsewhere(row, self.run):
+                self.results.append(EntryResult(self.ref(n), ELSEWHERE, reasons=(elsewhere_reason(row),)))
+            else:
+                self.refused.append((n, "technical", f"the outbox has it sent as account.move {row.odoo_id}, which "
+                                                     "Odoo does not hold (deleted there?)", "(entry)"))
+        return ours
+
     def send(self, res: Resources, chunk: list[str], vals: list[dict]) -> dict[str, int]:
         """The Odoo side of one chunk (in the sending thread): create, check what Odoo computed, post."""
         with use_thread_resources(res):
@@ -223,11 +245,8 @@ def _acquire(lock: str, run: RunInfo) -> str | None:
 def post_entries(lf: LedgerFile, decided: Decided, snap: Snapshot,
                  run: RunInfo) -> tuple[list[EntryResult], str | None]:
     """Create and post the batch's entries exactly once, chunk by chunk; (results, refusal of the run or None)."""
-    from ofm.control.store import OutboxIntent
-
     res, b = resources(), _Batch(lf, decided, snap, run)
-    already = decided.check.already
-    numbers = list(dict.fromkeys([*decided.to_post, *already]))
+    numbers = list(dict.fromkeys([*decided.to_post, *decided.check.already]))
     if not numbers:
         return [], None
     lock = lock_name(snap.refs.company_id, lf.batch.period)
@@ -235,25 +254,16 @@ def post_entries(lf: LedgerFile, decided: Decided, snap: Snapshot,
     if refusal:
         return [EntryResult(b.ref(n), ELSEWHERE, reasons=(refusal,)) for n in numbers], refusal
     try:
-        rows = claim([OutboxIntent(idempotency_key=b.key(n), object_type="journal-entry", record_ref=b.ref(n),
-                                   target_model=MOVE, operation="create",
-                                   payload_hash=lf.entry(n).content_hash()[:16],
-                                   correlation_id=lf.entries[n].lineage.correlation_id, flow_run_id=run.flow_run_id)
-                      for n in numbers], run)
-        left = [n for n in numbers if elsewhere(rows[b.key(n)], run)]
-        b.results += [EntryResult(b.ref(n), ELSEWHERE, reasons=(elsewhere_reason(rows[b.key(n)]),)) for n in left]
         # what Odoo has now (a run that died after creating, or one that overlapped): never created again
         landed: dict[str, Landed] = read_landed(lf.batch.source, lf.batch.batch_id, snap.refs.company_id)
         res.store.settle({b.key(n): landed[n].move_id for n in numbers if n in landed})
-        posted = {n: landed[n] for n in numbers if n in landed and landed[n].state == "posted" and n not in left}
-        b.results += [EntryResult(b.ref(n), ALREADY, x.move_id, x.name, x.date) for n, x in posted.items()]
-        drafts = {n: landed[n].move_id for n in numbers if n in landed and landed[n].state == "draft"
-                  and n not in left and n in decided.to_post}
-        if drafts:  # created by a run that stopped before posting them: post them now
-            open_drafts = b.effect_check({n: drafts[n] for n in b.still_open(list(drafts), drafts)})
-            b.post(open_drafts, POSTED)
-        todo = [n for n in decided.to_post if n not in landed and mine(rows[b.key(n)], run)]
-        _send_in_chunks(b, res, todo, lock)
+        b.results += [EntryResult(b.ref(n), ALREADY, x.move_id, x.name, x.date)
+                      for n in numbers if (x := landed.get(n)) is not None and x.state == "posted"]
+        drafts = [n for n in decided.to_post if n in landed and landed[n].state == "draft"]
+        if drafts:  # created by a run that stopped before posting them (keys done): posted now, under the run lock
+            ids = {n: landed[n].move_id for n in drafts}
+            b.post(b.effect_check({n: ids[n] for n in b.still_open(drafts, ids)}), POSTED)
+        _send_in_chunks(b, res, [n for n in decided.to_post if n not in landed], lock)
     finally:
         res.store.release_lock(lock, run.owner)
         if b.refused:
@@ -264,15 +274,14 @@ def post_entries(lf: LedgerFile, decided: Decided, snap: Snapshot,
 
 
 def _send_in_chunks(b: _Batch, res: Resources, todo: list[str], lock: str) -> None:
-    """Chunk after chunk, one write in flight at a time: while Odoo creates and posts one chunk, the next one's
-    lock dates are read again and its vals built, and the last one is read back and recorded. A chunk that
-    fails stops the run before the next one is sent."""
+    """Chunk after chunk, one write in flight at a time: while Odoo creates and posts one chunk, the next one is
+    claimed in the outbox, its lock dates read again and its vals built, and the last one is read back and
+    recorded. A chunk that fails stops the run before the next one is sent."""
     size = res.settings.odoo_batch_size
-    chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ofm-ledger-send") as sender:
         pending: Future | None = None
-        for chunk in chunks:
-            chunk = b.still_open(chunk)
+        for start in range(0, len(todo), size):
+            chunk = b.still_open(b.claim(todo[start:start + size]))
             vals = [move_vals(b.batch, b.lf.entry(n), b.decided.to_post[n], b.refs, b.lf.mapping) for n in chunk]
             done = pending.result() if pending else None  # raises: the run stops here, this chunk is not sent
             res.store.acquire_lock(lock, b.run.owner)  # renews the lease

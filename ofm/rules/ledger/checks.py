@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from ofm.canonical.ledger import JournalBatch, JournalEntry, JournalLine
-from ofm.canonical.money import Money
+from ofm.canonical.money import Money, minor_units
 from ofm.mappings.ledger import LedgerMapping
 
 JOURNAL_TYPES = ("general", "sale", "purchase")  # bank and cash journals take statement lines, not entries
@@ -183,14 +183,29 @@ def _line_problems(i: int, line: JournalLine, m: LedgerMapping, refs: LedgerRefe
     return out
 
 
+def _quantum(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-minor_units(currency))
+
+
+def _plain(line: JournalLine, refs: LedgerReferences, m: LedgerMapping, currency: str) -> bool:
+    """A line with nothing that could be wrong (the common case, checked at volume without building messages)."""
+    account = refs.accounts.get(line.account_code)
+    return (account is not None and account.active and (not account.company_ids or refs.company_id in
+                                                         account.company_ids)
+            and (not m.allowed_account_types or account.account_type in m.allowed_account_types)
+            and (line.debit > 0) != (line.credit > 0) and line.currency == currency and not line.tax_code
+            and not line.analytic and not line.partner_ref and not line.tax_line)
+
+
 def entry_problems(batch: JournalBatch, entry: JournalEntry, m: LedgerMapping,
                    refs: LedgerReferences) -> list[tuple[str, str]]:
     """(field, reason) of everything wrong with one entry; empty when it may be posted."""
     out: list[tuple[str, str]] = []
-    if entry.accounting_date.strftime("%Y-%m") != batch.period:
+    on = entry.accounting_date
+    if f"{on.year:04d}-{on.month:02d}" != batch.period:
         out.append(("accounting_date", f"{entry.accounting_date} is outside the batch's period {batch.period}"))
-    balance = sum((line.balance for line in entry.lines), Decimal(0))
-    if Money(amount=balance, currency=batch.currency).rounded().amount != 0:
+    balance = sum((line.debit - line.credit for line in entry.lines), Decimal(0))
+    if balance.quantize(_quantum(batch.currency), rounding=ROUND_HALF_UP) != 0:
         debit = sum((line.debit for line in entry.lines), Decimal(0))
         out.append(("lines", f"the entry does not balance: debit {_money(debit, batch.currency)}, credit "
                              f"{_money(debit - balance, batch.currency)} (difference "
@@ -205,6 +220,8 @@ def entry_problems(batch: JournalBatch, entry: JournalEntry, m: LedgerMapping,
                                                  f"{_money(foreign, currency)})"))
     taxed = {line.tax_code for line in entry.lines if line.tax_code and not line.tax_line}
     for i, line in enumerate(entry.lines):
+        if _plain(line, refs, m, batch.currency):
+            continue
         out += _line_problems(i, line, m, refs, batch.currency)
         if line.tax_line and line.tax_code not in taxed:
             out.append((f"lines[{i}].tax_line", f"a tax line of {line.tax_code or 'no tax'} without a base line "
