@@ -157,16 +157,29 @@ class _Batch:
         return ok
 
     def _action_post(self, ids: list[int], number_of: dict[int, str]) -> None:
-        """One call for the chunk; should Odoo refuse it, one call per move, so one bad move refuses only itself."""
-        from ofm.connectors.odoo.errors import OdooPermanentError
+        """One call for the chunk; should Odoo refuse it, one call per move, so one bad move refuses only itself.
 
-        try:
-            resources().odoo.call(MOVE, "action_post", ids=ids)
-            return
-        except OdooPermanentError as exc:
-            if len(ids) == 1:
-                self.refused.append((number_of[ids[0]], "technical", f"Odoo refused to post it: {exc}", "(entry)"))
+        An answer lost after the request went out may hide a commit: the moves are read, and only those still
+        drafts are posted again (Odoo refuses to post a posted move)."""
+        from ofm.connectors.odoo.errors import OdooAmbiguousError, OdooPermanentError
+
+        odoo = resources().odoo
+        for attempt in range(1, odoo.config.retry.max_attempts + 1):
+            try:
+                odoo.call(MOVE, "action_post", ids=ids)
                 return
+            except OdooAmbiguousError:
+                if attempt == odoo.config.retry.max_attempts:
+                    raise
+                ids = [r["id"] for r in odoo.read(MOVE, ids, ["state"]) if r["state"] == "draft"]
+                if not ids:
+                    return
+            except OdooPermanentError as exc:
+                if len(ids) == 1:
+                    self.refused.append((number_of[ids[0]], "technical", f"Odoo refused to post it: {exc}",
+                                         "(entry)"))
+                    return
+                break
         for move_id in ids:
             self._action_post([move_id], number_of)
 
