@@ -224,7 +224,10 @@ class _Batch:
         ours = []
         for n in numbers:
             row = rows[self.key(n)]
-            if mine(row, self.run):
+            if row.state == "failed" and row.payload_hash == self.lf.entry(n).content_hash()[:16]:
+                # refused for good before (Odoo computed other amounts): the same entry again is not sent again
+                self.refused.append((n, "technical", row.last_error or "refused before", "lines"))
+            elif mine(row, self.run):
                 ours.append(n)
             elif elsewhere(row, self.run):
                 self.results.append(EntryResult(self.ref(n), ELSEWHERE, reasons=(elsewhere_reason(row),)))
@@ -233,11 +236,27 @@ class _Batch:
                                                      "Odoo does not hold (deleted there?)", "(entry)"))
         return ours
 
+    def _create(self, res: Resources, chunk: list[str], vals: list[dict]) -> dict[str, int]:
+        """Create the chunk in one call; should Odoo refuse it (one call is one transaction: nothing landed), each
+        entry alone, so that the one Odoo refuses is quarantined with Odoo's message and the others go on."""
+        from ofm.connectors.odoo.errors import OdooPermanentError
+
+        try:
+            return dict(zip(chunk, res.odoo.create_idempotent(MOVE, vals, ["ref"], ["id"]), strict=True))
+        except OdooPermanentError as exc:
+            if len(chunk) == 1:
+                self.refused.append((chunk[0], "technical", f"Odoo refused to create it: {exc}", "(entry)"))
+                res.store.mark_failed(self.key(chunk[0]), str(exc), permanent=True)
+                return {}
+        created: dict[str, int] = {}
+        for number, one in zip(chunk, vals, strict=True):
+            created.update(self._create(res, [number], [one]))
+        return created
+
     def send(self, res: Resources, chunk: list[str], vals: list[dict]) -> dict[str, int]:
         """The Odoo side of one chunk (in the sending thread): create, check what Odoo computed, post."""
         with use_thread_resources(res):
-            ids = res.odoo.create_idempotent(MOVE, vals, ["ref"], ["id"])
-            created = dict(zip(chunk, ids, strict=True))
+            created = self._create(res, chunk, vals)
             res.store.mark_done({self.key(n): mid for n, mid in created.items()})
             moves = self.effect_check(created)
             if moves:

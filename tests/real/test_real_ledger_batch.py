@@ -317,3 +317,20 @@ def test_a_second_run_on_the_same_company_and_period_is_refused_not_queued(real_
     assert second["odoo_writes"] == 0 and second["counts"]["in progress elsewhere"] == 2
     assert first["result"]["counts"]["posted"] == 2
     assert len(moves(real_odoo, "ofm:payroll:PAY-BUSY:")) == 2
+
+
+def test_a_vat_line_odoo_computes_otherwise_is_refused_and_nothing_of_it_stays_in_odoo(real_odoo, story):
+    """The shop rounded its VAT down (210.00 for 21 % of 1,010.00): Odoo computes 212.10 from the tax on the
+    revenue line. The entry is refused with what differs; its neighbour in the same chunk is posted."""
+    text = sales_csv("WEB-VAT", "2026-11", [date(2026, 11, 28), date(2026, 11, 27)])
+    rows = text.splitlines()
+    rows = [r.replace("1275.10", "1273.00").replace(",212.10,", ",210.00,") if ",1,2026-11-28," in r else r
+            for r in rows]
+    rows[-1] = rows[-1].replace("2562.30", "2560.20")
+    result = run(drop(story, "sales-vat.csv", "\n".join(rows) + "\n"))
+    entries = result["entries"]
+    assert entries["ledger:sales:WEB-VAT:2"]["status"] == "posted"
+    refused = entries["ledger:sales:WEB-VAT:1"]
+    assert refused["status"] == "quarantined" and "451000" in refused["reasons"][0], refused
+    assert [m["ref"].split("#")[0] for m in moves(real_odoo, "ofm:sales:WEB-VAT:")] == ["ofm:sales:WEB-VAT:2"]
+    assert run(story["tmp"] / "drop-sales-vat.csv")["odoo_writes"] == 0  # refused again, without a write
