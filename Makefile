@@ -34,6 +34,7 @@ bench: setup
 	.venv/bin/python -m bench.bank_matching
 	.venv/bin/python -m bench.three_way_match
 	.venv/bin/python -m bench.po_sync
+	.venv/bin/python -m bench.ledger_posting
 	$(MAKE) --no-print-directory bench-real
 
 # A real Odoo 19 as the target (ofm.testbed builds it from ../shared/odoo19 or OFM_ODOO_SOURCE;

@@ -232,7 +232,7 @@ def demo(
     run_demo(suppliers=suppliers, odoo=odoo)
 
 
-from ofm.control import cli_p2p  # noqa: E402, F401 - registers `run po-sync` / `run goods-receipt` on run_app
+from ofm.control import cli_ledger, cli_p2p  # noqa: E402, F401 - register `run ledger-batch` / `run po-sync` ...
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ FLOWS: dict[str, tuple[str, str, bool]] = {
     "procure-to-pay": ("ofm.flows.procure_to_pay", "procure_to_pay", True),
     "bank-reconciliation": ("ofm.flows.bank_reconciliation", "bank_reconciliation", False),
     "bank-statement-folder": ("ofm.flows.bank_reconciliation", "bank_statement_folder", False),
+    "ledger-batch": ("ofm.flows.ledger_batch", "ledger_batch", False),
 }
 
 _target = None  # the Prefect server of this process, decided (and announced) once

@@ -69,6 +69,11 @@ class Settings(BaseSettings):
         default=True, description="Three-way match: post matched vendor bills (false: leave them as drafts).")
     bank_drop_dir: Path | None = Field(
         default=None, description="Watched folder of statement files (processed ones move to done/ or held/).")
+    ledger_drop_dir: Path | None = Field(
+        default=None, description="Watched folder of sub-ledger journal batches (every run reads them all; "
+                                  "what is in Odoo already is recognised, not posted again).")
+    ledger_mapping_dir: Path | None = Field(
+        default=None, description="Folder of ledger mapping YAML files; defaults to the bundled mappings/ledger.")
     prefect_port: int = Field(
         default=4200, ge=1, le=65535, description="Port of the project's own Prefect server (history under "
                                                   "var/prefect), used by `ofm run` when PREFECT_API_URL is unset.")

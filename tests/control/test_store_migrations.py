@@ -17,8 +17,8 @@ from ofm.control.store.audit import GENESIS, row_hash
 from ofm.control.store.engine import transaction
 from ofm.control.store.tables import metadata
 
-HEAD = "0003"
-TABLES = {"inbox", "outbox", "quarantine", "audit_chain", "audit_head", "sync_cursor", "run_metric",
+HEAD = "0004"
+TABLES = {"inbox", "outbox", "quarantine", "audit_chain", "audit_head", "sync_cursor", "run_metric", "run_lock",
           "alembic_version"}
 
 

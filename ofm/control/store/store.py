@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from ofm.control.store import audit as _audit
 from ofm.control.store import inbox as _inbox
+from ofm.control.store import locks as _locks
 from ofm.control.store import outbox as _outbox
 from ofm.control.store import quarantine as _quarantine
 from ofm.control.store import tables as t
@@ -172,6 +173,19 @@ class Store:
         """
         with transaction(self.engine, readonly=True) as conn:
             return _audit.verify(conn)
+
+    # ---- run locks ------------------------------------------------------------------------------
+
+    def acquire_lock(self, name: str, owner: str) -> _locks.RunLockRow:
+        """Hold scope `name` for `owner` (lease: `lease_seconds`, renewed by acquiring again) if no live run
+        holds it; the row as it now stands: `row.owner != owner` means refused, held by that run."""
+        with transaction(self.engine) as conn:
+            return _locks.acquire(conn, name, owner, self.lease_seconds, _now())
+
+    def release_lock(self, name: str, owner: str) -> bool:
+        """Give scope `name` back; only its owner can."""
+        with transaction(self.engine) as conn:
+            return _locks.release(conn, name, owner)
 
     # ---- cursors and metrics --------------------------------------------------------------------
 

@@ -171,3 +171,18 @@ audit_head = AuditHead.__table__
 sync_cursor = SyncCursor.__table__
 run_metric = RunMetric.__table__
 metadata = SQLModel.metadata
+
+
+class RunLock(SQLModel, table=True):
+    """One run at a time per scope (e.g. `ledger-batch:<company>:<period>`): held by `owner` until released,
+    the owner is known dead, or the lease ends."""
+
+    __tablename__ = "run_lock"
+
+    name: str = Field(sa_column=sa.Column(sa.String(), primary_key=True))
+    owner: str = _col(sa.String(), nullable=False)
+    acquired_at: datetime = _col(UTCDateTime(), nullable=False)
+    lease_until: datetime = _col(UTCDateTime(), nullable=False)
+
+
+run_lock = RunLock.__table__

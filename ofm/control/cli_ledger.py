@@ -1,0 +1,61 @@
+"""`ofm run ledger-batch`: the journal batches sub-ledgers deliver, checked and posted to Odoo once."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ofm.control.cli import fail, run_app
+
+REFUSED_EXIT = 3  # a batch was refused because another run posts its company and period, or a file was held
+
+
+@run_app.command("ledger-batch")
+def run_ledger_batch(
+    source: Annotated[Path | None, typer.Option(help="A delivery file (CSV or JSON) or a folder of them. Without "
+                                                "it: every file in OFM_LEDGER_DROP_DIR.")] = None,
+    actor: Annotated[str, typer.Option(help="Who runs it (written to the audit trail).")] = "cli",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Post sub-ledger journal batches (payroll, expenses, sales summaries) and the deferred entries now open.
+
+    Exits 3 when a batch was refused because another run is posting the same company and period, or a
+    file could not be read as a batch (the reason is printed), 1 when the run failed."""
+    from ofm.control.runner import run_flow
+
+    if source is not None and not source.exists():
+        fail(f"{source}: no such file or folder")
+    result = run_flow("ledger-batch", source=str(source) if source else None, actor=actor)
+    if as_json:
+        typer.echo(json.dumps(result, indent=2, default=str))
+    else:
+        _print(result)
+    if result["refused_runs"] or result["held_files"]:
+        raise typer.Exit(REFUSED_EXIT)
+
+
+def _print(result: dict) -> None:
+    c = result["counts"]
+    typer.echo(f"entries {c['received']}: posted {c['posted']}, already posted {c['already posted']}, "
+               f"quarantined {c['quarantined']}, deferred {c['deferred']}"
+               + (f", in progress elsewhere {c['in progress elsewhere']}" if c["in progress elsewhere"] else "")
+               + f"  (reconciles: {'yes' if result['reconciles'] else 'NO'})")
+    writes = result["odoo_writes"]
+    typer.echo(f"Odoo write calls: {writes}" + (" - nothing to write, Odoo already agrees" if writes == 0 else ""))
+    for line in result["refused_runs"] + result["held_files"]:
+        typer.echo(f"  {line}")
+    shown = 0
+    for ref, entry in result["entries"].items():
+        if entry["status"] in ("posted", "already posted") and not entry["reasons"]:
+            continue
+        if shown == 25:
+            typer.echo("  ... more: ofm quarantine list")
+            break
+        move = f" [{entry['move']} {entry['date']}]" if entry.get("move") else ""
+        typer.echo(f"  {entry['status']:<11} {ref}{move}: {'; '.join(entry['reasons'])[:200]}")
+        shown += 1
+    if result.get("ui_url"):
+        typer.echo(f"Prefect run: {result['ui_url']}")

@@ -1,0 +1,68 @@
+"""Ledger batches: the journal batches sub-ledgers deliver (payroll, expenses, sales summaries), posted once.
+
+Each delivery file (CSV or JSON, read through its ledger mapping) is kept raw in the inbox, mapped to a
+journal batch, checked against Odoo before anything is posted (balance per currency, accounts, taxes,
+analytic accounts and distributions, control totals, a batch id or an entry posted before), dated
+against the company's lock dates under the source's policy (refuse, defer, or the first open date:
+never Odoo's silent re-date), and posted as account.move entries in chunks, exactly once, one run per
+company and period. Entries deferred by earlier runs are taken up first. A run leaves: a summary and
+an exceptions table in Prefect, quarantine rows naming entry and field, audit rows with the dates.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from prefect import flow
+from prefect.runtime import flow_run
+from prefect.utilities.annotations import quote
+
+from ofm.tasks.ledger_check import LedgerResults, check_and_decide
+from ofm.tasks.ledger_intake import read_deliveries, take_up_deferred
+from ofm.tasks.ledger_odoo import read_references
+from ofm.tasks.ledger_post import post_entries
+from ofm.tasks.ledger_report import close_through, held_file, publish, unmapped
+from ofm.tasks.resources import resources
+from ofm.tasks.runinfo import running
+
+
+def _run_name() -> str:
+    source = flow_run.parameters.get("source")
+    return f"ledger-{Path(str(source)).name if source else 'drop'}-{datetime.now(UTC):%Y-%m-%d}"
+
+
+@flow(name="ledger-batch", flow_run_name=_run_name, log_prints=False)
+def ledger_batch(source: str | None = None, actor: str = "ofm") -> dict:
+    """Post the journal batches of `source` (a file or a folder; default OFM_LEDGER_DROP_DIR) and the deferred
+    entries whose period has opened. `actor`: who runs it, for the audit trail."""
+    with running("ledger-batch", actor) as run:
+        odoo = resources().odoo
+        writes_before = odoo.stats.writes
+        results = LedgerResults()
+        batches = []
+        for lf in [*take_up_deferred(run), *read_deliveries(source, run)]:
+            if lf.error:
+                results.received += 1
+                results.held_files.append(f"{lf.name}: {lf.error}")
+                results.add(held_file(lf))
+                continue
+            results.received += len(lf.entries)
+            results.add(unmapped(lf))
+            snap = read_references(quote(lf))
+            decided = check_and_decide(quote(lf), quote(snap), run)
+            results.add(decided.results)
+            posted, refusal = post_entries(quote(lf), quote(decided), quote(snap), run)
+            results.add(posted)
+            if refusal:
+                results.refused_runs.append(f"{lf.name}: {refusal}")
+            batches.append({"file": lf.name, "source": lf.batch.source, "batch": lf.batch.batch_id,
+                            "period": lf.batch.period, "entries": len(lf.entries), "refused": refusal})
+        writes = odoo.stats.writes - writes_before
+        close_through(results, run)
+        markdown = publish(quote(results), run, writes)
+        return {"run_id": run.run_id, "flow_run_id": run.flow_run_id, "counts": results.counts(),
+                "reconciles": results.reconciles(), "odoo_writes": writes, "summary": markdown, "batches": batches,
+                "refused_runs": results.refused_runs, "held_files": results.held_files,
+                "entries": {r.record_ref: {"status": r.status, "move": r.move, "move_id": r.move_id, "date": r.date,
+                                           "reasons": list(r.reasons)} for r in results.by_ref.values()}}

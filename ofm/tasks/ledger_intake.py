@@ -1,0 +1,157 @@
+"""Ledger intake: each delivery file into the inbox, mapped to a journal batch; deferred entries taken up again.
+
+A file that cannot be read as a batch (no mapping for its name, no header, not CSV/JSON) is held whole
+in quarantine with the reason. An entry that does not map is quarantined with the field that failed;
+the rest of the batch goes on. Entries deferred by an earlier run (a locked period under the `defer`
+policy) wait in the quarantine (category `deferred`); every run takes them up again as batches of their own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from ofm.canonical import Lineage
+from ofm.canonical.ledger import JournalBatch, JournalEntry
+from ofm.tasks.audit import audit_rows, quarantine_records
+from ofm.tasks.outcome import Received
+from ofm.tasks.resources import resources
+from ofm.tasks.runinfo import RunInfo
+
+SOURCE = "ledger"
+DEFERRED = "deferred"
+MAX_BYTES = 200 * 1024 * 1024
+
+
+@dataclass
+class LedgerFile:
+    """One batch to post: a delivery file, or deferred entries of one earlier batch taken up again."""
+
+    name: str
+    received: Received | None = None  # the file (None for deferred entries)
+    mapping: Any = None  # LedgerMapping
+    batch: JournalBatch | None = None
+    entries: dict[str, Received] = field(default_factory=dict)  # entry number -> the entry as received
+    failed: dict[str, tuple[str, str]] = field(default_factory=dict)  # entry number -> (field, reason) of mapping
+    sums: dict[str, Any] | None = None  # what the delivery holds, for the control totals
+    complete: bool = True  # a whole delivery (False: deferred entries only)
+    error: str | None = None
+    _by_number: dict[str, JournalEntry] | None = field(default=None, repr=False)
+
+    def entry(self, number: str) -> JournalEntry:
+        if self._by_number is None or len(self._by_number) != len(self.batch.entries):
+            self._by_number = {e.number: e for e in self.batch.entries}
+        return self._by_number[number]
+
+
+def _lineage(external_id: str, sha: str, corr: str, at: datetime) -> Lineage:
+    return Lineage(source_system=SOURCE, external_id=external_id, content_hash=sha, received_at=at,
+                   correlation_id=corr)
+
+
+def _received(external_id: str, raw: dict, run: RunInfo, mapping: str, at: datetime, sha: str,
+              inbox_id: int | None = None, quarantine_id: int | None = None) -> Received:
+    """An entry as received; its content hash is its file's (the payload as received, kept in the inbox)."""
+    corr = run.correlation_id(f"{SOURCE}:{external_id}")
+    return Received(raw=raw, lineage=_lineage(external_id, sha, corr, at), mapping=mapping, inbox_id=inbox_id,
+                    quarantine_id=quarantine_id)
+
+
+def files_of(source: str | None) -> list[Path]:
+    """The delivery files of a run: the file given, every file of the folder given, or of OFM_LEDGER_DROP_DIR."""
+    path = Path(source) if source else resources().settings.ledger_drop_dir
+    if path is None:
+        return []
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise FileNotFoundError(f"{path}: no such file or folder")
+    return sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+def _read_one(path: Path, run: RunInfo) -> LedgerFile:
+    from ofm.control.store import InboxItem
+    from ofm.mappings.ledger import LedgerFileError, LedgerMappingError, mapping_for, parse_delivery
+
+    data = path.read_bytes()
+    if len(data) > MAX_BYTES:
+        raise ValueError(f"{path.name}: {len(data)} bytes is more than the {MAX_BYTES} a delivery may have")
+    sha = hashlib.sha256(data).hexdigest()
+    ref = f"{path.name}@{sha[:12]}"
+    corr = run.correlation_id(f"{SOURCE}:{ref}")
+    payload = {"file": path.name, "sha256": sha, "bytes": len(data), "content": data.decode("utf-8", "replace")}
+    row = resources().store.receive([InboxItem(source=SOURCE, object_type="journal-batch-file", external_id=ref,
+                                               revision=None, payload=payload, correlation_id=corr,
+                                               flow_run_id=run.flow_run_id)])[0]
+    now = row.received_at
+    received = Received(raw={"file": path.name, "sha256": sha}, lineage=_lineage(ref, sha, corr, now),
+                        mapping="ledger/file", inbox_id=row.id)
+    audit_rows(run, "received", [(received.record_ref, corr, {"inbox_id": row.id, "sha256": sha,
+                                                              "bytes": len(data), "seen_before": row.duplicate})])
+    lf = LedgerFile(path.name, received)
+    try:
+        lf.mapping = mapping_for(path.name, resources().settings.ledger_mapping_dir)
+        delivery = parse_delivery(lf.mapping, payload["content"], path.name)
+    except (LedgerFileError, LedgerMappingError) as exc:
+        lf.error = str(exc)
+        quarantine_records(run, "parse", [(received, "technical", lf.error, "file", "accounting")],
+                           object_type="journal-batch-file")
+        return lf
+    lf.batch, lf.sums = delivery.batch, delivery.sums
+    mapping = f"ledger/{lf.mapping.source}"
+    for number, raw in delivery.raw.items():
+        lf.entries[number] = _received(f"{lf.batch.source}:{lf.batch.batch_id}:{number}",
+                                       {"batch": lf.batch.batch_id, "file": path.name, **raw}, run, mapping, now,
+                                       sha, inbox_id=row.id)
+    for failure in delivery.failures:
+        lf.failed[failure.number] = (failure.field, failure.reason)
+    quarantine_records(run, "map", [(lf.entries[f.number], "business", str(f), f.field, lf.mapping.owner_team)
+                                    for f in delivery.failures], object_type="journal-entry")
+    audit_rows(run, "mapped", [(received.record_ref, corr, {"batch": lf.batch.record_ref, "source": lf.batch.source,
+                                                            "entries": delivery.received,
+                                                            "unmapped": len(delivery.failures),
+                                                            "mapping": lf.mapping.path.name})])
+    return lf
+
+
+@task(name="read-ledger-deliveries", cache_policy=NO_CACHE)
+def read_deliveries(source: str | None, run: RunInfo) -> list[LedgerFile]:
+    """Inbox first, then map, file by file (oldest name first)."""
+    return [_read_one(path, run) for path in files_of(source)]
+
+
+def deferred_payload(lf: LedgerFile, entry: JournalEntry) -> dict[str, Any]:
+    """What a deferred entry keeps in the store: enough to post it later without its file."""
+    return {"batch": lf.batch.model_dump(mode="json", exclude={"entries", "lineage"}),
+            "entry": entry.model_dump(mode="json"), "mapping": str(lf.mapping.path)}
+
+
+@task(name="take-up-deferred-entries", cache_policy=NO_CACHE)
+def take_up_deferred(run: RunInfo) -> list[LedgerFile]:
+    """The entries waiting in the deferred queue, as one batch per source batch, to be tried again."""
+    from ofm.mappings.ledger import load_ledger_mapping
+
+    store = resources().store
+    rows = [q for q in store.list_quarantine(status="open", category=DEFERRED, limit=1_000_000)
+            if q.object_type == "journal-entry"]
+    groups: dict[tuple[str, str], LedgerFile] = {}
+    now = datetime.now(UTC)
+    for q in sorted(rows, key=lambda q: q.id):
+        head, entry = q.payload["batch"], JournalEntry.model_validate(q.payload["entry"])
+        key = (head["source"], head["batch_id"])
+        if key not in groups:
+            lf = LedgerFile(f"deferred {head['source']}:{head['batch_id']}", complete=False)
+            lf.mapping = load_ledger_mapping(q.payload["mapping"])
+            lf.batch = JournalBatch.model_validate({**head, "entries": []})
+            groups[key] = lf
+        lf = groups[key]
+        lf.batch = lf.batch.model_copy(update={"entries": (*lf.batch.entries, entry)})
+        lf.entries[entry.number] = _received(q.record_ref.removeprefix(f"{SOURCE}:"), q.payload, run, q.source, now,
+                                             q.payload_hash, quarantine_id=q.id)
+    return list(groups.values())
