@@ -77,17 +77,22 @@ def store_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
 _REAL_SKIPPED: list[str] = []
 
 
-def _real_odoo_missing() -> str | None:
-    """Why the real-Odoo suite cannot run here, or None when it can."""
+def _real_odoo_missing(version: int) -> str | None:
+    """Why the real-Odoo suite cannot run on this Odoo version here, or None when it can."""
     if os.environ.get("OFM_TEST_ODOO_URL"):
         return None
     from ofm.testbed.realodoo import RealOdooUnavailable, find_source
 
     try:
-        find_source(19)
+        find_source(version)
     except RealOdooUnavailable as exc:
         return str(exc)
     return None
+
+
+def _version(item: pytest.Item) -> int:
+    callspec = getattr(item, "callspec", None)
+    return int(callspec.params.get("odoo_version", 19)) if callspec else 19
 
 
 def _samples_missing() -> str | None:
@@ -107,7 +112,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         item.add_marker(pytest.mark.real_odoo)
     if os.environ.get("CI", "").lower() == "true":
         return
-    groups = [("real-Odoo suite", real, _real_odoo_missing if real else None),
+    versions = sorted({_version(i) for i in real}, reverse=True)
+    groups = [*((f"real-Odoo {v} suite", [i for i in real if _version(i) == v], lambda v=v: _real_odoo_missing(v))
+                for v in versions),
               ("AGPL-3 bank sample tests", [i for i in items if i.get_closest_marker("agpl_sample")],
                _samples_missing)]
     said = []

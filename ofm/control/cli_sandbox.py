@@ -17,7 +17,6 @@ def sandbox_odoo(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8070,
     state_file: Annotated[Path | None, typer.Option(help="Keep the data in this JSON file.")] = None,
     api_key: Annotated[str, typer.Option(help="API key of integration@example.com.")] = "sandbox-key",
-    version: Annotated[int, typer.Option(help="Odoo major version to imitate (17, 18, 19).")] = 19,
     company_iban: Annotated[str, typer.Option(help="The company's bank account, on bank journal BNK1 "
                                                    "('' for none).")] = "DE89370400440532013000",
     module: Annotated[list[str] | None, typer.Option(help="Optional Odoo module to emulate, e.g. "
@@ -33,11 +32,11 @@ def sandbox_odoo(
     """An Odoo 19 stand-in speaking /jsonrpc and /json/2 like the real server."""
     from ofm.sandbox.odoo import Faults, OdooSandbox, serve
 
-    sandbox = OdooSandbox(state_file=state_file, api_key=api_key, version=(version, 0),
+    sandbox = OdooSandbox(state_file=state_file, api_key=api_key,
                           company_iban=company_iban or None, modules=module or ())
     sandbox.faults = Faults(latency_ms=latency_ms, record_cost_ms=record_cost_ms, transient_error_rate=error_rate,
                             rate_limit_every=rate_limit_every, drop_after_commit_rate=drop_rate)
-    typer.echo(f"Odoo sandbox (v{version}) on http://{host}:{port} - db 'sandbox', "
+    typer.echo(f"Odoo sandbox (v19) on http://{host}:{port} - db 'sandbox', "
                "login integration@example.com")
     serve(host=host, port=port, sandbox=sandbox)
 

@@ -9,15 +9,23 @@ A method is probed by calling it on no records with an argument it does not take
 method up first (an unknown one answers "... does not exist"), then refuses the argument before running
 anything (JSON-2 checks the signature, JSON-RPC's Python call raises TypeError); a method taking any
 keyword (message_post) runs on an empty recordset and stops at its first check. Nothing is written.
+
+The table names fields as Odoo 19 does; on another version each is checked under that version's name
+(the connector's dialect, ofm/connectors/odoo/versions/), and a missing one is named both ways.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ofm.control.odoo_usage import OdooUsage, load_usage
 
+if TYPE_CHECKING:
+    from ofm.connectors.odoo.dialect import Dialect
+
 PROBE_ARGUMENT = "ofm_check_probe"
+UOM = "uom.uom"   # its conversion fields are the dialect's (`unit_fields`), not a rename
 
 
 @dataclass
@@ -54,8 +62,13 @@ def check_odoo(flow: str | None = None, usage: OdooUsage | None = None) -> Check
     try:
         odoo = resources().odoo
         version = odoo.version
+        dialect = odoo.dialect
         report.lines.append(f"Odoo {'.'.join(str(v) for v in version.raw[:2])} at {odoo.config.url} "
-                            f"(db {odoo.config.db}), protocol {odoo.protocol}, user id {odoo.uid}")
+                            f"(db {odoo.config.db}), protocol {odoo.protocol}, user id {odoo.uid}, "
+                            f"field names of Odoo {dialect.major}")
+        if not dialect.exact:
+            report.lines.append(f"  WARNING  no field table for Odoo {version.major}: using Odoo {dialect.major}'s, "
+                                f"which no test has run on Odoo {version.major}; every field below is checked")
     except OdooAuthError as exc:
         report.bad(f"authentication: {exc}")
         return report
@@ -64,7 +77,7 @@ def check_odoo(flow: str | None = None, usage: OdooUsage | None = None) -> Check
         return report
     found = _ask(odoo, usage, flows)
     for name in flows:
-        missing = _missing(usage, name, found)
+        missing = _missing(usage, name, found, dialect)
         if missing:
             report.ok = False
             report.lines.append(f"  MISSING  {name}: {len(missing)} item(s)")
@@ -96,15 +109,17 @@ def _ask(odoo, usage: OdooUsage, flows: list[str]) -> Findings:
     return found
 
 
-def _missing(usage: OdooUsage, flow: str, found: Findings) -> list[str]:
-    """The flow's missing items, by name."""
+def _missing(usage: OdooUsage, flow: str, found: Findings, dialect: Dialect) -> list[str]:
+    """The flow's missing items, by name (a field under this version's name too, where it differs)."""
     out: list[str] = []
     for model, use in usage.flows[flow].items():
         fields = found.fields[model]
         if fields is None:
             out.append(f"model {model}: install the '{usage.modules[model]}' module (or grant read access)")
             continue
-        out += [f"field {model}.{name}" for name in use.fields if name not in fields]
+        names = [*use.fields, *(n for n in dialect.unit_fields if n not in use.fields)] if model == UOM \
+            else list(use.fields)
+        out += [f"field {dialect.describe(model, name)}" for name in names if name not in fields]
         out += [f"access {op} on {model} for the integration user" for op in use.access
                 if not found.access[(model, op)]]
         out += [f"method {model}.{m}" for m in use.methods if not found.methods[(model, m)]]

@@ -118,9 +118,9 @@ def read_references(orders: list[PurchaseOrder], policy: P2PPolicy) -> dict[str,
     for r in odoo.search_read("account.tax", [["name", "in", sorted(set(policy.taxes.values()))],
                                               ["type_tax_use", "=", "purchase"]], ["name", "company_id"], order="id"):
         tax_ids.setdefault((r["name"], many2one_id(r.get("company_id"))), r["id"])
-    uoms = odoo.search_read("uom.uom", ALL, ["name", "active", "relative_uom_id"], order="id")
+    uoms = odoo.search_read("uom.uom", ALL, odoo.dialect.unit_fields, order="id")
     units = {r["name"]: r["id"] for r in uoms if r["active"] and r["name"] in set(policy.units.values())}
-    unit_roots = _unit_roots(uoms)
+    unit_roots = {r["id"]: odoo.dialect.unit_size(r)[0] for r in uoms}
     centers = sorted({cc for o in orders for line in o.lines for cc in line.analytic_distribution})
     analytic: dict[str, int] = {}
     if centers:
@@ -148,18 +148,3 @@ def read_references(orders: list[PurchaseOrder], policy: P2PPolicy) -> dict[str,
             unmapped_taxes=frozenset(c for c in codes_used if c not in policy.taxes),
             analytic=analytic, unrouted=company_name is None)
     return out
-
-
-def _unit_roots(uoms: list[dict[str, Any]]) -> dict[int, int]:
-    """Each unit's reference unit (kg -> g, Ton -> kg -> g, Units -> Units): Odoo 19 has no unit categories and
-    converts any unit into any other by their factors, so two units measure the same kind of thing only when
-    they share a reference."""
-    parent = {r["id"]: many2one_id(r.get("relative_uom_id")) for r in uoms}
-    roots = {}
-    for uid in parent:
-        seen, at = {uid}, uid
-        while (up := parent.get(at)) is not None and up not in seen:
-            seen.add(up)
-            at = up
-        roots[uid] = at
-    return roots

@@ -47,9 +47,10 @@ def read_units(orders: Iterable[OdooOrder], moves: Iterable[list[OdooMove]], pol
                  for r in (odoo.read(POL, line_ids, ["product_uom_id"]) if line_ids else [])}
     ids = ({u for u in line_unit.values() if u} | {m.unit_id for ms in moves for m in ms if m.unit_id})
     names = sorted(set(policy.units.values()))
-    rows = odoo.search_read(UOM, ["|", ["id", "in", sorted(ids)], ["name", "in", names]],
-                            ["name", "factor", "rounding", "parent_path"], order="id")
-    by_id = {r["id"]: Unit.from_odoo(r) for r in rows}
+    dialect = odoo.dialect
+    rows = odoo.search_read(UOM, ["|", ["id", "in", sorted(ids)], ["name", "in", names]], dialect.unit_fields,
+                            order="id")
+    by_id = {r["id"]: Unit.from_odoo(r, *dialect.unit_size(r)) for r in rows}
     by_name: dict[str, Unit] = {}
     for unit in by_id.values():
         by_name.setdefault(unit.name, unit)

@@ -2,6 +2,9 @@
 
 `python -m ofm.testbed serve [--version 19] [--port P]`: also copy a fresh database from the template and
 serve it until interrupted, printing the settings (OFM_ODOO_*) that point the middleware at it.
+
+`python -m ofm.testbed capture-fields [--version 19]`: write that server's field names of every model the
+flows use to tests/data/real-captures/fields_get_<version>.json (what the version tables are checked against).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from ofm.testbed.realodoo import Build, RealOdooUnavailable, Server, find_source
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m ofm.testbed")
-    parser.add_argument("command", choices=["build", "serve", "clean"])
+    parser.add_argument("command", choices=["build", "serve", "clean", "capture-fields"])
     parser.add_argument("--version", type=int, default=19, choices=[18, 19])
     parser.add_argument("--port", type=int, default=None)
     args = parser.parse_args()
@@ -26,6 +29,11 @@ def main() -> int:
         return 2
     if args.command == "clean":
         print(f"dropped {build.drop_test_databases()} test database(s)")  # noqa: T201
+        return 0
+    if args.command == "capture-fields":
+        from ofm.testbed.fields_capture import write_capture
+
+        print(f"wrote {write_capture(build)}")  # noqa: T201
         return 0
     started = time.monotonic()
     state = build.ensure()

@@ -72,9 +72,9 @@ def odoo_client(sandbox: OdooSandbox, protocol: str = "auto") -> OdooClient:
 
 @contextmanager
 def world(tmp_path: Path, suppliers: int = 60, seed: int = 7, database_url: str | None = None,
-          batch_size: int = 25, protocol: str = "auto", odoo_version: tuple[int, int] = (19, 0)) -> Iterator[World]:
+          batch_size: int = 25, protocol: str = "auto") -> Iterator[World]:
     """Install a fresh world as the process's resources for the duration of the block."""
-    sandbox = OdooSandbox(version=odoo_version)
+    sandbox = OdooSandbox()
     odoo = odoo_client(sandbox, protocol)
     settings = Settings(_env_file=None, database_url=database_url or f"sqlite:///{tmp_path / 'ofm.db'}",
                         ack_dir=tmp_path / "acks", odoo_batch_size=batch_size)

@@ -199,8 +199,8 @@ def test_audit_trail_follows_a_record_and_the_chain_verifies(w):
 
 @pytest.mark.parametrize("store_url", ["postgres"], indirect=True)
 @pytest.mark.postgres
-def test_onboarding_on_postgresql_and_odoo_17_over_jsonrpc(tmp_path, store_url):
-    with world(tmp_path, suppliers=40, database_url=store_url, odoo_version=(17, 0)) as w:
+def test_onboarding_on_postgresql_over_jsonrpc(tmp_path, store_url):
+    with world(tmp_path, suppliers=40, database_url=store_url, protocol="jsonrpc") as w:
         first = run()
         assert w.odoo.protocol == "jsonrpc"
         assert first["reconciles"] is True

@@ -86,3 +86,15 @@ def test_receipts_map_and_refuse_repeated_lines():
     with pytest.raises(DocumentError, match="GR-1 lines\\[0\\].quantity"):
         map_goods_receipt({"id": "GR-1", "order_id": "PO-7", "received_on": "2026-11-10",
                            "lines": [{"line_no": 1, "quantity": "0"}]})
+
+
+def test_the_real_18_policy_is_the_19_one_but_for_18s_tax_names():
+    """Odoo 18's Belgian chart names its purchase taxes "21% M" where 19's has "21% G"; nothing else differs."""
+    from ofm.mappings.p2p_policy import load_p2p_policy
+
+    real19, real18 = BUNDLED.with_name("p2p.real.yaml"), BUNDLED.with_name("p2p.real18.yaml")
+    doc19, doc18 = yaml.safe_load(real19.read_text()), yaml.safe_load(real18.read_text())
+    taxes19, taxes18 = doc19.pop("taxes"), doc18.pop("taxes")
+    assert doc18 == doc19, "p2p.real18.yaml drifted from p2p.real.yaml"
+    assert set(taxes18) == set(taxes19) and taxes18["VAT21"] == "21% M" and taxes19["VAT21"] == "21% G"
+    assert load_p2p_policy(real18).taxes == taxes18

@@ -25,7 +25,6 @@ from ofm.control.store import Store
 from ofm.tasks.resources import Resources, use_resources
 from ofm.testbed.seed_p2p import Catalog, seed_catalog, seed_suppliers
 
-POLICY = Path(__file__).resolve().parents[2] / "ofm" / "mappings" / "procurement" / "p2p.real.yaml"
 ENTITY = "ACME-BE"
 RATES = {"VAT21": 21, "VAT12": 12, "VAT6": 6, "VAT0": 0, "VAT21S": 21, "VAT6S": 6}  # percent of each code
 SUPPLIERS = [
@@ -68,6 +67,17 @@ class RealWorld:
                                               "write_date"]), key=lambda r: (r["sequence"], r["id"]))
         return row
 
+    @property
+    def policy(self) -> Path:
+        """This server's procure-to-pay policy (its chart's tax names)."""
+        return self.real.p2p_policy
+
+    def tax_of(self, code: str) -> int:
+        """The Odoo purchase tax the policy maps a procurement tax code to."""
+        from ofm.mappings.p2p_policy import load_p2p_policy
+
+        return self.tax(load_p2p_policy(self.policy).taxes[code])
+
     def tax(self, name: str) -> int:
         [row] = self.real.read("account.tax", [["name", "=", name], ["type_tax_use", "=", "purchase"]], ["id"])
         return row["id"]
@@ -88,7 +98,7 @@ def real_world(real: RealOdoo, tmp: Path, batch_size: int = 25, **settings: Any)
     """Install resources on the real database for the block (catalogue and suppliers seeded, idempotently)."""
     odoo = real.client()
     s = Settings(_env_file=None, database_url=f"sqlite:///{tmp / 'ofm.db'}", ack_dir=tmp / "acks",
-                 odoo_batch_size=batch_size, p2p_policy=POLICY, **settings)
+                 odoo_batch_size=batch_size, p2p_policy=real.p2p_policy, **settings)
     store = Store(s.database_url)
     store.migrate()
     catalog = seed_catalog(odoo)

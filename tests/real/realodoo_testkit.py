@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ofm.connectors.odoo import OdooClient, OdooConfig
+
+MAPPINGS = Path(__file__).resolve().parents[2] / "ofm" / "mappings"
 
 
 @dataclass
@@ -16,7 +19,18 @@ class RealOdoo:
     db: str
     login: str
     api_key: str
+    version: int = 19
     _clients: list[OdooClient] = field(default_factory=list, repr=False)
+
+    @property
+    def p2p_policy(self) -> Path:
+        """The procure-to-pay policy naming this server's company and chart's taxes (they differ in 18)."""
+        return MAPPINGS / "procurement" / ("p2p.real.yaml" if self.version >= 19 else f"p2p.real{self.version}.yaml")
+
+    @property
+    def bank_policy(self) -> Path:
+        """The bank matching policy naming this chart's bank-fees account (657200 in 19, 656000 in 18)."""
+        return MAPPINGS / "bank" / ("matching.real.yaml" if self.version >= 19 else f"matching.real{self.version}.yaml")
 
     def config(self, protocol: str = "auto") -> OdooConfig:
         return OdooConfig(url=self.url, db=self.db, login=self.login, api_key=self.api_key, protocol=protocol,

@@ -1,4 +1,4 @@
-"""The connector against a real Odoo 19: version, both protocols, errors classified as the contract says."""
+"""The connector against real Odoo 19 and 18: version, every protocol each speaks, errors classified."""
 
 from __future__ import annotations
 
@@ -6,16 +6,14 @@ import pytest
 
 from ofm.connectors.odoo import OdooAuthError, OdooPermanentError
 
-PROTOCOLS = ["json2", "jsonrpc"]
 
-
-def test_the_server_is_odoo_19_and_auto_chooses_json2(real_odoo) -> None:
+def test_auto_chooses_json2_on_19_and_jsonrpc_on_18(real_odoo, odoo_version: int) -> None:
     client = real_odoo.client()
-    assert client.version.major == 19
-    assert client.protocol == "json2"
+    assert client.version.major == odoo_version
+    assert client.protocol == {19: "json2", 18: "jsonrpc"}[odoo_version]
+    assert client.dialect.major == odoo_version and client.dialect.exact
 
 
-@pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_both_protocols_read_and_write_the_same_database(real_odoo, protocol: str) -> None:
     client = real_odoo.client(protocol)
     [pid] = client.call("res.partner", "create", args=[[{"name": f"Probe {protocol}", "ref": f"PROBE-{protocol}"}]])
@@ -25,7 +23,6 @@ def test_both_protocols_read_and_write_the_same_database(real_odoo, protocol: st
     assert company[0]["currency_id"][1] == "EUR"
 
 
-@pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_an_unknown_field_is_a_permanent_error_naming_odoos_reason(real_odoo, protocol: str) -> None:
     client = real_odoo.client(protocol)
     with pytest.raises(OdooPermanentError) as err:
@@ -33,7 +30,6 @@ def test_an_unknown_field_is_a_permanent_error_naming_odoos_reason(real_odoo, pr
     assert "no_such_field" in str(err.value)
 
 
-@pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_a_wrong_api_key_stops_the_run_and_never_shows_the_key(real_odoo, protocol: str) -> None:
     from ofm.connectors.odoo import OdooClient, OdooConfig
 

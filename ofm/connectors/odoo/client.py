@@ -20,6 +20,7 @@ import httpx
 from ofm.connectors.odoo.anchors import AnchorMethods
 from ofm.connectors.odoo.classify import CallContext, auth_error, classify
 from ofm.connectors.odoo.config import JSON2_MIN_MAJOR, OdooConfig, OdooVersion
+from ofm.connectors.odoo.dialect import Dialect, dialect_for, translated_models
 from ofm.connectors.odoo.errors import OdooError
 from ofm.connectors.odoo.retry import default_jitter, should_retry, sleep_time_seconds
 from ofm.connectors.odoo.stats import CallStats
@@ -51,6 +52,7 @@ class OdooClient(AnchorMethods):
                                   headers={"User-Agent": USER_AGENT})
         self._ids = itertools.count(1)
         self._version: OdooVersion | None = None
+        self._dialect: Dialect | None = None
         self._uid: int | None = None
 
     # -- connection facts, each learnt once ------------------------------------------------
@@ -67,6 +69,13 @@ class OdooClient(AnchorMethods):
                 found = OdooVersion.from_info(info["server_version_info"])
             self._version = found
         return self._version
+
+    @property
+    def dialect(self) -> Dialect:
+        """The server's field names (`dialect.py`): the flows' Odoo 19 names are translated to them."""
+        if self._dialect is None:
+            self._dialect = dialect_for(self.version.major)
+        return self._dialect
 
     @property
     def protocol(self) -> Literal["json2", "jsonrpc"]:
@@ -91,6 +100,9 @@ class OdooClient(AnchorMethods):
         applied) only for read-only methods, unless `retry=True` declares the call idempotent.
         """
         protocol = self.protocol
+        dialect = self.dialect if model in translated_models() else None
+        if dialect is not None:
+            args, kwargs = dialect.request(model, method, args, kwargs)
         ctx = self._ctx(model, method, protocol)
         if protocol == "json2":
             body = json2_body(method, args, kwargs, ids)
@@ -109,7 +121,8 @@ class OdooClient(AnchorMethods):
             self.stats.record(model, method)
             return send()
 
-        return self._with_retries(ctx, counted, retry)
+        result = self._with_retries(ctx, counted, retry)
+        return dialect.answer(model, method, result) if dialect is not None else result
 
     def close(self) -> None:
         """Release the connection pool."""

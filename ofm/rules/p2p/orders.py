@@ -80,7 +80,7 @@ class References:
     taxes: dict[str, int] = field(default_factory=dict)         # procurement tax code -> account.tax id
     units: dict[str, int] = field(default_factory=dict)         # unit code -> uom.uom id
     product_units: dict[str, int] = field(default_factory=dict)  # product code -> its uom.uom id (uom_id)
-    unit_roots: dict[int, int] = field(default_factory=dict)    # uom.uom id -> its reference unit (kg -> g)
+    unit_roots: dict[int, int | str] = field(default_factory=dict)  # uom.uom id -> its root (kg -> g's)
     unit_names: dict[int, str] = field(default_factory=dict)    # uom.uom id -> name, for the reasons
     analytic: dict[str, int] = field(default_factory=dict)      # cost center -> analytic account id
     unrouted: bool = False                                       # legal entity not in the routing map

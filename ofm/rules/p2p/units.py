@@ -1,10 +1,13 @@
-"""Units of measure as Odoo 19 holds them, and quantities converted between them.
+"""Units of measure as Odoo holds them, and quantities converted between them.
 
 Odoo 19 has no unit categories: every `uom.uom` has an absolute `factor` (its size in the reference
 unit at the root of its tree: g = 1, kg = 1000, t = 1 000 000; Units = 1, Dozens = 12) and a
-`parent_path` ("15/16/" for kg under g). Odoo converts with `qty * from.factor / to.factor`
-(uom.uom._compute_quantity) and keeps quantities to `rounding` (the "Product Unit" precision, 0.01
-by default). Two units convert only when they share a root: kg into g, never kg into Units.
+`parent_path` ("15/16/" for kg under g). Odoo 18 groups units in categories, each with a reference
+unit, and `factor_inv` is a unit's size in it (kg = 1, g = 0.001). Either way Odoo converts with
+`qty * from.size / to.size` (uom.uom._compute_quantity) and keeps quantities to `rounding` (the
+"Product Unit" precision, 0.01 by default); which fields hold root and size is the server's dialect
+(ofm/connectors/odoo/dialect.py). Two units convert only when they share a root: kg into g, never kg
+into Units.
 A procurement document names its unit by UN/ECE rec. 20 code (C62, KGM, GRM), mapped to the Odoo
 unit's name by the procure-to-pay policy (`units:`).
 """
@@ -24,13 +27,13 @@ class Unit:
     name: str
     factor: Decimal
     rounding: Decimal = Decimal("0.01")
-    root: str = ""            # first id of parent_path: units of one root convert into each other
+    root: str = ""            # units of one root (19: tree, 18: category) convert into each other
 
     @classmethod
-    def from_odoo(cls, row: dict[str, Any]) -> Unit:
-        path = str(row.get("parent_path") or f"{row['id']}/")
-        return cls(id=int(row["id"]), name=str(row["name"]), factor=Decimal(str(row.get("factor") or 1)),
-                   rounding=Decimal(str(row.get("rounding") or "0.01")), root=path.split("/", 1)[0])
+    def from_odoo(cls, row: dict[str, Any], root: str, size: float) -> Unit:
+        """A unit read with the dialect's `unit_fields`; `root` and `size` from its `unit_size(row)`."""
+        return cls(id=int(row["id"]), name=str(row["name"]), factor=Decimal(str(size)),
+                   rounding=Decimal(str(row.get("rounding") or "0.01")), root=root)
 
     def converts_to(self, other: Unit) -> bool:
         return self.id == other.id or self.root == other.root

@@ -34,14 +34,17 @@ class OdooSandbox:
     login = INTEGRATION_LOGIN
     uid = INTEGRATION_UID
 
+    # Always Odoo 19, names and protocols: the field names of other versions are the connector's dialect
+    # (ofm/connectors/odoo/versions/), proven on real Odoo 18 and 19 servers, not imitated here.
+    version = (19, 0)
+
     def __init__(self, state_file: Path | None = None, api_key: str = "sandbox-key",
-                 version: tuple[int, int] = (19, 0), company_iban: str | None = None,
+                 company_iban: str | None = None,
                  modules: Iterable[str] = ()) -> None:
         """`company_iban`: give the company a bank account on journal BNK1 (none by default);
         `modules`: optional Odoo modules to emulate (data/modules.yaml), e.g. account_bank_statement_import."""
         self.state_file = Path(state_file) if state_file is not None else None
         self.api_key = api_key
-        self.version = (int(version[0]), int(version[1]))
         self.modules = tuple(sorted(set(modules)))
         self.schema = load_schema(self.modules)
         self.db = Database({name: tuple(m.index) + (("active",) if m.has_active else ())

@@ -138,6 +138,8 @@ def _replay(capture: dict[str, Any], protocol: str) -> tuple[httpx.MockTransport
     headers = capture.get("response_headers") or {"content-type": "application/json"}
 
     def handler(req: httpx.Request) -> httpx.Response:
+        if req.url.path == "/json/version":  # the server is the captured Odoo 19 (its dialect: no translation)
+            return httpx.Response(200, json={"version_info": [19, 0, 0, "final", 0, ""], "version": "19.0"})
         if protocol == "jsonrpc" and not replays_auth and json.loads(req.content)["params"]["service"] == "common":
             return rpc_result(2)  # authenticate, which this capture is not about
         sent.append(req)

@@ -86,3 +86,11 @@ def test_the_real_servers_policy_is_the_bundled_one_but_for_the_belgian_bank_fee
         ("626000", "657200")
     assert real_doc == bundled_doc, "matching.real.yaml drifted from matching.yaml"
     assert load_policy(real).writeoff_account == "657200"
+
+
+def test_the_real_18_servers_policy_is_the_19_one_but_for_18s_bank_fees_account():
+    real19, real18 = BUNDLED.with_name("matching.real.yaml"), BUNDLED.with_name("matching.real18.yaml")
+    doc19, doc18 = yaml.safe_load(real19.read_text()), yaml.safe_load(real18.read_text())
+    assert (doc19["fees"].pop("writeoff_account"), doc18["fees"].pop("writeoff_account")) == ("657200", "656000")
+    assert doc18 == doc19, "matching.real18.yaml drifted from matching.real.yaml"
+    assert load_policy(real18).writeoff_account == "656000"
