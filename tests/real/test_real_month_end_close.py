@@ -109,3 +109,23 @@ def test_the_lock_waits_for_a_clean_checklist_and_is_read_back(w):
     [company] = w.real.read("res.company", [["name", "=", "My Company"]], ["fiscalyear_lock_date"])
     assert company["fiscalyear_lock_date"] == "2026-11-30"
     assert D(r["accrual"]["posted"]) == D("1260.00") and len(accruals(w)) == 2
+
+
+def test_ofm_close_status_prints_the_checklist_odoo_and_the_store_show_now(w):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, **w.real.env(), "OFM_DATABASE_URL": w.settings.database_url, "OFM_ENVIRONMENT": "sandbox"}
+    done = subprocess.run([sys.executable, "-m", "ofm.control.cli", "close", "status", "--period", "2026-11"],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "# Close checklist: My Company, 2026-11" in done.stdout
+    assert "**Verdict: ready to lock 2026-11**" in done.stdout
+    assert "| accruals | ok | goods received not invoiced accrued: 1,260.00 |" in done.stdout
+    assert "| accrual reversal | ok | last period's accruals reversed on 2026-11-01 |" in done.stdout
+    done = subprocess.run([sys.executable, "-m", "ofm.control.cli", "close", "status", "--period", "2026-12", "--csv"],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 4, done.stdout + done.stderr      # December: nothing accrued yet
+    assert "accruals,blocking,goods received not invoiced not accrued for the period" in done.stdout
+    assert w.real.api_key not in done.stdout + done.stderr
