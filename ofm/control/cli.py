@@ -232,7 +232,7 @@ def demo(
     run_demo(suppliers=suppliers, odoo=odoo)
 
 
-from ofm.control import cli_ledger, cli_p2p  # noqa: E402, F401 - register `run ledger-batch` / `run po-sync` ...
+from ofm.control import cli_close, cli_ledger, cli_p2p  # noqa: E402, F401 - register `run ledger-batch` / `run po-sync` ...
 
 
 def main() -> None:
@@ -249,4 +249,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # `python -m ofm.control.cli`: run the module's own instance, where cli_close, cli_ledger and cli_p2p
+    # registered their commands (this file runs as __main__, a second copy they never see)
+    from ofm.control.cli import main as _main
+
+    _main()

@@ -18,6 +18,7 @@ FLOWS: dict[str, tuple[str, str, bool]] = {
     "bank-reconciliation": ("ofm.flows.bank_reconciliation", "bank_reconciliation", False),
     "bank-statement-folder": ("ofm.flows.bank_reconciliation", "bank_statement_folder", False),
     "ledger-batch": ("ofm.flows.ledger_batch", "ledger_batch", False),
+    "month-end-close": ("ofm.flows.month_end_close", "month_end_close", False),
 }
 
 _target = None  # the Prefect server of this process, decided (and announced) once

@@ -74,6 +74,11 @@ class Settings(BaseSettings):
                                   "what is in Odoo already is recognised, not posted again).")
     ledger_mapping_dir: Path | None = Field(
         default=None, description="Folder of ledger mapping YAML files; defaults to the bundled mappings/ledger.")
+    close_policy: Path | None = Field(
+        default=None, description="Month-end close policy YAML; defaults to the bundled mappings/close/close.yaml.")
+    close_dir: Path = Field(
+        default=Path("var/close"), description="Where month-end close writes each period's checklist and its "
+                                               "accrual delivery files (<dir>/<period>/).")
     prefect_port: int = Field(
         default=4200, ge=1, le=65535, description="Port of the project's own Prefect server (history under "
                                                   "var/prefect), used by `ofm run` when PREFECT_API_URL is unset.")

@@ -147,6 +147,20 @@ class _Reader(PolicyReader):
         return {str(k): str(v) for k, v in self.mapping(doc.get(key) or {}, key).items()}
 
 
+class OdooAnalyticCodes(dict):
+    """`analytic: odoo`: the delivery names Odoo's analytic accounts by their own code (or name) already,
+    as the middleware's own deliveries do (the month-end accruals): every code maps to itself."""
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str)
+
+    def __getitem__(self, key: str) -> str:
+        return key
+
+    def get(self, key: str, default: Any = None) -> str:  # type: ignore[override]
+        return key
+
+
 def _parse(doc: Any, path: str) -> LedgerMapping:
     r = _Reader(path)
     doc = r.mapping(doc, "(top)", TOP)
@@ -176,7 +190,8 @@ def _parse(doc: Any, path: str) -> LedgerMapping:
         record=(str(record["column"]), str(record["value"])) if record else None,
         entries_path=tuple(str(doc.get("entries", "entries")).split(".")),
         lines_path=tuple(str(doc.get("lines", "lines")).split(".")),
-        taxes=r.codes(doc, "taxes"), analytic=r.codes(doc, "analytic"),
+        taxes=r.codes(doc, "taxes"),
+        analytic=OdooAnalyticCodes() if doc.get("analytic") == "odoo" else r.codes(doc, "analytic"),
         allowed_account_types=tuple(types) if types else None)
 
 

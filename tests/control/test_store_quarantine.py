@@ -118,3 +118,16 @@ def test_resolve_open_closes_entries_of_delivered_records(store):
     assert [r.record_ref for r in store.list_quarantine()] == ["procurement:B"]
     assert store.get_quarantine(c.id).status == "discarded"
     assert store.resolve_open([], actor="ofm", note="x") == 0
+
+
+def test_the_backlog_counts_open_entries_per_owner_and_category(store):
+    rows = store.quarantine([entry("procurement:A"), entry("procurement:B", category="approval", field=None),
+                             entry("procurement:C")])
+    store.quarantine([QuarantineEntry(record_ref="ledger:x", source="ledger/payroll", object_type="journal-entry",
+                                      category="deferred", reason="October is locked", field="accounting_date",
+                                      owner_team="accounting", payload={"n": 1}, correlation_id="c",
+                                      flow_run_id="r")])
+    assert store.quarantine_backlog() == {("vendor-master", "business"): 2, ("vendor-master", "approval"): 1,
+                                          ("accounting", "deferred"): 1}
+    store.set_quarantine_status(rows[0].id, "discarded", actor="anna")
+    assert store.quarantine_backlog()[("vendor-master", "business")] == 1

@@ -127,3 +127,11 @@ def listing(conn: sa.Connection, status: str | None, category: str | None, limit
     if category is not None:
         query = query.where(c.category == category)
     return [_row(r) for r in conn.execute(query)]
+
+
+def backlog(conn: sa.Connection) -> dict[tuple[str, str], int]:
+    """Open entries counted per (owner team, category): one GROUP BY, whatever the backlog's size."""
+    c = t.quarantine.c
+    query = sa.select(c.owner_team, c.category, sa.func.count()).where(c.status == "open") \
+        .group_by(c.owner_team, c.category)
+    return {(owner, category): int(n) for owner, category, n in conn.execute(query)}

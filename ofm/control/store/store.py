@@ -140,6 +140,11 @@ class Store:
         with transaction(self.engine, readonly=True) as conn:
             return _quarantine.listing(conn, status, category, limit)
 
+    def quarantine_backlog(self) -> dict[tuple[str, str], int]:
+        """Open quarantine entries per (owner team, category)."""
+        with transaction(self.engine, readonly=True) as conn:
+            return _quarantine.backlog(conn)
+
     def set_quarantine_status(self, entry_id: int, status: str, actor: str, note: str | None = None) -> QuarantineRow:
         """Close an open entry (replayed, resolved, discarded). LookupError: no such id; ValueError: not open."""
         with transaction(self.engine) as conn:
