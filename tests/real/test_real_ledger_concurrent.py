@@ -15,8 +15,8 @@ import pytest
 
 from ofm.sandbox.ledger import payroll_csv
 
-pytestmark = [pytest.mark.usefixtures("prefect_harness"), pytest.mark.postgres,
-              pytest.mark.odoo_versions(19)]  # the sample payroll's accounts are be_comp 19's (see test_real_ledger_batch)
+# Odoo 19 only: the sample payroll's accounts are be_comp 19's (see test_real_ledger_batch)
+pytestmark = [pytest.mark.usefixtures("prefect_harness"), pytest.mark.postgres, pytest.mark.odoo_versions(19)]
 ENTRIES = 60
 
 
