@@ -97,6 +97,7 @@ def run_demo(suppliers: int = 300, odoo: str = "sandbox") -> None:
         say("Building (once, ~2 min) or finding the real Odoo 19", bold=True)
         extra, real_env = _real_services(suppliers)
         env.update(real_env)
+    env["OFM_CLOSE_DIR"] = str(ROOT / "close")
     say("Starting services (first start of the Prefect server takes ~15 s)", bold=True)
     api = _start(suppliers, extra)
     os.environ.update({"PREFECT_API_URL": api, "DO_NOT_TRACK": "1", "PREFECT_LOGGING_LEVEL": "WARNING",
@@ -144,9 +145,25 @@ def run_demo(suppliers: int = 300, odoo: str = "sandbox") -> None:
             _print_p2p(name, result)
             return result
 
+        def ledger(title: str, name: str, **params) -> dict:
+            from ofm.control.runner import _flow
+
+            say()
+            say(title, bold=True)
+            before = res.odoo.stats.writes
+            result = _flow(name)(actor="demo", **params)
+            result["odoo_writes"] = res.odoo.stats.writes - before
+            _print_ledger(name, result)
+            if name != "ledger-batch":  # ledger-batch's own summary says it
+                say(f"Odoo write calls: {result['odoo_writes']}" + (" - nothing to write"
+                                                                     if not result["odoo_writes"] else ""))
+            say(f"Prefect run: {api.removesuffix('/api')}/runs/flow-run/{result['flow_run_id']}")
+            return result
+
         if not story.exists():
             _first_story(run, admin, res.store, p2p, res.odoo)
             _bank_story(bank, res.odoo)
+            _ledger_story(ledger, res.odoo)
             story.write_text(json.dumps({"day": 2}))
         else:
             _catch_up(admin, json.loads(story.read_text())["day"])
@@ -161,6 +178,10 @@ def run_demo(suppliers: int = 300, odoo: str = "sandbox") -> None:
             if (ROOT / "ubl").is_dir():
                 results += [p2p("Again - the UBL folder read once more", "three-way-match",
                                 source=str(ROOT / "ubl"))]
+            if (ROOT / "ledger").is_dir():
+                results += [ledger("Again - the ledger deliveries dropped once more", "ledger-batch",
+                                   source=str(ROOT / "ledger")),
+                            ledger("Again - the November close", "month-end-close", period=PERIOD)]
             writes = sum(r["odoo_writes"] for r in results)
             say()
             say(f"Second demo: {writes} write call(s) reached Odoo"
@@ -257,6 +278,49 @@ def _bank_story(bank, odoo) -> None:
     bank("Bank - the camt.053 statement of 3 November (exact, by IBAN, two invoices at once, part "
          "payment, bank fee, ambiguous, unknown)", path)
     bank("Bank - the same statement imported again: nothing twice", path)
+
+
+PERIOD = "2026-11"
+ANALYTIC = ("Administration", "Sales", "Operations")  # the expense platform's cost centers (mappings/ledger)
+
+
+def _ledger_story(ledger, odoo) -> None:
+    """November's sub-ledger deliveries posted, then November closed. Needs a real chart (be_comp): the
+    sandbox's generic chart has none of the deliveries' accounts, so the sandbox demo only says so."""
+    if ROOT != REAL:
+        say()
+        say("Ledger batches and the month-end close book on a real Belgian chart: `make demo ODOO=real` tells "
+            "that chapter (November's payroll, expense reports and web-shop sales, then the November close).")
+        return
+    from datetime import date
+
+    from ofm.sandbox.ledger import write_samples
+
+    plans = odoo.search_read("account.analytic.plan", [], ["name"], limit=1)
+    have = {r["name"] for r in odoo.search_read("account.analytic.account", [["name", "in", list(ANALYTIC)]], ["name"])}
+    if plans and set(ANALYTIC) - have:
+        odoo.create("account.analytic.account", [{"name": n, "plan_id": plans[0]["id"]}
+                                                 for n in ANALYTIC if n not in have])
+    folder = ROOT / "ledger"
+    write_samples(folder, PERIOD, date(2026, 11, 30))
+    ledger("Ledger - November: the payroll batch, the expense reports (one unbalanced, one on an account Odoo "
+           "does not have) and the web shop's daily sales", "ledger-batch", source=str(folder))
+    ledger("Month-end close - November: goods received not invoiced accrued, the checklist and its verdict",
+           "month-end-close", period=PERIOD)
+
+
+def _print_ledger(name: str, result: dict) -> None:
+    if name == "ledger-batch":
+        from ofm.control.cli_ledger import _print
+
+        _print(result)
+        return
+    for entity, r in result["entities"].items():
+        a = r["accrual"]
+        say(f"  {entity}: accrual posted {a['posted'] or 'none'} ({a['order_lines']} order lines received and "
+            f"not billed); last period's accrual reversed: {r['reversed_previous']}")
+        say(f"  {r['verdict']}")
+        say(f"  close binder: {', '.join(r['binder'])}")
 
 
 def _journal_bank_account(odoo) -> None:
