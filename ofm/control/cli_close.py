@@ -64,8 +64,9 @@ def close_status(
 ) -> None:
     """Print a period's close checklist as Odoo and the store show it now (reads only; nothing is written)."""
     from ofm.flows.month_end_close import _entities
-    from ofm.mappings.close_policy import load_close_policy
-    from ofm.tasks.close_run import bounds, companies_of, landed_total, previous
+    from ofm.mappings.close_policy import ClosePolicyError, load_close_policy, load_recurring
+    from ofm.rules.close.recurring import recurring_entries
+    from ofm.tasks.close_run import bounds, companies_of, landed_total, previous, recurring_landed
     from ofm.tasks.resources import current_settings, resources
 
     try:
@@ -74,7 +75,11 @@ def close_status(
         entities = companies_of(_entities(company))
     except (ValueError, FileNotFoundError) as exc:
         fail(str(exc))
-    policy = load_close_policy(resources().settings.close_policy)
+    try:
+        policy = load_close_policy(resources().settings.close_policy)
+        prepaid, schedule = load_recurring(resources().settings.close_recurring)
+    except ClosePolicyError as exc:
+        fail(str(exc))
     ready = True
     for entity, company_id in sorted(entities.items()):
         total, _, _ = landed_total(entity, period, company_id)
@@ -82,14 +87,16 @@ def close_status(
         reversed_ = None
         if ids:
             reversed_ = bool(resources().odoo.search_count("account.move", [["reversed_entry_id", "in", ids]]))
-        sheet = build(period, entity, company_id, total, reversed_, policy)
+        due = len(recurring_entries(prepaid, schedule, period, entity))
+        sheet = build(period, entity, company_id, total, reversed_, policy,
+                      (recurring_landed(period, entity, company_id), due))
         ready = ready and sheet.ready
         typer.echo(sheet.csv() if as_csv else sheet.markdown())
     if not ready:
         raise typer.Exit(NOT_READY_EXIT)
 
 
-def build(period, entity, company_id, total, reversed_, policy):
+def build(period, entity, company_id, total, reversed_, policy, recurring):
     from ofm.tasks.close_run import build_checklist
 
-    return build_checklist.fn(period, entity, company_id, total, reversed_, policy)
+    return build_checklist.fn(period, entity, company_id, total, reversed_, policy, recurring=recurring)

@@ -76,6 +76,9 @@ class Settings(BaseSettings):
         default=None, description="Folder of ledger mapping YAML files; defaults to the bundled mappings/ledger.")
     close_policy: Path | None = Field(
         default=None, description="Month-end close policy YAML; defaults to the bundled mappings/close/close.yaml.")
+    close_recurring: Path | None = Field(
+        default=None, description="Recurring entries of the month-end close (prepaid expenses, depreciation "
+                                  "schedule); defaults to the bundled mappings/close/recurring.yaml.")
     close_dir: Path = Field(
         default=Path("var/close"), description="Where month-end close writes each period's checklist and its "
                                                "accrual delivery files (<dir>/<period>/).")

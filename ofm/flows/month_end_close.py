@@ -21,16 +21,18 @@ from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
 from ofm.flows.ledger_batch import ledger_batch
-from ofm.mappings.close_policy import load_close_policy
+from ofm.mappings.close_policy import load_close_policy, load_recurring
 from ofm.tasks.close_run import (
     bounds,
     build_checklist,
     companies_of,
     landed_total,
     lock_period,
+    recurring_landed,
     reverse_previous,
     write_accruals,
     write_binder,
+    write_recurring,
 )
 from ofm.tasks.resources import resources
 from ofm.tasks.runinfo import running
@@ -66,14 +68,17 @@ def month_end_close(period: str, company: str | None = None, lock: bool = False,
         folder = settings.close_dir / period
         outstanding = ledger_batch(source=source, actor=actor) if (source or settings.ledger_drop_dir) else None
         accrued = write_accruals(period, entities, policy, folder, run)
-        files = [a.file for a in accrued if a.file]
+        recurring = write_recurring(period, entities, load_recurring(settings.close_recurring), folder, run)
+        files = [a.file for a in accrued if a.file] + [r.file for r in recurring if r.file]
         posted = [ledger_batch(source=f, actor=actor) for f in files]
         reversed_ = reverse_previous(period, entities, run)
         sheets, out = {}, {}
         for acc in accrued:
             total, move, _ = landed_total(acc.entity, period, acc.company_id)
+            due = next((len(r.due) for r in recurring if r.entity == acc.entity), 0)
             sheet = build_checklist(period, acc.entity, acc.company_id, total if total is not None else
-                                    (acc.computed if acc.lines == 0 else None), reversed_.get(acc.entity), policy)
+                                    (acc.computed if acc.lines == 0 else None), reversed_.get(acc.entity), policy,
+                                    recurring=(recurring_landed(period, acc.entity, acc.company_id), due))
             sheets[acc.entity] = sheet
             binder = write_binder(folder, acc.entity, sheet)
             locked = None
@@ -85,6 +90,7 @@ def month_end_close(period: str, company: str | None = None, lock: bool = False,
                     "computed_today": str(acc.computed), "order_lines": acc.lines, "posted": None if total is None
                     else str(total), "move": move, "written": acc.file, "refused": acc.refused,
                     "differs": total is not None and acc.file is None and total != acc.computed},
+                "recurring": {"due": due, "posted": recurring_landed(period, acc.entity, acc.company_id)},
                 "reversed_previous": reversed_.get(acc.entity), "ready": sheet.ready, "verdict": sheet.verdict,
                 "reasons": sheet.reasons, "binder": binder, "lock": locked}
         markdown = "\n\n".join(s.markdown() for s in sheets.values()) or f"No legal entity to close for {period}."

@@ -153,6 +153,60 @@ def _write(folder: Path, period: str, entity: str, start: date, end: date, accru
     return path
 
 
+RECURRING = "recurring"
+
+
+@dataclass
+class Recurring:
+    """The recurring entries of one legal entity for the period: due by the schedules, and landed in Odoo."""
+
+    entity: str
+    due: list[str]                  # entry numbers due (prepaid-<id>, dep-<asset>)
+    file: str | None = None         # the delivery written this run (None: nothing new to post)
+
+
+def recurring_batch_id(period: str, entity: str) -> str:
+    return f"recurring-{period}-{entity}"
+
+
+@task(name="write-recurring-deliveries", cache_policy=NO_CACHE)
+def write_recurring(period: str, entities: dict[str, int], schedules: tuple[list, list], folder: Path,
+                    run: RunInfo) -> list[Recurring]:
+    """The period's prepaid releases and depreciation per legal entity, as delivery files (only what has not
+    landed: an entry already in Odoo under its anchor is not written again)."""
+    from ofm.rules.close.recurring import recurring_entries
+
+    _, end = bounds(period)
+    prepaid, schedule = schedules
+    out = []
+    for entity, company_id in sorted(entities.items()):
+        entries = recurring_entries(prepaid, schedule, period, entity)
+        rec = Recurring(entity, [e.number for e in entries])
+        landed = read_landed(RECURRING, recurring_batch_id(period, entity), company_id)
+        todo = [e for e in entries if e.number not in landed]
+        if todo:
+            doc = {"batch": {"id": recurring_batch_id(period, entity), "entity": entity, "period": period},
+                   "entries": [{"number": e.number, "date": end.isoformat(), "ref": e.label, "lines": [
+                       {"account": e.debit_account, "debit": str(e.amount), "credit": "0", "currency": e.currency,
+                        "text": e.label},
+                       {"account": e.credit_account, "debit": "0", "credit": str(e.amount), "currency": e.currency,
+                        "text": e.label}]} for e in todo]}
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"recurring-{period}-{entity}.json"
+            path.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+            rec.file = str(path)
+        out.append(rec)
+    audit_rows(run, "recurring", [(f"{RECURRING}:{recurring_batch_id(period, r.entity)}", run.correlation_id(r.entity),
+                                   {"due": r.due, "file": r.file}) for r in out])
+    return out
+
+
+def recurring_landed(period: str, entity: str, company_id: int) -> int:
+    """How many of the period's recurring entries Odoo holds posted."""
+    return sum(1 for m in read_landed(RECURRING, recurring_batch_id(period, entity), company_id).values()
+               if m.state == "posted")
+
+
 @task(name="reverse-previous-accruals", cache_policy=NO_CACHE)
 def reverse_previous(period: str, entities: dict[str, int], run: RunInfo) -> dict[str, bool | None]:
     """Last period's posted accrual of each entity reversed through Odoo's wizard on this period's first day.
@@ -187,7 +241,8 @@ def posted_by_source(company_id: int, start: date, end: date) -> dict[str, int]:
 
 @task(name="close-checklist", cache_policy=NO_CACHE)
 def build_checklist(period: str, entity: str, company_id: int, accrued: Decimal | None, reversed_: bool | None,
-                    policy: ClosePolicy, today: date | None = None) -> Checklist:
+                    policy: ClosePolicy, today: date | None = None,
+                    recurring: tuple[int, int] | None = None) -> Checklist:
     """The checklist of one entity's period, from Odoo and the store; nothing is written."""
     start, end = bounds(period)
     facts: dict[str, Any] = read_close_facts(resources().odoo, company_id, start, end)
@@ -199,7 +254,8 @@ def build_checklist(period: str, entity: str, company_id: int, accrued: Decimal 
     deferred = sum(n for (_, category), n in backlog.items() if category == "deferred")
     return checklist(CloseFacts(period=period, period_start=start, period_end=end, today=today or date.today(),
                                 posted_by_source=posted_by_source(company_id, start, end), accrued=accrued,
-                                accruals_reversed=reversed_, deferred=deferred, quarantine=quarantine, **facts),
+                                accruals_reversed=reversed_, deferred=deferred, quarantine=quarantine,
+                                recurring=recurring, **facts),
                      policy.checklist.stale_draft_days)
 
 

@@ -39,3 +39,40 @@ def test_periods(period, first, last, before) -> None:
 def test_a_wrong_period_is_named() -> None:
     with pytest.raises(ValueError, match="period '2026-13': expected YYYY-MM"):
         bounds("2026-13")
+
+
+def test_the_bundled_recurring_entries_of_a_period() -> None:
+    from decimal import Decimal as D
+
+    from ofm.mappings.close_policy import load_recurring
+    from ofm.rules.close.recurring import recurring_entries
+
+    prepaid, schedule = load_recurring()
+    nov = {e.number: (e.debit_account, e.credit_account, e.amount) for e in
+           recurring_entries(prepaid, schedule, "2026-11", "ACME-BE")}
+    assert nov == {"prepaid-office-insurance-2026": ("610000", "490000", D("200.00")),
+                   "prepaid-software-licences-2026": ("610000", "490000", D("142.86")),
+                   "dep-LAPTOPS-2026-06": ("630200", "240009", D("83.33")),
+                   "dep-OFFICE-FURNITURE-2025": ("630200", "240009", D("125.00"))}
+    licences = next(p for p in prepaid if p.id == "software-licences-2026")
+    parts = [licences.part(f"2026-{m:02d}") for m in range(6, 13)]
+    assert sum(parts) == D("1000.00") and parts[-1] == D("142.84"), "the last part takes the rounding"
+    assert licences.part("2026-05") is None and licences.part("2027-01") is None
+    assert recurring_entries(prepaid, schedule, "2026-11", "OTHER") == []
+
+
+@pytest.mark.parametrize(("text", "csv_text", "message"), [
+    ("prepaid: [{id: a, legal_entity: X, description: d, amount: '-1', currency: EUR, first_period: '2026-01', "
+     "periods: 2, expense_account: '1', prepaid_account: '2'}]", None, "prepaid.0.amount"),
+    ("depreciation_schedule: dep.csv", "asset,legal_entity,period,amount\nA,X,2026-01,1\n", "missing column"),
+    ("depreciation_schedule: dep.csv",
+     "asset,legal_entity,period,amount,expense_account,accumulated_account\nA,X,2026-13,1,6,2\n", "row 2"),
+])
+def test_a_wrong_recurring_file_names_what_is_wrong(tmp_path, text, csv_text, message) -> None:
+    from ofm.mappings.close_policy import load_recurring
+
+    (tmp_path / "recurring.yaml").write_text(text)
+    if csv_text:
+        (tmp_path / "dep.csv").write_text(csv_text)
+    with pytest.raises(ClosePolicyError, match=message):
+        load_recurring(tmp_path / "recurring.yaml")

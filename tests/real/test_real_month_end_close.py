@@ -61,13 +61,30 @@ def test_october_is_closed_with_the_accrual_of_what_was_received_and_not_billed(
     assert "goods received not invoiced accrued: 2,100.00" in md.read_text()
     rows = {row["item"]: row for row in csv.DictReader(csv_path.open())}
     assert rows["accruals"]["status"] == "ok" and rows["verdict"]["summary"] == r["verdict"]
+    assert rows["recurring entries"]["summary"].startswith("4 of 4 due posted")
+
+
+def test_octobers_recurring_entries_are_posted_from_the_declared_schedules(w):
+    moves = w.real.read("account.move", [["ref", "=like", "ofm:recurring:recurring-2026-10-ACME-BE:%"]],
+                        ["ref", "date", "state", "id"], order="id")
+    got = {}
+    for m in moves:
+        assert (m["date"], m["state"]) == ("2026-10-31", "posted")
+        number = m["ref"].split(":")[3].split("#")[0]
+        got[number] = lines_of(w, m["id"])
+    assert got == {"prepaid-office-insurance-2026": [("490000", 0.0, 200.0), ("610000", 200.0, 0.0)],
+                   "prepaid-software-licences-2026": [("490000", 0.0, 142.86), ("610000", 142.86, 0.0)],
+                   "dep-LAPTOPS-2026-06": [("240009", 0.0, 83.33), ("630200", 83.33, 0.0)],
+                   "dep-OFFICE-FURNITURE-2025": [("240009", 0.0, 125.0), ("630200", 125.0, 0.0)]}
 
 
 def test_closing_october_again_posts_nothing(w):
     before = accruals(w)
+    recurring = w.real.read("account.move", [["ref", "=like", "ofm:recurring:%"]], ["id"])
     writes = w.odoo.stats.writes
     result = month_end_close(period="2026-10", actor="real-test")
     assert accruals(w) == before and w.odoo.stats.writes == writes
+    assert w.real.read("account.move", [["ref", "=like", "ofm:recurring:%"]], ["id"]) == recurring
     a = result["entities"]["ACME-BE"]["accrual"]
     assert a["written"] is None and a["posted"] == "2100.00" and not a["differs"]
 

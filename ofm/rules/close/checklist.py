@@ -59,6 +59,7 @@ class CloseFacts:
     posted_by_source: dict[str, int] = field(default_factory=dict)   # ledger source -> entries posted
     accrued: Decimal | None = None                # the period's accrual total, None when not run
     accruals_reversed: bool | None = None         # last period's accruals reversed on this period's first day
+    recurring: tuple[int, int] | None = None      # (posted, due) recurring entries; None: no schedule read
     deferred: int = 0                             # entries waiting for the period to open or an approval
     quarantine: dict[str, int] = field(default_factory=dict)         # owner team -> open records
 
@@ -137,6 +138,10 @@ def checklist(facts: CloseFacts, stale_draft_days: int = 30) -> Checklist:
                           f"last period's accruals not reversed on {f.period_start}"))
     elif f.accruals_reversed:
         items.append(Item("accrual reversal", Status.OK, f"last period's accruals reversed on {f.period_start}"))
+    if f.recurring is not None:
+        posted_n, due = f.recurring
+        items.append(Item("recurring entries", Status.OK if posted_n >= due else Status.BLOCKING,
+                          f"{posted_n} of {due} due posted (prepaid expenses released, depreciation)"))
     items.append(Item("deferred entries", Status.ATTENTION if f.deferred else Status.OK,
                       f"{f.deferred} entries wait for the period to open or an approval"))
     stale = [b for b in f.draft_bills if b.age_days(f.today) > stale_draft_days]
