@@ -57,7 +57,8 @@ def quarantine_replay(
     entry_ids: Annotated[list[int], typer.Argument(help="Quarantine ids to process again.")],
     actor: Annotated[str, typer.Option(help="Who approves / replays (audit trail).")] = "cli",
 ) -> None:
-    """Process entries again. For `approval` entries this approves the held change; bank entries
+    """Process entries again. For `approval` entries this approves the held change; a `deferred` journal entry
+    (a locked period under the `defer` policy) is approved and posted now on the first open date; bank entries
     run their statement file again (from the inbox) against today's open items; purchase orders,
     receipts and vendor bills go through their flow again (after their cause was fixed)."""
     from ofm.control.cli import _print_bank_result, _print_match_result, _print_result
@@ -72,6 +73,20 @@ def quarantine_replay(
     if missing:
         typer.secho(f"error: quarantine entry {missing[0]} does not exist", err=True, fg=typer.colors.RED)
         raise typer.Exit(1)
+    journal = [r for r in rows if r.object_type in ("journal-entry", "journal-batch-file", "accrual-line")]
+    not_deferred = [r for r in journal if r.object_type != "journal-entry" or r.category != "deferred"]
+    if not_deferred:
+        r = not_deferred[0]
+        typer.secho(f"error: quarantine entry {r.id} ({r.object_type}, {r.category}) is not replayed: a journal "
+                    "entry refused by its checks is posted by delivering its batch again once fixed (the entries "
+                    "that landed are recognised), then `ofm quarantine discard` this one; only a deferred entry "
+                    "can be approved here", err=True, fg=typer.colors.RED)
+        raise typer.Exit(1)
+    if journal:
+        from ofm.control.cli_ledger import _print as _print_ledger
+
+        _print_ledger(run_flow("ledger-batch", approve=[r.id for r in journal], actor=actor))
+    rows = [r for r in rows if r not in journal]
     bank = [r for r in rows if r.object_type in BANK_TYPES]
     bills = [r for r in rows if r.object_type in MATCH_TYPES]
     documents = [r for r in rows if r.object_type in P2P_FLOWS]
@@ -91,7 +106,7 @@ def quarantine_replay(
         raise typer.Exit(1) from None
     for result in results:
         _print_bank_result(result, as_json=False)
-    for row in [*bank, *bills, *documents]:
+    for row in [*journal, *bank, *bills, *documents]:
         typer.echo(f"quarantine entry {row.id}: {store.get_quarantine(row.id).status}")
 
 

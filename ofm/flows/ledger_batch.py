@@ -33,15 +33,17 @@ def _run_name() -> str:
 
 
 @flow(name="ledger-batch", flow_run_name=_run_name, log_prints=False)
-def ledger_batch(source: str | None = None, actor: str = "ofm") -> dict:
+def ledger_batch(source: str | None = None, actor: str = "ofm", approve: list[int] | None = None) -> dict:
     """Post the journal batches of `source` (a file or a folder; default OFM_LEDGER_DROP_DIR) and the deferred
-    entries whose period has opened. `actor`: who runs it, for the audit trail."""
+    entries whose period has opened. `approve`: quarantine ids of deferred entries a person approved, posted
+    now on the first open date. `actor`: who runs it (or approves), for the audit trail."""
     with running("ledger-batch", actor) as run:
         odoo = resources().odoo
         writes_before = odoo.stats.writes
         results = LedgerResults()
         batches = []
-        for lf in [*take_up_deferred(run), *read_deliveries(source, run)]:
+        deliveries = read_deliveries(source, run) if not approve or source else []
+        for lf in [*take_up_deferred(run, approve), *deliveries]:
             if lf.error:
                 results.received += 1
                 results.held_files.append(f"{lf.name}: {lf.error}")

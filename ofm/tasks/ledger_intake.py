@@ -133,9 +133,17 @@ def deferred_payload(lf: LedgerFile, entry: JournalEntry) -> dict[str, Any]:
 
 
 @task(name="take-up-deferred-entries", cache_policy=NO_CACHE)
-def take_up_deferred(run: RunInfo) -> list[LedgerFile]:
-    """The entries waiting in the deferred queue, as one batch per source batch, to be tried again."""
+def take_up_deferred(run: RunInfo, approved: list[int] | None = None) -> list[LedgerFile]:
+    """The entries waiting in the deferred queue, as one batch per source batch, to be tried again.
+
+    Entries whose quarantine ids are in `approved` (a person approved them: `ofm quarantine replay ID`)
+    form batches of their own that do not wait for their period to open: they are posted on the first
+    open date, their own date kept in the `ref` and the audit row (the `next_open_date` policy), and the
+    approval is an audit row naming who gave it."""
+    from ofm.canonical.ledger import LockedPeriodPolicy
     from ofm.mappings.ledger import load_ledger_mapping
+
+    approved_ids = set(approved or ())
 
     store = resources().store
     rows = [q for q in store.list_quarantine(status="open", category=DEFERRED, limit=1_000_000)
@@ -144,14 +152,27 @@ def take_up_deferred(run: RunInfo) -> list[LedgerFile]:
     now = datetime.now(UTC)
     for q in sorted(rows, key=lambda q: q.id):
         head, entry = q.payload["batch"], JournalEntry.model_validate(q.payload["entry"])
-        key = (head["source"], head["batch_id"])
+        is_approved = q.id in approved_ids
+        key = (head["source"], head["batch_id"], is_approved)
         if key not in groups:
-            lf = LedgerFile(f"deferred {head['source']}:{head['batch_id']}", complete=False)
+            kind = "approved deferred" if is_approved else "deferred"
+            lf = LedgerFile(f"{kind} {head['source']}:{head['batch_id']}", complete=False)
             lf.mapping = load_ledger_mapping(q.payload["mapping"])
             lf.batch = JournalBatch.model_validate({**head, "entries": []})
+            if is_approved:
+                lf.batch = lf.batch.model_copy(update={"locked_period": LockedPeriodPolicy.NEXT_OPEN_DATE})
             groups[key] = lf
         lf = groups[key]
         lf.batch = lf.batch.model_copy(update={"entries": (*lf.batch.entries, entry)})
         lf.entries[entry.number] = _received(q.record_ref.removeprefix(f"{SOURCE}:"), q.payload, run, q.source, now,
                                              q.payload_hash, quarantine_id=q.id)
+    found = {q.id for q in rows}
+    unknown = sorted(approved_ids - found)
+    if unknown:
+        raise ValueError(f"quarantine entr{'y' if len(unknown) == 1 else 'ies'} {', '.join(map(str, unknown))}: "
+                         "not an open deferred journal entry")
+    if approved_ids:
+        audit_rows(run, "approved", [(q.record_ref, q.correlation_id, {"quarantine_id": q.id, "approved_by": run.actor,
+                                                                       "post": "on the first open date"})
+                                     for q in rows if q.id in approved_ids])
     return list(groups.values())

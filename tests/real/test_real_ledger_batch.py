@@ -239,6 +239,40 @@ def test_locked_october_refuse_defer_and_next_open_date_never_let_odoo_redate(re
     assert run(story["tmp"] / "empty-drop")["counts"]["received"] == 0
 
 
+def test_a_deferred_entry_approved_by_a_person_is_posted_on_the_first_open_date_the_rest_waits(real_odoo, story):
+    import os
+    import subprocess
+    import sys
+
+    from prefect.settings import PREFECT_API_URL
+
+    set_lock(story["client"], story["company"], fiscalyear_lock_date=date(2026, 10, 31))
+    try:
+        path = drop(story, "payroll-2026-10-approve.csv",
+                    payroll_csv("PAY-APPROVE", "2026-10", date(2026, 10, 20), entries=2))
+        assert run(path)["counts"]["deferred"] == 2
+        [first] = open_quarantine(story, "ledger:payroll:PAY-APPROVE:1")
+        env = {**os.environ, **real_odoo.env(), "OFM_DATABASE_URL": story["settings"].database_url,
+               "OFM_ENVIRONMENT": "sandbox", "PREFECT_API_URL": PREFECT_API_URL.value()}
+        done = subprocess.run([sys.executable, "-m", "ofm.control.cli", "quarantine", "replay", str(first.id),
+                               "--actor", "controller-anna"], env=env, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert f"quarantine entry {first.id}: resolved" in done.stdout
+        [approved] = moves(real_odoo, "ofm:payroll:PAY-APPROVE:1#")
+        assert (approved["state"], approved["date"]) == ("posted", "2026-11-01")   # not Odoo's silent re-date
+        assert approved["ref"].endswith("(original date 2026-10-20)")
+        assert moves(real_odoo, "ofm:payroll:PAY-APPROVE:2#") == [], "the entry nobody approved still waits"
+        assert open_quarantine(story, "ledger:payroll:PAY-APPROVE:2")[0].category == "deferred"
+        trail = story["store"].trail("ledger:payroll:PAY-APPROVE:1")
+        assert [r.summary["approved_by"] for r in trail if r.step == "approved"] == ["controller-anna"]
+        assert [r.actor for r in trail if r.step == "approved"] == ["controller-anna"]
+    finally:
+        set_lock(story["client"], story["company"], fiscalyear_lock_date=None)
+    assert run(story["tmp"] / "empty-drop")["counts"]["posted"] == 1    # October open again: the other, its own date
+    [second] = moves(real_odoo, "ofm:payroll:PAY-APPROVE:2#")
+    assert (second["state"], second["date"]) == ("posted", "2026-10-20")
+
+
 # ---- a run killed halfway, a second run at the same time ----------------------------------------------------
 
 
