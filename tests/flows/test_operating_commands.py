@@ -97,3 +97,18 @@ def test_a_missing_source_file_is_one_line_not_a_traceback(cli, tmp_path):
     out = cli.invoke(app, ["run", "supplier-onboarding", "--source", str(tmp_path / "nope.csv")])
     assert out.exit_code == 1
     assert "nope.csv" in out.output and "Traceback" not in out.output
+
+
+def test_a_journal_entry_refused_by_its_checks_is_not_replayed_and_the_way_is_said(cli, filled):
+    from ofm.control.store import QuarantineEntry
+
+    w, _ = filled
+    [row] = w.store.quarantine([QuarantineEntry(
+        record_ref="ledger:expenses:EXP-1:ER-3", source="ledger/expenses", object_type="journal-entry",
+        category="business", reason="lines[0].account_code: account 616999 does not exist in Odoo",
+        field="lines[0].account_code", owner_team="accounting", payload={"report": "ER-3"},
+        correlation_id="c", flow_run_id="r")])
+    out = invoke(cli, "quarantine", "replay", str(row.id))
+    assert out.exit_code == 1
+    assert "delivering its batch again" in out.output and "only a deferred entry can be approved" in out.output
+    assert w.store.get_quarantine(row.id).status == "open", "nothing was run for it"
