@@ -44,7 +44,7 @@ def _real_services(suppliers: int) -> tuple[list, dict[str, str]]:
     from ofm.control.services import Service
     from ofm.testbed.demo_odoo import real_odoo_service
 
-    odoo, odoo_env = real_odoo_service()
+    odoo, odoo_env = real_odoo_service(fresh=not (REAL / "demo-story.json").exists())
     procurement = Service("procurement-sandbox-real", f"http://127.0.0.1:{REAL_PROCUREMENT_PORT}/health",
                           [sys.executable, "-m", "ofm.control.cli", "sandbox", "procurement", "--port",
                            str(REAL_PROCUREMENT_PORT), "--suppliers", str(suppliers), "--buyer", "BE"], {}, 30.0)
@@ -181,6 +181,8 @@ def run_demo(suppliers: int = 300, odoo: str = "sandbox") -> None:
             if (ROOT / "ledger").is_dir():
                 results += [ledger("Again - the ledger deliveries dropped once more", "ledger-batch",
                                    source=str(ROOT / "ledger")),
+                            ledger("Again - the late October deliveries (October still locked)", "ledger-batch",
+                                   source=str(ROOT / "ledger-october")),
                             ledger("Again - the November close", "month-end-close", period=PERIOD)]
             writes = sum(r["odoo_writes"] for r in results)
             say()
@@ -305,6 +307,15 @@ def _ledger_story(ledger, odoo) -> None:
     write_samples(folder, PERIOD, date(2026, 11, 30))
     ledger("Ledger - November: the payroll batch, the expense reports (one unbalanced, one on an account Odoo "
            "does not have) and the web shop's daily sales", "ledger-batch", source=str(folder))
+    [company] = odoo.search_read("res.company", [["name", "=", "My Company"]], ["fiscalyear_lock_date"])
+    if not company.get("fiscalyear_lock_date"):
+        odoo.write("res.company", [company["id"]], {"fiscalyear_lock_date": "2026-10-31"})
+    late = ROOT / "ledger-october"
+    write_samples(late, "2026-10", date(2026, 10, 15), dirty=False)
+    ledger("Ledger - October is locked (lock date 2026-10-31); three late deliveries dated 15 October, one per "
+           "policy: payroll waits (defer), expenses go back to accounting (refuse), the web shop's sales post on "
+           "1 November with their own date in the ref (next_open_date). Odoo would have moved them silently.",
+           "ledger-batch", source=str(late))
     ledger("Month-end close - November: goods received not invoiced accrued, the checklist and its verdict",
            "month-end-close", period=PERIOD)
 

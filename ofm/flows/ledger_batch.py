@@ -42,6 +42,7 @@ def ledger_batch(source: str | None = None, actor: str = "ofm", approve: list[in
         writes_before = odoo.stats.writes
         results = LedgerResults()
         batches = []
+        seen: set[str] = set()
         deliveries = read_deliveries(source, run) if not approve or source else []
         for lf in [*take_up_deferred(run, approve), *deliveries]:
             if lf.error:
@@ -49,7 +50,10 @@ def ledger_batch(source: str | None = None, actor: str = "ofm", approve: list[in
                 results.held_files.append(f"{lf.name}: {lf.error}")
                 results.add(held_file(lf))
                 continue
-            results.received += len(lf.entries)
+            # an entry both waiting in the deferred queue and in a delivery read again is one entry received
+            fresh = {r.record_ref for r in lf.entries.values()} - seen
+            seen.update(fresh)
+            results.received += len(fresh)
             results.add(unmapped(lf))
             snap = read_references(quote(lf))
             decided = check_and_decide(quote(lf), quote(snap), run)

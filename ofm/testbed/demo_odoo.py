@@ -12,11 +12,16 @@ from ofm.testbed.realodoo import Build, _exists, find_source
 DEMO_PORT = 8069
 
 
-def real_odoo_service(port: int = DEMO_PORT) -> tuple[Service, dict[str, str]]:
-    """The service that serves the demo database, and the OFM_ODOO_* settings that point at it."""
+def real_odoo_service(port: int = DEMO_PORT, fresh: bool = False) -> tuple[Service, dict[str, str]]:
+    """The service that serves the demo database, and the OFM_ODOO_* settings that point at it.
+
+    `fresh`: the demo's own state is gone (a first demo, or after `make clean`), so the database starts
+    over from the template too: a story told twice into one database would not be the story."""
     build = Build(find_source(19))
     state = build.ensure()
     db = f"{build.prefix}_t_demo"
+    if fresh and _exists(db):
+        build.drop_database(db)
     if not _exists(db):
         build.new_database_named(db)
     conf = build.config_file(port)

@@ -266,6 +266,9 @@ def test_a_deferred_entry_approved_by_a_person_is_posted_on_the_first_open_date_
         trail = story["store"].trail("ledger:payroll:PAY-APPROVE:1")
         assert [r.summary["approved_by"] for r in trail if r.step == "approved"] == ["controller-anna"]
         assert [r.actor for r in trail if r.step == "approved"] == ["controller-anna"]
+        again = run(path)  # the same delivery again while its waiting entry is in the deferred queue: one entry
+        assert again["reconciles"] and again["counts"]["received"] == 2, again["counts"]
+        assert (again["counts"]["already posted"], again["counts"]["deferred"]) == (1, 1)
     finally:
         set_lock(story["client"], story["company"], fiscalyear_lock_date=None)
     assert run(story["tmp"] / "empty-drop")["counts"]["posted"] == 1    # October open again: the other, its own date

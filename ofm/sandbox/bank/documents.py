@@ -53,7 +53,7 @@ def open_items(odoo: OdooClient) -> list[dict[str, Any]]:
              "amount_residual": r["amount_residual"], "partner_id": r["partner_id"][0],
              "partner_name": r["partner_id"][1], "partner_iban": banks.get(r["partner_id"][0]),
              "account_type": accounts[r["account_id"][0]], "ref": r.get("ref"), "move_id": r["move_id"][0]}
-            for r in sorted(rows, key=lambda r: r["id"])]
+            for r in sorted(rows, key=lambda r: r["id"]) if r.get("partner_id")]  # a statement pays partners' items
 
 
 def write_statement(folder: Path, statement: BankStatement, name: str) -> Path:
