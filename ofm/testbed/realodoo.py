@@ -71,13 +71,14 @@ class Source:
 
 def find_source(version: int = 19) -> Source:
     """OFM_ODOO_SOURCE (a folder like ../shared/odoo19), else ../shared/odooNN beside the checkout."""
-    given = os.environ.get("OFM_ODOO_SOURCE" if version == 19 else f"OFM_ODOO{version}_SOURCE")
+    variable = "OFM_ODOO_SOURCE" if version == 19 else f"OFM_ODOO{version}_SOURCE"
+    given = os.environ.get(variable)
     folder = Path(given) if given else REPO.parent / "shared" / f"odoo{version}"
     source = Source(version, folder)
     missing = [str(p) for p in source.parts if not p.is_file()]
     if missing:
         raise RealOdooUnavailable(
-            f"no Odoo {version} source in {folder} ({len(missing)} file(s) missing): set OFM_ODOO_SOURCE to a "
+            f"no Odoo {version} source in {folder} ({len(missing)} file(s) missing): set {variable} to a "
             f"folder holding odoo{version}.tar.xz, requirements.txt, company.py and integration_user.py, "
             "or OFM_TEST_ODOO_URL (+ _DB, _LOGIN, _API_KEY) to an Odoo you already run")
     return source
