@@ -146,3 +146,26 @@ def test_ofm_close_status_prints_the_checklist_odoo_and_the_store_show_now(w):
     assert done.returncode == 4, done.stdout + done.stderr      # December: nothing accrued yet
     assert "accruals,blocking,goods received not invoiced not accrued for the period" in done.stdout
     assert w.real.api_key not in done.stdout + done.stderr
+
+
+def test_ofm_run_month_end_close_with_lock_exits_4_and_locks_nothing_when_the_checklist_is_not_clean(w):
+    import os
+    import subprocess
+    import sys
+
+    from prefect.settings import PREFECT_API_URL
+
+    w.odoo.create("account.move", [{"move_type": "in_invoice", "partner_id": w.suppliers["V-001"],
+                                    "invoice_date": "2026-12-05", "ref": "RE-M-DEC-DRAFT",
+                                    "invoice_line_ids": [[0, 0, {"name": "Cleaning", "quantity": 1,
+                                                                 "price_unit": 80.0}]]}])
+    env = {**os.environ, **w.real.env(), "OFM_DATABASE_URL": w.settings.database_url, "OFM_ENVIRONMENT": "sandbox",
+           "OFM_CLOSE_DIR": str(w.settings.close_dir), "PREFECT_API_URL": PREFECT_API_URL.value()}
+    done = subprocess.run([sys.executable, "-m", "ofm.control.cli", "run", "month-end-close", "--period", "2026-12",
+                           "--lock"], env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert "ACME-BE: accrual posted 1260.00" in done.stdout   # December accrues the three desks still unbilled
+    assert "last period's accrual reversed: True" in done.stdout
+    assert "lock: not locked: not ready to lock 2026-12: 1 drafts, 1 dated in the period" in done.stdout
+    [company] = w.real.read("res.company", [["name", "=", "My Company"]], ["fiscalyear_lock_date"])
+    assert company["fiscalyear_lock_date"] == "2026-11-30", "December is not locked"
