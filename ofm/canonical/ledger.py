@@ -98,7 +98,8 @@ class JournalEntry(Frozen):
         for x in self.lines:  # every field of every line, in order, each in its canonical text
             parts += [x.account_code, str(x.debit.normalize()), str(x.credit.normalize()), x.currency,
                       "" if x.amount_currency is None else str(x.amount_currency.normalize()), x.partner_ref or "",
-                      x.label, json.dumps([[c, str(p.normalize())] for c, p in x.analytic]), x.tax_code or "",
+                      x.label, json.dumps([[c, str(p.normalize())] for c, p in x.analytic]) if x.analytic else "[]",
+                      x.tax_code or "",
                       "1" if x.tax_line else "0"]
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 

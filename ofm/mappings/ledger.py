@@ -103,11 +103,12 @@ class LedgerMapping:
     allowed_account_types: tuple[str, ...] | None = None
 
     @cached_property
-    def line_columns(self) -> tuple[tuple[str, str], ...] | None:
-        """(field, column) of each line field when every one is a plain column or key (read without paths)."""
-        if all(len(src.path) == 1 for src in self.line.values()):
-            return tuple((name, src.path[0]) for name, src in self.line.items())
-        return None
+    def line_plan(self) -> tuple[tuple[tuple[str, str | None, Source, int], ...], Source | None]:
+        """How a line is read, worked out once: ((field, plain column or key, source, kind), ...) for every
+        field but the account code, and the account code's source."""
+        plan = tuple((name, src.path[0] if len(src.path) == 1 else None, src, _KINDS[name])
+                     for name, src in self.line.items() if name != "account_code")
+        return plan, self.line.get("account_code")
 
     def reads(self, filename: str) -> bool:
         return any(fnmatch.fnmatch(filename, pattern) for pattern in self.files)
@@ -244,27 +245,36 @@ class Delivery:
         return len(self.raw)
 
 
+def _where(where: str, source: str | Source | None) -> str:
+    if source is None:
+        return where
+    return f"{where}.{source.name if isinstance(source, Source) else source}"
+
+
 class _EntryError(ValueError):
     def __init__(self, field: str, reason: str) -> None:
         super().__init__(reason)
         self.field, self.reason = field, reason
 
 
-def _decimal(value: Any, where: str, comma: bool, source: str | None = None) -> Decimal | None:
-    """A decimal amount; `where` (+ `.source`) names the field should it not be one."""
-    if value is None or value == "" or (isinstance(value, str) and not value.strip()):
+def _decimal(value: Any, where: str, comma: bool, source: str | Source | None = None) -> Decimal | None:
+    """A decimal amount; `where` (+ `.source`, a name or a Source) names the field should it not be one."""
+    if isinstance(value, str):  # the common case (CSV cells, JSON strings), kept cheap
+        text = value.strip()
+        if not text:
+            return None
+        if comma:
+            text = text.replace(".", "").replace(",", ".")
+        try:
+            return Decimal(text)
+        except InvalidOperation:
+            raise _EntryError(_where(where, source), f"not a decimal amount: {value!r}") from None
+    if value is None:
         return None
-    if source is not None:
-        where = f"{where}.{source}"
+    where = _where(where, source)
     if isinstance(value, float):
         raise _EntryError(where, f"not a decimal amount: {value!r} (a float)")
-    text = str(value).strip()
-    if comma:
-        text = text.replace(".", "").replace(",", ".")
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        raise _EntryError(where, f"not a decimal amount: {value!r}") from None
+    return _decimal(str(value), where, comma)
 
 
 def _analytic(value: Any, where: str, comma: bool) -> tuple[tuple[str, Decimal], ...]:
@@ -288,29 +298,31 @@ def _analytic(value: Any, where: str, comma: bool) -> tuple[tuple[str, Decimal],
     return tuple(out)
 
 
-_AMOUNTS = frozenset({"debit", "credit", "amount_currency"})
-_TEXTS = frozenset({"partner_ref", "label", "tax_code"})
+_AMOUNT, _TEXT, _CURRENCY, _ANALYTIC, _TAX_LINE = range(5)
+_KINDS = {"debit": _AMOUNT, "credit": _AMOUNT, "amount_currency": _AMOUNT, "partner_ref": _TEXT, "label": _TEXT,
+          "tax_code": _TEXT, "currency": _CURRENCY, "analytic": _ANALYTIC, "tax_line": _TAX_LINE}
 
 
 def _line(m: LedgerMapping, raw: dict[str, Any], where: str, currency: str) -> JournalLine:
-    columns = m.line_columns
-    g = {name: raw.get(key) for name, key in columns} if columns is not None else \
-        {name: src.get(raw) for name, src in m.line.items()}
-    values: dict[str, Any] = {"account_code": str(g.pop("account_code") or "").strip(), "currency": currency}
-    for name, value in g.items():  # one pass; empty cells (most of a CSV line) cost nothing
+    plan, account_src = m.line_plan
+    account = account_src.get(raw) if account_src is not None else None
+    values: dict[str, Any] = {"account_code": str(account or "").strip(), "currency": currency}
+    get = raw.get if isinstance(raw, dict) else None
+    for name, key, src, kind in plan:  # one pass; empty cells (most of a CSV line) cost nothing
+        value = get(key) if key is not None and get is not None else src.get(raw)
         if value is None or value == "":
             continue
-        if name in _AMOUNTS:
-            amount = _decimal(value, where, m.decimal_comma, m.line[name].name)
+        if kind == _AMOUNT:
+            amount = _decimal(value, where, m.decimal_comma, src)
             if amount is not None:
                 values[name] = amount
-        elif name in _TEXTS:
+        elif kind == _TEXT:
             values[name] = str(value).strip()
-        elif name == "currency":
+        elif kind == _CURRENCY:
             values["currency"] = str(value).strip().upper()
-        elif name == "analytic":
-            values["analytic"] = _analytic(value, f"{where}.{m.line['analytic'].name}", m.decimal_comma)
-        elif name == "tax_line":
+        elif kind == _ANALYTIC:
+            values["analytic"] = _analytic(value, f"{where}.{src.name}", m.decimal_comma)
+        elif kind == _TAX_LINE:
             values["tax_line"] = str(value).strip().lower() in TRUE
     debit, credit = values.get("debit"), values.get("credit")
     if debit is not None and debit < 0:  # a negative debit is a credit, as some sub-ledgers write it
@@ -362,15 +374,26 @@ def _records(m: LedgerMapping, text: str, name: str) -> tuple[dict[str, Any], li
         return doc, grouped, doc
     reader = csv.reader(io.StringIO(text), delimiter=m.delimiter)
     header = next(reader, [])
-    rows = [dict(zip(header, row, strict=False)) for row in reader if row]  # a short row lacks its last cells
     trailer: dict[str, Any] = {}
     by_number: dict[str, list[dict]] = {}
-    for i, row in enumerate(rows):
-        if m.record and (row.get(m.record[0]) or "").strip() == m.record[1]:
+    record_column, record_value = m.record or (None, None)
+    number_src = m.entry["number"]
+    i = -1
+    for cells in reader:
+        if not cells:
+            continue
+        i += 1
+        row = dict(zip(header, cells, strict=False))  # a short row lacks its last cells
+        if record_column is not None and (row.get(record_column) or "").strip() == record_value:
             trailer = row
             continue
-        number = str(m.entry["number"].get(row) or "").strip() or f"row-{i + 2}"
-        by_number.setdefault(number, []).append(row)
+        number = number_src.get(row)
+        number = (number.strip() if isinstance(number, str) else str(number or "").strip()) or f"row-{i + 2}"
+        group = by_number.get(number)
+        if group is None:
+            by_number[number] = [row]
+        else:
+            group.append(row)
     if not by_number:
         raise LedgerFileError(f"{name}: no journal lines")
     first = next(iter(by_number.values()))[0]
