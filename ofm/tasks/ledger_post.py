@@ -254,14 +254,21 @@ class _Batch:
         return created
 
     def send(self, res: Resources, chunk: list[str], vals: list[dict]) -> dict[str, int]:
-        """The Odoo side of one chunk (in the sending thread): create, check what Odoo computed, post."""
+        """The Odoo side of one chunk (in the sending thread): create, check what Odoo computed, post.
+
+        Returns the moves kept in Odoo (the others are deleted and failed in the outbox). The outbox learns
+        the kept ones in the main thread (`done`), off the path between one write and the next: should the
+        run die before, the anchors in Odoo's `ref` settle them on the next run (`read_landed`)."""
         with use_thread_resources(res):
-            created = self._create(res, chunk, vals)
-            res.store.mark_done({self.key(n): mid for n, mid in created.items()})
-            moves = self.effect_check(created)
+            moves = self.effect_check(self._create(res, chunk, vals))
             if moves:
                 self._action_post(sorted(moves.values()), {mid: n for n, mid in moves.items()})
             return moves
+
+    def done(self, res: Resources, moves: dict[str, int]) -> None:
+        """What one chunk left in Odoo: its keys done in the outbox, its moves read back and recorded."""
+        res.store.mark_done({self.key(n): mid for n, mid in moves.items()})
+        self.record(moves, POSTED)
 
 
 def _acquire(lock: str, run: RunInfo) -> str | None:
@@ -320,6 +327,6 @@ def _send_in_chunks(b: _Batch, res: Resources, todo: list[str], lock: str) -> No
             mark_sent([b.key(n) for n in chunk], b.run)
             pending = sender.submit(b.send, res, chunk, vals) if chunk else None
             if done is not None:
-                b.record(done, POSTED)
+                b.done(res, done)
         if pending:
-            b.record(pending.result(), POSTED)
+            b.done(res, pending.result())
