@@ -1,6 +1,6 @@
 """ledger-batch on the Odoo sandbox, for what needs no chart of accounts: files held whole, a company the
 mapping does not route, and what `ofm run ledger-batch` prints and exits with. The postings themselves are
-tested on the real Odoo 19 (tests/real/test_real_ledger_batch.py): the sandbox has the generic chart only."""
+tested on the real Odoo 18 and 19 (tests/real/test_real_ledger_batch.py): the sandbox has the generic chart only."""
 
 from __future__ import annotations
 

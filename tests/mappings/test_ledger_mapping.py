@@ -51,7 +51,7 @@ def test_a_sales_summary_marks_the_vat_lines_odoo_computes():
     d = parse("sales-2026-11-30.csv", sales_csv("WEB-1", "2026-11", [NOV]))
     [day] = d.batch.entries
     assert [(x.account_code, x.tax_code, x.tax_line) for x in day.lines] == [
-        ("400000", None, False), ("700000", "VAT21", False), ("700100", "VAT6", False),
+        ("400000", None, False), ("700000", "VAT21", False), ("700000", "VAT6", False),
         ("451000", "VAT21", True), ("451000", "VAT6", True)]
     assert d.batch.legal_entity == "ACME-BE"  # a constant in the mapping
 

@@ -1,4 +1,4 @@
-"""Ledger batches on a real Odoo 19: what the journal batches of payroll, expenses and a web shop became in Odoo.
+"""Ledger batches on a real Odoo 19 and 18: what the journal batches of payroll, expenses and a web shop became in Odoo.
 
 Every assertion reads Odoo back (account.move and account.move.line: refs, dates, states, amounts, analytic
 distributions, the VAT lines Odoo computed), not what the middleware reports. The story runs in file
@@ -23,9 +23,9 @@ from ofm.flows.ledger_batch import ledger_batch
 from ofm.sandbox.ledger import expenses_json, payroll_csv, sales_csv, write_samples
 from ofm.tasks.resources import Resources, use_resources, use_thread_resources
 
-# Odoo 19 only for now: the sample deliveries book on be_comp 19's detailed accounts (612000 Rent, 6165xx
-# meals and travel), which Odoo 18's Belgian chart does not have (it has 610000 for all services).
-pytestmark = [pytest.mark.usefixtures("prefect_harness"), pytest.mark.odoo_versions(19)]
+# The sample deliveries book on accounts and taxes both versions' Belgian chart (be_comp) has: the same
+# deliveries and bundled mappings on 18 and 19 (ofm/sandbox/ledger).
+pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 NOVEMBER = date(2026, 11, 30)
 ANALYTIC = ("Administration", "Sales", "Operations")
@@ -110,10 +110,17 @@ def test_the_november_deliveries_land_in_odoo_as_booked(real_odoo, story):
     day = lines_of(real_odoo, sales[0]["id"])
     vat = [x for x in day if x["tax_line_id"]]  # computed by Odoo from the revenue lines' taxes
     assert sorted((code(x), x["credit"]) for x in vat) == [("451000", 3.0), ("451000", 212.1)]
-    assert next(x for x in day if code(x) == "700000")["tax_ids"]
+    revenue = [x for x in day if code(x) == "700000"]
+    tax_names = {t["id"]: t["name"] for t in real_odoo.read("account.tax", [["id", "in", [
+        i for x in revenue for i in x["tax_ids"]]]], ["name", "type_tax_use"]) if t["type_tax_use"] == "sale"}
+    assert sorted((x["credit"], [tax_names[i] for i in x["tax_ids"]]) for x in revenue) == \
+        [(50.0, ["6%"]), (1010.0, ["21%"])]
 
     expenses = moves(real_odoo, "ofm:expenses:EXP-2026-11-30:")
     assert sorted(m["ref"].split("#")[0].rsplit(":", 1)[1] for m in expenses) == ["ER-1", "ER-4"]
+    trip = lines_of(real_odoo, next(m for m in expenses if ":ER-1#" in m["ref"])["id"])
+    assert sorted((code(x), x["debit"], x["credit"]) for x in trip) == \
+        [("455000", 0.0, 225.5), ("623000", 45.5, 0.0), ("623000", 180.0, 0.0)]
     [unbalanced] = open_quarantine(story, "ledger:expenses:EXP-2026-11-30:ER-2")
     assert unbalanced.field == "lines" and "does not balance" in unbalanced.reason and "1.00 EUR" in unbalanced.reason
     [unknown] = open_quarantine(story, "ledger:expenses:EXP-2026-11-30:ER-3")
@@ -168,7 +175,7 @@ def test_an_entry_repeated_under_another_batch_id_is_refused_naming_what_it_repe
 def test_taxes_analytic_codes_and_distributions_are_checked_before_posting(real_odoo, story):
     def report(number: str, **line: object) -> dict:
         return {"report": number, "approved_on": "2026-11-30", "title": number, "lines": [
-            {"account": "616580", "debit": "50.00", **line}, {"account": "455000", "credit": "50.00"}]}
+            {"account": "623000", "debit": "50.00", **line}, {"account": "455000", "credit": "50.00"}]}
 
     doc = {"batch": {"id": "EXP-CODES", "entity": "ACME-BE", "period": "2026-11"}, "reports": [
         report("ER-10", cost_centers={"SALES": "60", "ADMIN": "30"}), report("ER-11", tax="VAT99"),
@@ -194,11 +201,11 @@ def test_odoo_itself_silently_redates_an_entry_posted_into_a_locked_period(real_
     client = story["client"]
     set_lock(client, story["company"], fiscalyear_lock_date=date(2026, 10, 31))
     [journal] = client.search_read("account.journal", [("code", "=", "MISC")], ["id"])
-    rows = client.search_read("account.account", [("code", "in", ["612000", "440000"])], ["code"])
+    rows = client.search_read("account.account", [("code", "in", ["623000", "440000"])], ["code"])
     accounts = {a["code"]: a["id"] for a in rows}
     [move_id] = client.create("account.move", [{"move_type": "entry", "journal_id": journal["id"], "date": "2026-10-15",
                                                 "ref": "direct-into-a-locked-period", "line_ids": [
-        [0, 0, {"account_id": accounts["612000"], "debit": 10.0}],
+        [0, 0, {"account_id": accounts["623000"], "debit": 10.0}],
         [0, 0, {"account_id": accounts["440000"], "credit": 10.0}]]}])
     client.call("account.move", "action_post", ids=[move_id])
     [row] = client.read("account.move", [move_id], ["date", "state"])
