@@ -36,7 +36,7 @@ from ofm.rules.policy_file import PolicyReader, load_policy_file
 BUNDLED_DIR = Path(__file__).parent / "ledger"
 TOP = {"source", "description", "files", "format", "csv", "journal", "currency", "locked_period", "reversal",
        "owner_team", "legal_entities", "batch", "entry", "line", "trailer", "taxes", "analytic",
-       "allowed_account_types", "entries", "lines"}
+       "allowed_account_types", "entries", "lines", "tax_use"}
 BATCH = {"batch_id", "legal_entity", "period"}
 ENTRY = {"number", "accounting_date", "ref"}
 LINE = {"account_code", "debit", "credit", "currency", "amount_currency", "partner_ref", "label", "analytic",
@@ -101,6 +101,7 @@ class LedgerMapping:
     taxes: dict[str, str]
     analytic: dict[str, str]
     allowed_account_types: tuple[str, ...] | None = None
+    tax_use: str | None = None  # Odoo's type_tax_use the `taxes` names are looked up in: sale | purchase
 
     @cached_property
     def line_plan(self) -> tuple[tuple[tuple[str, str | None, Source, int], ...], Source | None]:
@@ -177,6 +178,10 @@ def _parse(doc: Any, path: str) -> LedgerMapping:
     if not isinstance(files, list) or not files:
         raise r.fail("files", "a list of file name patterns, e.g. ['payroll*.csv']")
     types = doc.get("allowed_account_types")
+    tax_use = doc.get("tax_use")
+    if tax_use not in (None, "sale", "purchase"):
+        raise r.fail("tax_use", "sale or purchase: the kind of Odoo tax the `taxes` names are (a chart may name a "
+                                "sale and a purchase tax alike)")
     return LedgerMapping(
         path=Path(path), source=r.text(doc, "source"), files=tuple(map(str, files)), format=fmt,
         delimiter=str(options.get("delimiter", ",")), decimal_comma=options.get("decimal", ".") == ",",
@@ -193,7 +198,7 @@ def _parse(doc: Any, path: str) -> LedgerMapping:
         lines_path=tuple(str(doc.get("lines", "lines")).split(".")),
         taxes=r.codes(doc, "taxes"),
         analytic=OdooAnalyticCodes() if doc.get("analytic") == "odoo" else r.codes(doc, "analytic"),
-        allowed_account_types=tuple(types) if types else None)
+        allowed_account_types=tuple(types) if types else None, tax_use=tax_use)
 
 
 def load_ledger_mapping(path: str | Path) -> LedgerMapping:

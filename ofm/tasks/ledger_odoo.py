@@ -113,8 +113,10 @@ def read_references(lf: LedgerFile) -> Snapshot:
                                           ["code", "active", "account_type", "company_ids"], page_size=5000)}
     tax_names = sorted({m.taxes[line.tax_code] for line in lines if line.tax_code in m.taxes})
     taxes: dict[str, list[int]] = {}
-    for r in odoo.search_read("account.tax", [("name", "in", tax_names), ("company_id", "=", cid)], ["name"]) \
-            if tax_names else []:
+    tax_domain = [("name", "in", tax_names), ("company_id", "=", cid)]
+    if m.tax_use:  # a chart may name a sale and a purchase tax alike (be_comp 19: "21% S")
+        tax_domain.append(("type_tax_use", "=", m.tax_use))
+    for r in odoo.search_read("account.tax", tax_domain, ["name"]) if tax_names else []:
         taxes.setdefault(r["name"], []).append(r["id"])
     names = sorted({m.analytic[code] for line in lines for code, _ in line.analytic if code in m.analytic})
     analytic: dict[str, int] = {}

@@ -98,3 +98,13 @@ def test_a_broken_mapping_file_names_the_key(tmp_path: Path):
     path.write_text(doc.replace("locked_period: later", "locked_period: refuse").replace("journal: MISC", "jurnal: X"))
     with pytest.raises(LedgerMappingError, match="jurnal: unknown key"):
         load_ledger_mapping(path)
+
+
+def test_tax_use_names_the_kind_of_odoo_tax_and_nothing_else(tmp_path: Path):
+    assert load_ledger_mapping(BUNDLED_DIR / "expenses.yaml").tax_use == "purchase"
+    assert load_ledger_mapping(BUNDLED_DIR / "sales_summary.yaml").tax_use == "sale"
+    assert load_ledger_mapping(BUNDLED_DIR / "payroll.yaml").tax_use is None
+    path = tmp_path / "broken.yaml"
+    path.write_text((BUNDLED_DIR / "expenses.yaml").read_text().replace("tax_use: purchase", "tax_use: both"))
+    with pytest.raises(LedgerMappingError, match="tax_use: sale or purchase"):
+        load_ledger_mapping(path)

@@ -380,3 +380,27 @@ def test_a_vat_line_odoo_computes_otherwise_is_refused_and_nothing_of_it_stays_i
     assert refused["status"] == "quarantined" and "451000" in refused["reasons"][0], refused
     assert [m["ref"].split("#")[0] for m in moves(real_odoo, "ofm:sales:WEB-VAT:")] == ["ofm:sales:WEB-VAT:2"]
     assert run(story["tmp"] / "drop-sales-vat.csv")["odoo_writes"] == 0  # refused again, without a write
+
+
+def test_an_expense_report_with_purchase_vat_books_odoos_own_vat_line(real_odoo, story):
+    """The expense mapping's tax codes are Odoo purchase taxes (`tax_use: purchase`): be_comp 19 has a sale and
+    a purchase tax named "21% S", so by name alone the code would be ambiguous and refused. Odoo computes the
+    VAT line from the base line's tax; it is the one the report carries, on the tax's own account."""
+    doc = {"batch": {"id": "EXP-VAT", "entity": "ACME-BE", "period": "2026-11"}, "reports": [
+        {"report": "ER-20", "approved_on": "2026-11-29", "title": "Hotel with VAT", "lines": [
+            {"account": "623000", "debit": "100.00", "tax": "VAT21S", "text": "Hotel"},
+            {"account": "411000", "debit": "21.00", "tax": "VAT21S", "tax_amount_line": "1", "text": "VAT 21%"},
+            {"account": "455000", "credit": "121.00", "text": "Due to the employee"}]}],
+        "control": {"reports": 1, "total_debit": "121.00", "total_credit": "121.00", "lines": 3}}
+    result = run(drop(story, "expenses-vat.json", json.dumps(doc)))
+    assert result["entries"]["ledger:expenses:EXP-VAT:ER-20"]["status"] == "posted", result["entries"]
+    [move] = moves(real_odoo, "ofm:expenses:EXP-VAT:")
+    assert move["state"] == "posted" and move["date"] == "2026-11-29"
+    lines = lines_of(real_odoo, move["id"])
+    [base] = [x for x in lines if code(x) == "623000"]
+    [vat] = [x for x in lines if x["tax_line_id"]]
+    taxes = real_odoo.read("account.tax", [["id", "in", base["tax_ids"]]], ["name", "type_tax_use"])
+    assert [(t["name"], t["type_tax_use"]) for t in taxes] == [("21% S", "purchase")]
+    assert (code(vat), vat["debit"], vat["tax_line_id"][0]) == ("411000", 21.0, taxes[0]["id"])
+    assert sorted((code(x), x["debit"], x["credit"]) for x in lines) == [
+        ("411000", 21.0, 0.0), ("455000", 0.0, 121.0), ("623000", 100.0, 0.0)]
