@@ -4,6 +4,7 @@ A file that cannot be read as a batch (no mapping for its name, no header, not C
 in quarantine with the reason. An entry that does not map is quarantined with the field that failed;
 the rest of the batch goes on. Entries deferred by an earlier run (a locked period under the `defer`
 policy) wait in the quarantine (category `deferred`); every run takes them up again as batches of their own.
+Deliveries of a ledger-source API (`--source api`) are downloaded into the inbox and read as files are.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -23,6 +24,10 @@ from ofm.tasks.audit import audit_rows, quarantine_records
 from ofm.tasks.outcome import Received
 from ofm.tasks.resources import resources
 from ofm.tasks.runinfo import RunInfo
+
+if TYPE_CHECKING:
+    from ofm.connectors.ledger import LedgerApiClient
+    from ofm.control.settings import Settings
 
 SOURCE = "ledger"
 DEFERRED = "deferred"
@@ -207,11 +212,13 @@ def reads_api(source: str | None, approve: list[int] | None) -> bool:
     return source is None and not approve and resources().settings.ledger_api_url is not None
 
 
-def open_ledger_api(settings: Any) -> Any:
-    """The ledger-source API client of the settings (LedgerApiClient); SettingsError naming what is missing."""
+def open_ledger_api(settings: Settings) -> LedgerApiClient:
+    """The ledger-source API client of the settings; SettingsError naming what is missing. (Tests put the sandbox
+    API in its place; it would sit with the other clients in `Resources` once that file grows one.)"""
     from ofm.connectors.ledger import LedgerApiClient, LedgerApiConfig
 
     s = settings.require("ledger-api")
+    assert s.ledger_api_url is not None and s.ledger_api_token is not None
     return LedgerApiClient(LedgerApiConfig(url=s.ledger_api_url, token=s.ledger_api_token))
 
 
