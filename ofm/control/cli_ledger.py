@@ -15,8 +15,10 @@ REFUSED_EXIT = 3  # a batch was refused because another run posts its company an
 
 @run_app.command("ledger-batch")
 def run_ledger_batch(
-    source: Annotated[Path | None, typer.Option(help="A delivery file (CSV or JSON) or a folder of them. Without "
-                                                "it: every file in OFM_LEDGER_DROP_DIR.")] = None,
+    source: Annotated[Path | None, typer.Option(help="A delivery file (CSV or JSON), a folder of them, or 'api': the "
+                                                "deliveries OFM_LEDGER_API_URL listed since the last run. Without "
+                                                "it: every file in OFM_LEDGER_DROP_DIR, and the API if one is "
+                                                "set.")] = None,
     actor: Annotated[str, typer.Option(help="Who runs it (written to the audit trail).")] = "cli",
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
@@ -24,11 +26,23 @@ def run_ledger_batch(
 
     Exits 3 when a batch was refused because another run is posting the same company and period, or a
     file could not be read as a batch (the reason is printed), 1 when the run failed."""
+    from ofm.connectors.ledger import LedgerApiError
     from ofm.control.runner import run_flow
+    from ofm.control.settings import SettingsError
+    from ofm.tasks.ledger_intake import API
+    from ofm.tasks.resources import current_settings
 
-    if source is not None and not source.exists():
+    if str(source) == API:  # checked here: the runner requires only Odoo of ledger-batch
+        try:
+            current_settings().require("ledger-api")
+        except SettingsError as exc:
+            fail(f"configuration: {exc}")
+    elif source is not None and not source.exists():
         fail(f"{source}: no such file or folder")
-    result = run_flow("ledger-batch", source=str(source) if source else None, actor=actor)
+    try:
+        result = run_flow("ledger-batch", source=str(source) if source else None, actor=actor)
+    except LedgerApiError as exc:  # one line, never the token
+        fail(str(exc))
     if as_json:
         typer.echo(json.dumps(result, indent=2, default=str))
     else:
@@ -39,6 +53,10 @@ def run_ledger_batch(
 
 def _print(result: dict) -> None:
     c = result["counts"]
+    pulled = result.get("pulled")
+    if pulled is not None:  # the run read the ledger-source API
+        typer.echo(f"ledger API: {len(pulled)} new deliver{'y' if len(pulled) == 1 else 'ies'}"
+                   + (f": {', '.join(pulled[:5])}{' ...' if len(pulled) > 5 else ''}" if pulled else ""))
     typer.echo(f"entries {c['received']}: posted {c['posted']}, already posted {c['already posted']}, "
                f"quarantined {c['quarantined']}, deferred {c['deferred']}"
                + (f", in progress elsewhere {c['in progress elsewhere']}" if c["in progress elsewhere"] else "")

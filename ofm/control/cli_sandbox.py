@@ -1,7 +1,8 @@
-"""`ofm sandbox ...`: the stand-in Odoo and procurement platform, for demos and tests only."""
+"""`ofm sandbox ...`: the stand-in Odoo, procurement platform and sub-ledger platform, for demos and tests only."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -61,3 +62,32 @@ def sandbox_procurement(
         raise typer.BadParameter(f"{buyer!r} is not one of {', '.join(BUYERS)}", param_hint="--buyer")
     typer.echo(f"procurement sandbox on http://{host}:{port} - {suppliers} suppliers, seed {seed}, buyer {buyer}")
     serve(host=host, port=port, n=suppliers, seed=seed, token=token, buyer=buyer)
+
+
+@sandbox_app.command("ledger")
+def sandbox_ledger(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8072,
+    token: Annotated[str, typer.Option(help="Bearer token the API expects.")] = "sandbox-token",
+    period: Annotated[str | None, typer.Option(help="Serve the sample deliveries (payroll, expenses, sales) of this "
+                                                    "period, e.g. 2026-11 (default: none; add them with POST "
+                                                    "/admin/deliveries or /admin/samples).")] = None,
+    booked_on: Annotated[str | None, typer.Option(help="Their booking date (default: the period's last day).")] = None,
+    clean: Annotated[bool, typer.Option(help="Samples without the unbalanced and unknown-account expense "
+                                             "reports.")] = False,
+) -> None:
+    """A sub-ledger platform's ledger-source API: the journal files payroll, expenses and a web shop deliver."""
+    from ofm.sandbox.ledger.api import serve
+
+    samples = None
+    if period:
+        try:
+            year, month = (int(x) for x in period.split("-"))
+            last = date(year + month // 12, month % 12 + 1, 1).toordinal() - 1
+            day = date.fromisoformat(booked_on) if booked_on else date.fromordinal(last)
+        except ValueError:
+            raise typer.BadParameter("expected --period YYYY-MM and --booked-on YYYY-MM-DD") from None
+        samples = (period, day, not clean)
+    typer.echo(f"ledger sandbox on http://{host}:{port} - "
+               + (f"the {period} sample deliveries" if samples else "no deliveries yet"))
+    serve(host=host, port=port, token=token, samples=samples)

@@ -1,4 +1,4 @@
-"""Background services of the demo: a Prefect server and the two sandboxes.
+"""Background services of the demo: a Prefect server and the sandboxes (Odoo, procurement, sub-ledger platform).
 
 Each runs in its own session (so it survives the demo and ignores the terminal's signals),
 logs to var/logs, and is stopped by its recorded process id. A service that already answers
@@ -80,8 +80,8 @@ def prefect_service(port: int = 4200) -> Service:
 
 
 def demo_services(prefect_port: int = 4200, odoo_port: int = 8070, procurement_port: int = 8071,
-                  suppliers: int = 300) -> list[Service]:
-    """The three services, with their state kept under var/."""
+                  suppliers: int = 300, ledger_port: int = 8072) -> list[Service]:
+    """The four services, with their state kept under var/ (the ledger sandbox starts with no deliveries)."""
     ofm = [sys.executable, "-m", "ofm.control.cli"]
     return [
         prefect_service(prefect_port),
@@ -91,4 +91,12 @@ def demo_services(prefect_port: int = 4200, odoo_port: int = 8070, procurement_p
         Service("procurement-sandbox", f"http://127.0.0.1:{procurement_port}/health",
                 [*ofm, "sandbox", "procurement", "--port", str(procurement_port),
                  "--suppliers", str(suppliers)], {}, 30.0),
+        ledger_service(ledger_port),
     ]
+
+
+def ledger_service(port: int = 8072) -> Service:
+    """The sub-ledger platform's ledger-source API, empty at start: the demo adds deliveries (POST
+    /admin/deliveries) and `ledger-batch --source api` pulls them (OFM_LEDGER_API_URL=http://127.0.0.1:8072)."""
+    return Service("ledger-sandbox", f"http://127.0.0.1:{port}/health",
+                   [sys.executable, "-m", "ofm.control.cli", "sandbox", "ledger", "--port", str(port)], {}, 30.0)

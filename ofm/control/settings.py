@@ -72,6 +72,11 @@ class Settings(BaseSettings):
     ledger_drop_dir: Path | None = Field(
         default=None, description="Watched folder of sub-ledger journal batches (every run reads them all; "
                                   "what is in Odoo already is recognised, not posted again).")
+    ledger_api_url: str | None = Field(
+        default=None, description="The ledger-source API of a sub-ledger platform (GET /deliveries); when set, "
+                                  "ledger-batch without --source pulls its new deliveries too.")
+    ledger_api_token: SecretStr | None = Field(
+        default=None, description="Bearer token of the ledger-source API (sandbox: 'sandbox-token' when unset).")
     ledger_mapping_dir: Path | None = Field(
         default=None, description="Folder of ledger mapping YAML files; defaults to the bundled mappings/ledger.")
     close_policy: Path | None = Field(
@@ -90,6 +95,8 @@ class Settings(BaseSettings):
     def _sandbox_token(self) -> Settings:
         if self.environment == "sandbox" and self.procurement_token is None:
             self.procurement_token = SecretStr("sandbox-token")  # what `ofm sandbox procurement` accepts
+        if self.environment == "sandbox" and self.ledger_api_url and self.ledger_api_token is None:
+            self.ledger_api_token = SecretStr("sandbox-token")  # what `ofm sandbox ledger` accepts
         return self
 
     def require(self, *systems: str) -> Settings:
@@ -117,9 +124,11 @@ class Settings(BaseSettings):
 NEEDS: dict[str, tuple[str, ...]] = {
     "odoo": ("odoo_url", "odoo_db", "odoo_login", "odoo_api_key"),
     "procurement": ("procurement_token", "procurement_url"),
+    "ledger-api": ("ledger_api_url", "ledger_api_token"),
 }
-NEEDS_WHY = {"odoo": "the Odoo connection", "procurement": "the procurement API (a run without --source)"}
-SECRETS = frozenset({"odoo_api_key", "procurement_token"})
+NEEDS_WHY = {"odoo": "the Odoo connection", "procurement": "the procurement API (a run without --source)",
+             "ledger-api": "the ledger-source API (ledger-batch --source api)"}
+SECRETS = frozenset({"odoo_api_key", "procurement_token", "ledger_api_token"})
 
 
 class SettingsError(ValueError):

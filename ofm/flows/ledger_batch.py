@@ -5,8 +5,10 @@ journal batch, checked against Odoo before anything is posted (balance per curre
 analytic accounts and distributions, control totals, a batch id or an entry posted before), dated
 against the company's lock dates under the source's policy (refuse, defer, or the first open date:
 never Odoo's silent re-date), and posted as account.move entries in chunks, exactly once, one run per
-company and period. Entries deferred by earlier runs are taken up first. A run leaves: a summary and
-an exceptions table in Prefect, quarantine rows naming entry and field, audit rows with the dates.
+company and period. Entries deferred by earlier runs are taken up first. Deliveries pulled from a
+ledger-source API are kept in the inbox under the API's name and delivery id and go the same way; the
+API's cursor moves past them once they have an outcome. A run leaves: a summary and an exceptions table
+in Prefect, quarantine rows naming entry and field, audit rows with the dates.
 """
 
 from __future__ import annotations
@@ -19,7 +21,14 @@ from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
 from ofm.tasks.ledger_check import LedgerResults, check_and_decide
-from ofm.tasks.ledger_intake import read_deliveries, take_up_deferred
+from ofm.tasks.ledger_intake import (
+    API,
+    pull_api_deliveries,
+    read_deliveries,
+    reads_api,
+    save_api_cursor,
+    take_up_deferred,
+)
 from ofm.tasks.ledger_odoo import read_references
 from ofm.tasks.ledger_post import post_entries
 from ofm.tasks.ledger_report import close_through, held_file, publish, unmapped
@@ -34,7 +43,8 @@ def _run_name() -> str:
 
 @flow(name="ledger-batch", flow_run_name=_run_name, log_prints=False)
 def ledger_batch(source: str | None = None, actor: str = "ofm", approve: list[int] | None = None) -> dict:
-    """Post the journal batches of `source` (a file or a folder; default OFM_LEDGER_DROP_DIR) and the deferred
+    """Post the journal batches of `source` (a file or a folder, or `api`: the deliveries of OFM_LEDGER_API_URL
+    listed since the last run; default OFM_LEDGER_DROP_DIR, and the API when one is set) and the deferred
     entries whose period has opened. `approve`: quarantine ids of deferred entries a person approved, posted
     now on the first open date. `actor`: who runs it (or approves), for the audit trail."""
     with running("ledger-batch", actor) as run:
@@ -43,7 +53,10 @@ def ledger_batch(source: str | None = None, actor: str = "ofm", approve: list[in
         results = LedgerResults()
         batches = []
         seen: set[str] = set()
-        deliveries = read_deliveries(source, run) if not approve or source else []
+        deliveries = read_deliveries(source, run) if (not approve or source) and source != API else []
+        pulled = pull_api_deliveries(run) if reads_api(source, approve) else None  # the ledger-source API
+        deliveries += pulled.files if pulled else []
+        unfinished: set[str] = set()  # pulled deliveries the next run must pull again
         for lf in [*take_up_deferred(run, approve), *deliveries]:
             if lf.error:
                 results.received += 1
@@ -62,13 +75,17 @@ def ledger_batch(source: str | None = None, actor: str = "ofm", approve: list[in
             results.add(posted)
             if refusal:
                 results.refused_runs.append(f"{lf.name}: {refusal}")
+                unfinished.update([lf.received.record_ref] if lf.received else [])
             batches.append({"file": lf.name, "source": lf.batch.source, "batch": lf.batch.batch_id,
                             "period": lf.batch.period, "entries": len(lf.entries), "refused": refusal})
+        if pulled:
+            save_api_cursor(quote(pulled), unfinished, run)
         writes = odoo.stats.writes - writes_before
         close_through(results, run)
         markdown = publish(quote(results), run, writes)
         return {"run_id": run.run_id, "flow_run_id": run.flow_run_id, "counts": results.counts(),
                 "reconciles": results.reconciles(), "odoo_writes": writes, "summary": markdown, "batches": batches,
                 "refused_runs": results.refused_runs, "held_files": results.held_files,
+                "pulled": pulled.listed if pulled else None,
                 "entries": {r.record_ref: {"status": r.status, "move": r.move, "move_id": r.move_id, "date": r.date,
                                            "reasons": list(r.reasons)} for r in results.by_ref.values()}}
