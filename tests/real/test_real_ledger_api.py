@@ -1,5 +1,5 @@
 """Ledger batches pulled from a sub-ledger platform's ledger-source API (`ofm sandbox ledger` over a real port,
-serving the `write_samples` deliveries) into a real Odoo 19; every assertion reads Odoo back. The deliveries
+serving the `write_samples` deliveries) into a real Odoo 19 and 18; every assertion reads Odoo back. The deliveries
 land as the same files do (tests/real/test_real_ledger_batch.py), a second run lists nothing new and writes
 nothing, and `ofm run ledger-batch --source api` pulls a later delivery through a 503 and a lost answer."""
 
@@ -23,8 +23,7 @@ from ofm.flows.ledger_batch import ledger_batch
 from ofm.sandbox.ledger import payroll_csv
 from ofm.tasks.resources import Resources, use_resources
 
-# Odoo 19 only, as test_real_ledger_batch.py: the samples book on be_comp 19's detailed accounts.
-pytestmark = [pytest.mark.usefixtures("prefect_harness"), pytest.mark.odoo_versions(19)]
+pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 TOKEN = "ledger-real-TOKEN-5e4d3c2b1a"
 ANALYTIC = ("Administration", "Sales", "Operations")
@@ -37,8 +36,9 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def platform(tmp_path_factory) -> Iterator[httpx.Client]:
-    """`ofm sandbox ledger` serving November's sample deliveries, and an admin client on it."""
+def platform(odoo_version, tmp_path_factory) -> Iterator[httpx.Client]:
+    """`ofm sandbox ledger` serving November's sample deliveries, and an admin client on it (a fresh one per
+    Odoo version: the story adds a delivery)."""
     port = free_port()
     log = (tmp_path_factory.mktemp("ledger-api") / "sandbox.log").open("wb")
     proc = subprocess.Popen([sys.executable, "-m", "ofm.control.cli", "sandbox", "ledger", "--port", str(port),
