@@ -31,11 +31,18 @@ EVENT_NAMESPACE = uuid.UUID("6f1c7c0e-51d5-4c41-9a55-0f0e5c1b7a10")
 ClientFactory = Callable[[], Any]  # () -> a Prefect EventsClient (an async context manager with `emit`)
 
 
-def confirmed_client() -> Any:
-    """A client on PREFECT_API_URL that waits for the server to confirm each event; raises when it cannot."""
-    from prefect.events.clients import get_events_client
+def confirmed_client(api_url: str | None = None) -> ClientFactory:
+    """Clients that wait for the server to confirm each event (a ping answered after the send) and raise when
+    they cannot; on `api_url`, else on PREFECT_API_URL (or Prefect Cloud) as Prefect's settings say."""
 
-    return get_events_client(reconnection_attempts=2, checkpoint_every=1)
+    def make() -> Any:
+        from prefect.events.clients import PrefectEventsClient, get_events_client
+
+        if api_url:
+            return PrefectEventsClient(api_url=api_url, reconnection_attempts=2, checkpoint_every=1)
+        return get_events_client(reconnection_attempts=2, checkpoint_every=1)
+
+    return make
 
 
 def prefect_event(approval: Approval, intake_source: str, inbox_id: int) -> Any:
@@ -71,7 +78,7 @@ class Relay:
                  batch: int = 100) -> None:
         self.store = store
         self.sources = list(dict.fromkeys(sources))
-        self.client = client or confirmed_client
+        self.client = client or confirmed_client()
         self.batch = batch
         self._lock = asyncio.Lock()
         self._run_id = f"event-relay-{uuid.uuid4().hex[:12]}"
