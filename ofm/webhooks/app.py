@@ -27,12 +27,13 @@ from ofm.control.settings import PLACEHOLDER_SECRETS, Settings, SettingsError
 from ofm.control.store import Store
 from ofm.webhooks import signing
 from ofm.webhooks.intake import CLI_SOURCE, emitted_up_to, store_approval
-from ofm.webhooks.relay import ClientFactory, Relay
+from ofm.webhooks.relay import ClientFactory, Relay, RelayPass
 from ofm.webhooks.schemas import Envelope, approval_of
 
 log = logging.getLogger("ofm.webhooks")
 MIN_SECRET_LENGTH = 16  # outside the sandbox
 STARTUP_RELAY_SECONDS = 30.0
+REQUEST_RELAY_SECONDS = 5.0
 
 
 class TooLarge(Exception):
@@ -115,16 +116,29 @@ def create_app(settings: Settings, store: Store | None = None, client: ClientFac
             return _reply(422, error=f"{signing.EVENT_ID_HEADER} differs from the body's id")
         raw = {"body": body.decode("utf-8"), "timestamp": timestamp, "signature": signature}
         stored = await asyncio.to_thread(store_approval, store, f"webhook:{source}", approval, raw)
-        done = await relay.run()  # also re-emits what an earlier attempt could not
+        done = await emit_now()  # also re-emits what an earlier attempt could not
         answer = {"id": stored.inbox_id, "event_id": envelope.id, "event": approval.event_name,
                   "resource": approval.resource_id}
         if stored.duplicate:
             log.info("webhook %s event %s: duplicate of inbox %s", source, envelope.id, stored.inbox_id)
             return _reply(200, status="duplicate", **answer)
         log.info("webhook %s event %s (%s) stored as inbox %s", source, envelope.id, envelope.type, stored.inbox_id)
-        emitted = stored.inbox_id in done.emitted or (  # or by a pass that ran meanwhile
+        emitted = done is not None and stored.inbox_id in done.emitted or (  # or by a pass that ran meanwhile
             await asyncio.to_thread(emitted_up_to, store, f"webhook:{source}") >= stored.inbox_id)
         return _reply(202, status="accepted", emitted=emitted, **answer)
+
+    passes: set[asyncio.Task] = set()
+
+    async def emit_now() -> RelayPass | None:
+        """A relay pass, waited for at most REQUEST_RELAY_SECONDS: a slow Prefect must not hold the sender
+        (it would retry); the pass goes on in the background and the event is emitted all the same."""
+        task = asyncio.create_task(relay.run())
+        passes.add(task)
+        task.add_done_callback(passes.discard)
+        try:
+            return await asyncio.wait_for(asyncio.shield(task), REQUEST_RELAY_SECONDS)
+        except TimeoutError:
+            return None
 
     async def healthz(_: Request) -> JSONResponse:
         return _reply(200, status="ok")
@@ -144,9 +158,10 @@ def create_app(settings: Settings, store: Store | None = None, client: ClientFac
         try:
             yield
         finally:
-            task.cancel()
+            for running in (task, *passes):
+                running.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await task
+                await asyncio.gather(task, *passes, return_exceptions=True)
             store.close()
 
     app = Starlette(routes=[Route("/webhooks/{source}", receive, methods=["POST"]),
