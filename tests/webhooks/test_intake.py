@@ -226,3 +226,27 @@ def test_the_secret_is_never_in_logs_responses_or_errors(post, clock, caplog, re
     everything = "\n".join(texts) + caplog.text
     assert "refused (401)" in caplog.text and "not emitted yet" in caplog.text  # the logs did say something
     assert SECRET not in everything and OTHER_SECRET not in everything
+
+
+def test_a_slow_prefect_does_not_hold_the_sender_and_the_event_still_goes_out(settings, store, clock, monkeypatch):
+    import asyncio
+    import time
+
+    from ofm.webhooks import app as app_module
+
+    class Slow(Recorder):
+        async def emit(self, event) -> None:
+            await asyncio.sleep(0.5)
+            await super().emit(event)
+
+    monkeypatch.setattr(app_module, "REQUEST_RELAY_SECONDS", 0.05)
+    slow = Slow()
+    with TestClient(create_app(settings, store=store, client=slow, clock=clock)) as c:
+        request = signed(po_event(), clock.now)
+        r = c.post("/webhooks/procurement", content=request.body, headers=request.headers)
+        assert r.status_code == 202 and r.json()["emitted"] is False
+        deadline = time.monotonic() + 10
+        while not slow.events and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert [e.resource.id for e in slow.events] == ["ofm.procurement.po.PO-0042"]
+    assert pending(store, "webhook:procurement") == []
