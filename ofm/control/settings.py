@@ -91,6 +91,18 @@ class Settings(BaseSettings):
         default=4200, ge=1, le=65535, description="Port of the project's own Prefect server (history under "
                                                   "var/prefect), used by `ofm run` when PREFECT_API_URL is unset.")
 
+    webhook_secrets: dict[str, SecretStr] = Field(
+        default_factory=dict, description="Shared HMAC secret per webhook source, as JSON: "
+                                          '{"procurement": "<secret>"}. A source without a secret is unknown (404).')
+    webhook_tolerance_seconds: float = Field(
+        default=300.0, gt=0, le=3600, description="A webhook whose signed timestamp is further than this from now "
+                                                  "is refused (401): a captured request cannot be replayed later.")
+    webhook_max_body_bytes: int = Field(
+        default=262144, ge=1024, le=16 * 1024 * 1024, description="Largest webhook body accepted (413 above).")
+    webhook_relay_seconds: float = Field(
+        default=30.0, gt=0, description="How often the webhook server emits stored events Prefect has not "
+                                        "confirmed yet (also at startup and after each request).")
+
     @model_validator(mode="after")
     def _sandbox_token(self) -> Settings:
         if self.environment == "sandbox" and self.procurement_token is None:
