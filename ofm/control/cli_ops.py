@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -141,6 +142,37 @@ def audit_trail(record_ref: Annotated[str, typer.Argument(help="e.g. procurement
     for r in rows:
         typer.echo(f"{r.at:%Y-%m-%d %H:%M:%S}  run {str(r.flow_run_id or '-')[:8]}  {r.actor:<8} "
                    f"{r.step:<24} {json.dumps(r.summary, ensure_ascii=False, default=str)[:140]}")
+
+
+@audit_app.command("export")
+def audit_export(
+    start: Annotated[str, typer.Option("--from", help="First day (UTC, YYYY-MM-DD) or an ISO date-time.")],
+    end: Annotated[str, typer.Option("--to", help="Last day, included (UTC, YYYY-MM-DD), or an ISO date-time.")],
+    fmt: Annotated[str | None, typer.Option("--format", help="jsonl or csv (default: from --out, else jsonl).")]
+    = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file (default: standard output).")]
+    = None,
+) -> None:
+    """The chain's rows of a period with their hashes and hashed content, for a third party to re-verify with
+    `python -m ofm.audit_verify_export FILE` (standard library only). Secrets are masked."""
+    import sys
+
+    from ofm.control.audit_export import FORMATS, parse_bound, write_export
+
+    try:
+        lower, upper = parse_bound(start, end=False), parse_bound(end, end=True)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    fmt = fmt or ("csv" if out is not None and out.suffix.lower() == ".csv" else "jsonl")
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"--format must be one of {', '.join(FORMATS)}")
+    store = _store()
+    if out is None:
+        done = write_export(store, lower, upper, sys.stdout, fmt)
+    else:
+        with out.open("w", encoding="utf-8", newline="") as handle:
+            done = write_export(store, lower, upper, handle, fmt)
+    typer.echo(done.line() + (f" -> {out}" if out else ""), err=out is None)
 
 
 @audit_app.command("verify")
