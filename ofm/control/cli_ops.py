@@ -133,15 +133,20 @@ def quarantine_discard(
 
 
 @audit_app.command("trail")
-def audit_trail(record_ref: Annotated[str, typer.Argument(help="e.g. procurement:SUP-000123")]) -> None:
-    """A record's whole journey across runs, with flow-run ids."""
+def audit_trail(
+    record_ref: Annotated[str, typer.Argument(help="e.g. procurement:SUP-000123")],
+    as_json: Annotated[bool, typer.Option("--json", help="Every step in full, as JSON.")] = False,
+) -> None:
+    """A record's whole journey, from intake to its Odoo id: per step the time, flow run, actor, mapping version
+    and the Odoo record written."""
+    from ofm.control.audit_trail import steps, trail_json, trail_lines
+
     rows = _store().trail(record_ref)
     if not rows:
         typer.echo(f"no audit rows for {record_ref}")
         raise typer.Exit(1)
-    for r in rows:
-        typer.echo(f"{r.at:%Y-%m-%d %H:%M:%S}  run {str(r.flow_run_id or '-')[:8]}  {r.actor:<8} "
-                   f"{r.step:<24} {json.dumps(r.summary, ensure_ascii=False, default=str)[:140]}")
+    trail = steps(rows)
+    typer.echo(trail_json(record_ref, trail) if as_json else "\n".join(trail_lines(record_ref, trail)))
 
 
 @audit_app.command("export")
