@@ -181,8 +181,17 @@ def audit_export(
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
+def audit_verify(
+    as_flow: Annotated[bool, typer.Option("--flow", help="Run it as the audit-verify flow: the verdict is kept "
+                                                         "in Prefect as the run's artifact.")] = False,
+) -> None:
     """Check every row's hash and link: finds an edited or deleted audit row."""
+    if as_flow:
+        from ofm.control.runner import run_flow
+
+        result = run_flow("audit-verify")  # a broken chain fails the run: one line, exit 1
+        typer.echo(f"{result['verdict']} ({result['ui_url']})")
+        return
     verdict = _store().verify_audit()
     if verdict.ok:
         typer.echo(f"audit chain intact: {verdict.rows_checked} rows verified")
