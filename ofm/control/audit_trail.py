@@ -85,7 +85,8 @@ def trail_lines(record_ref: str, trail: list[Step]) -> list[str]:
     """A table: time, step, flow run, actor, mapping version, Odoo record, then the summary (cut to fit)."""
     runs = {s.flow_run_id for s in trail if s.flow_run_id}
     odoo = in_odoo(trail)
-    lines = [f"{record_ref}: {len(trail)} steps in {len(runs)} flow runs; in Odoo: {', '.join(odoo) or 'nothing yet'}",
+    counted = f"{len(trail)} step{'s' * (len(trail) != 1)} in {len(runs)} flow run{'s' * (len(runs) != 1)}"
+    lines = [f"{record_ref}: {counted}; in Odoo: {', '.join(odoo) or 'nothing yet'}",
              f"{'time (UTC)':<19}  {'step':<24} {'flow run':<36} {'actor':<12} {'mapping':<19} {'odoo':<30} details"]
     for s in trail:
         target = f"{s.odoo_model or 'odoo id'} {s.odoo_id}" if s.odoo_id is not None else "-"
