@@ -152,7 +152,7 @@ def audit_trail(
 @audit_app.command("export")
 def audit_export(
     start: Annotated[str, typer.Option("--from", help="First day (UTC, YYYY-MM-DD) or an ISO date-time.")],
-    end: Annotated[str, typer.Option("--to", help="Last day, included (UTC, YYYY-MM-DD), or an ISO date-time.")],
+    end: Annotated[str, typer.Option("--to", help="Last day, included (UTC), or an ISO date-time, excluded.")],
     fmt: Annotated[str | None, typer.Option("--format", help="jsonl or csv (default: from --out, else jsonl).")]
     = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file (default: standard output).")]
