@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -132,20 +133,65 @@ def quarantine_discard(
 
 
 @audit_app.command("trail")
-def audit_trail(record_ref: Annotated[str, typer.Argument(help="e.g. procurement:SUP-000123")]) -> None:
-    """A record's whole journey across runs, with flow-run ids."""
+def audit_trail(
+    record_ref: Annotated[str, typer.Argument(help="e.g. procurement:SUP-000123")],
+    as_json: Annotated[bool, typer.Option("--json", help="Every step in full, as JSON.")] = False,
+) -> None:
+    """A record's whole journey, from intake to its Odoo id: per step the time, flow run, actor, mapping version
+    and the Odoo record written."""
+    from ofm.control.audit_trail import steps, trail_json, trail_lines
+
     rows = _store().trail(record_ref)
     if not rows:
         typer.echo(f"no audit rows for {record_ref}")
         raise typer.Exit(1)
-    for r in rows:
-        typer.echo(f"{r.at:%Y-%m-%d %H:%M:%S}  run {str(r.flow_run_id or '-')[:8]}  {r.actor:<8} "
-                   f"{r.step:<24} {json.dumps(r.summary, ensure_ascii=False, default=str)[:140]}")
+    trail = steps(rows)
+    typer.echo(trail_json(record_ref, trail) if as_json else "\n".join(trail_lines(record_ref, trail)))
+
+
+@audit_app.command("export")
+def audit_export(
+    start: Annotated[str, typer.Option("--from", help="First day (UTC, YYYY-MM-DD) or an ISO date-time.")],
+    end: Annotated[str, typer.Option("--to", help="Last day, included (UTC), or an ISO date-time, excluded.")],
+    fmt: Annotated[str | None, typer.Option("--format", help="jsonl or csv (default: from --out, else jsonl).")]
+    = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file (default: standard output).")]
+    = None,
+) -> None:
+    """The chain's rows of a period with their hashes and hashed content, for a third party to re-verify with
+    `python -m ofm.audit_verify_export FILE` (standard library only). Secrets are masked."""
+    import sys
+
+    from ofm.control.audit_export import FORMATS, parse_bound, write_export
+
+    try:
+        lower, upper = parse_bound(start, end=False), parse_bound(end, end=True)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    fmt = fmt or ("csv" if out is not None and out.suffix.lower() == ".csv" else "jsonl")
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"--format must be one of {', '.join(FORMATS)}")
+    store = _store()
+    if out is None:
+        done = write_export(store, lower, upper, sys.stdout, fmt)
+    else:
+        with out.open("w", encoding="utf-8", newline="") as handle:
+            done = write_export(store, lower, upper, handle, fmt)
+    typer.echo(done.line() + (f" -> {out}" if out else ""), err=out is None)
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
+def audit_verify(
+    as_flow: Annotated[bool, typer.Option("--flow", help="Run it as the audit-verify flow: the verdict is kept "
+                                                         "in Prefect as the run's artifact.")] = False,
+) -> None:
     """Check every row's hash and link: finds an edited or deleted audit row."""
+    if as_flow:
+        from ofm.control.runner import run_flow
+
+        result = run_flow("audit-verify")  # a broken chain fails the run: one line, exit 1
+        typer.echo(f"{result['verdict']} ({result['ui_url']})")
+        return
     verdict = _store().verify_audit()
     if verdict.ok:
         typer.echo(f"audit chain intact: {verdict.rows_checked} rows verified")

@@ -19,7 +19,9 @@ FLOWS: dict[str, tuple[str, str, bool]] = {
     "bank-statement-folder": ("ofm.flows.bank_reconciliation", "bank_statement_folder", False),
     "ledger-batch": ("ofm.flows.ledger_batch", "ledger_batch", False),
     "month-end-close": ("ofm.flows.month_end_close", "month_end_close", False),
+    "audit-verify": ("ofm.flows.audit_verify", "audit_verify", False),
 }
+STORE_ONLY = frozenset({"audit-verify"})  # flows that read the control-plane store alone: no Odoo settings needed
 
 _target = None  # the Prefect server of this process, decided (and announced) once
 
@@ -34,6 +36,8 @@ def _flow(name: str):
 
 def systems_needed(name: str, params: dict[str, Any]) -> tuple[str, ...]:
     """The external systems a run of this flow talks to, so only their settings are required."""
+    if name in STORE_ONLY:
+        return ()
     reads_api = FLOWS[name][2] and not params.get("source") and not params.get("replay")
     return ("odoo", "procurement") if reads_api else ("odoo",)
 

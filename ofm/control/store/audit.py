@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,11 +37,22 @@ def _stamp(at: datetime) -> str:
     return (at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)).isoformat(timespec="microseconds")
 
 
+def stamp(at: datetime) -> str:
+    """The time of a row as hashed: UTC, ISO 8601 with microseconds (`2026-05-04T01:30:00.123456+00:00`)."""
+    return _stamp(at)
+
+
+def row_content(at: datetime, correlation_id: str | None, flow_run_id: str | None, actor: str, step: str,
+                record_ref: str | None, summary: dict[str, Any]) -> str:
+    """The exact text a row's hash covers after its predecessor's hash (what an export hands to a third party)."""
+    return canonical({"at": _stamp(at), "correlation_id": correlation_id, "flow_run_id": flow_run_id,
+                      "actor": actor, "step": step, "record_ref": record_ref, "summary": summary})
+
+
 def row_hash(prev_hash: str, at: datetime, correlation_id: str | None, flow_run_id: str | None, actor: str,
              step: str, record_ref: str | None, summary: dict[str, Any]) -> str:
-    """The hash of one row given its predecessor's hash."""
-    content = canonical({"at": _stamp(at), "correlation_id": correlation_id, "flow_run_id": flow_run_id,
-                         "actor": actor, "step": step, "record_ref": record_ref, "summary": summary})
+    """The hash of one row given its predecessor's hash: sha256(prev_hash + content), hex."""
+    content = row_content(at, correlation_id, flow_run_id, actor, step, record_ref, summary)
     return hashlib.sha256((prev_hash + content).encode()).hexdigest()
 
 
@@ -134,3 +146,61 @@ def _check_head(head: Any, last_id: int | None, last_hash: str, checked: int) ->
                                                           "(or the head was altered)")
     return AuditVerdict(False, checked, last_id, f"{said} with hash {head.last_hash[:12]}...: the head was altered, "
                                                  "or the newest rows were deleted and others written in their place")
+
+
+# ---- read-outs for auditors: the head, a stretch of the chain, one row looked at closely --------------------------
+
+
+@dataclass(frozen=True)
+class RowCheck:
+    """One row against the chain: the hash it stores and the one its content gives, its link and the row before."""
+
+    id: int
+    at: datetime
+    hash: str
+    recomputed: str
+    prev_hash: str
+    before_id: int | None  # the row before it by id (None: it is the first row)
+    before_hash: str  # that row's hash (GENESIS for the first row)
+
+
+def checkpoint(conn: sa.Connection) -> tuple[int, str] | None:
+    """The head checkpoint (last id, last hash), or None when nothing was ever appended."""
+    head = _head(conn)
+    return None if head is None else (head.last_id, head.last_hash)
+
+
+def segment(conn: sa.Connection, start: datetime, end: datetime, chunk: int = VERIFY_CHUNK) -> Iterator[AuditRow]:
+    """The contiguous stretch of the chain from the first row at or after `start` to the last row before `end`.
+
+    Contiguous by id, not filtered by time: a row's time is taken just before the append lock, so two concurrent
+    appends may land with their times crossed, and a stretch with a row left out would not verify on its own.
+    Read it in the caller's (read-only, one-snapshot) transaction.
+    """
+    c = t.audit_chain.c
+    first = conn.execute(sa.select(sa.func.min(c.id)).where(c.at >= start)).scalar()
+    last = conn.execute(sa.select(sa.func.max(c.id)).where(c.at < end)).scalar()
+    if first is None or last is None or first > last:
+        return
+    after = first - 1
+    while True:
+        query = sa.select(t.audit_chain).where(c.id > after, c.id <= last).order_by(c.id).limit(chunk)
+        batch = conn.execute(query).all()
+        if not batch:
+            return
+        yield from (_row(r) for r in batch)
+        after = batch[-1].id
+
+
+def check_row(conn: sa.Connection, row_id: int) -> RowCheck | None:
+    """Row `row_id` as stored and as recomputed, beside the row before it; None when there is no such row."""
+    c = t.audit_chain.c
+    r = conn.execute(sa.select(t.audit_chain).where(c.id == row_id)).first()
+    if r is None:
+        return None
+    before = conn.execute(sa.select(c.id, c.hash).where(c.id < row_id).order_by(c.id.desc()).limit(1)).first()
+    return RowCheck(id=r.id, at=r.at, hash=r.hash, prev_hash=r.prev_hash,
+                    recomputed=row_hash(r.prev_hash, r.at, r.correlation_id, r.flow_run_id, r.actor, r.step,
+                                        r.record_ref, r.summary),
+                    before_id=None if before is None else before.id,
+                    before_hash=GENESIS if before is None else before.hash)
