@@ -3,9 +3,11 @@
 Day 1 onboards the procurement platform's suppliers (dirty records included); day 2 brings
 changed addresses, two changed bank accounts (held for approval) and a new supplier; treasury
 approves one of them (a quarantine replay); then the same feed is read again in full and
-nothing is written. A CSV export from a second system is dropped in as a file. A second demo
-finds nothing new and writes nothing. History stays in a local Prefect server; services keep running so the
-runs can be browsed (stop them with `make stop`).
+nothing is written. A CSV export from a second system is dropped in as a file. Then accounting:
+invoices paid by a bank statement, sub-ledger deliveries posted with October locked (each locked-period
+policy), and the November close (on the sandbox after a chart set-up step adds the Belgian accounts, taxes
+and cost centers the deliveries book on). A second demo finds nothing new and writes nothing. History
+stays in a local Prefect server; services keep running so the runs can be browsed (stop them with `make stop`).
 """
 
 from __future__ import annotations
@@ -98,6 +100,8 @@ def run_demo(suppliers: int = 300, odoo: str = "sandbox") -> None:
         extra, real_env = _real_services(suppliers)
         env.update(real_env)
     env["OFM_CLOSE_DIR"] = str(ROOT / "close")
+    if odoo != "real":  # the bundled ledger mappings route ACME-BE to the real demo's "My Company"
+        env["OFM_LEDGER_MAPPING_DIR"] = str(sandbox_ledger_mappings(VAR / "ledger-mappings", SANDBOX_COMPANY))
     say("Starting services (first start of the Prefect server takes ~15 s)", bold=True)
     api = _start(suppliers, extra)
     os.environ.update({"PREFECT_API_URL": api, "DO_NOT_TRACK": "1", "PREFECT_LOGGING_LEVEL": "WARNING",
@@ -163,7 +167,14 @@ def run_demo(suppliers: int = 300, odoo: str = "sandbox") -> None:
         if not story.exists():
             _first_story(run, admin, res.store, p2p, res.odoo)
             _bank_story(bank, res.odoo)
-            _ledger_story(ledger, res.odoo)
+            admin = res.odoo if ROOT == REAL else _sandbox_admin(settings)
+            if ROOT != REAL:
+                made = sandbox_chart(admin, res.odoo.search_read("res.company", [["name", "=", SANDBOX_COMPANY]],
+                                                                 ["id"])[0]["id"])
+                say()
+                say("Chart set-up - what the deliveries book on and the sandbox's generic chart lacks, created as a "
+                    f"controller would: {', '.join(f'{n} {k}' for k, n in made.items())}", bold=True)
+            _ledger_story(ledger, res.odoo, admin)
             story.write_text(json.dumps({"day": 2}))
         else:
             _catch_up(admin, json.loads(story.read_text())["day"])
@@ -286,18 +297,14 @@ PERIOD = "2026-11"
 ANALYTIC = ("Administration", "Sales", "Operations")  # the expense platform's cost centers (mappings/ledger)
 
 
-def _ledger_story(ledger, odoo) -> None:
-    """November's sub-ledger deliveries posted, then November closed. Needs a real chart (be_comp): the
-    sandbox's generic chart has none of the deliveries' accounts, so the sandbox demo only says so."""
-    if ROOT != REAL:
-        say()
-        say("Ledger batches and the month-end close book on a real Belgian chart: `make demo ODOO=real` tells "
-            "that chapter (November's payroll, expense reports and web-shop sales, then the November close).")
-        return
+def _ledger_story(ledger, odoo, admin=None) -> None:
+    """November's sub-ledger deliveries posted, then November closed. `admin`: the client that sets the lock
+    date (the sandbox's integration user may not write the company; on the real Odoo it is `odoo`)."""
     from datetime import date
 
     from ofm.sandbox.ledger import write_samples
 
+    admin = admin or odoo
     plans = odoo.search_read("account.analytic.plan", [], ["name"], limit=1)
     have = {r["name"] for r in odoo.search_read("account.analytic.account", [["name", "in", list(ANALYTIC)]], ["name"])}
     if plans and set(ANALYTIC) - have:
@@ -307,9 +314,9 @@ def _ledger_story(ledger, odoo) -> None:
     write_samples(folder, PERIOD, date(2026, 11, 30))
     ledger("Ledger - November: the payroll batch, the expense reports (one unbalanced, one on an account Odoo "
            "does not have) and the web shop's daily sales", "ledger-batch", source=str(folder))
-    [company] = odoo.search_read("res.company", [["name", "=", "My Company"]], ["fiscalyear_lock_date"])
+    [company] = odoo.search_read("res.company", [["name", "=", _ledger_company()]], ["fiscalyear_lock_date"])
     if not company.get("fiscalyear_lock_date"):
-        odoo.write("res.company", [company["id"]], {"fiscalyear_lock_date": "2026-10-31"})
+        admin.write("res.company", [company["id"]], {"fiscalyear_lock_date": "2026-10-31"})
     late = ROOT / "ledger-october"
     write_samples(late, "2026-10", date(2026, 10, 15), dirty=False)
     ledger("Ledger - October is locked (lock date 2026-10-31); three late deliveries dated 15 October, one per "
@@ -318,6 +325,114 @@ def _ledger_story(ledger, odoo) -> None:
            "ledger-batch", source=str(late))
     ledger("Month-end close - November: goods received not invoiced accrued, the checklist and its verdict",
            "month-end-close", period=PERIOD)
+
+
+SANDBOX_COMPANY = "Sandbox Company"  # ofm.sandbox.odoo.seed: the sandbox's one company
+
+
+def _sandbox_admin(settings):
+    """The sandbox's administrator (login admin, password admin, over JSON-RPC): the integration user may not
+    create accounts and taxes or set lock dates, as on a real Odoo; a controller does it."""
+    from pydantic import SecretStr
+
+    from ofm.connectors.odoo import OdooClient, OdooConfig
+
+    return OdooClient(OdooConfig(url=settings.odoo_url, db=settings.odoo_db, login="admin",
+                                 api_key=SecretStr("admin"), protocol="jsonrpc"))
+
+
+def _ledger_company() -> str:
+    """The Odoo company the ledger mappings route the samples' legal entity (ACME-BE) to."""
+    from ofm.mappings.ledger import BUNDLED_DIR, load_ledger_mapping
+    from ofm.tasks.resources import resources
+
+    folder = resources().settings.ledger_mapping_dir or BUNDLED_DIR
+    return load_ledger_mapping(folder / "payroll.yaml").legal_entities["ACME-BE"]
+
+
+def sandbox_ledger_mappings(folder: Path, company: str) -> Path:
+    """The bundled ledger mappings, routing ACME-BE to the sandbox's company (a deployment's own mapping folder,
+    OFM_LEDGER_MAPPING_DIR: the bundled ones name the real demo's "My Company")."""
+    import yaml
+
+    from ofm.mappings.ledger import BUNDLED_DIR
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in sorted(BUNDLED_DIR.glob("*.yaml")):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc["legal_entities"] = {entity: company for entity in doc.get("legal_entities") or {}}
+        (folder / path.name).write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return folder
+
+
+# Belgian chart classes (PCMN) by code prefix, longest first: the account type be_comp gives such an account
+# (l10n_be/data/template/account.account-be_comp.csv), and whether it is reconcilable.
+BE_TYPES = [("630", "expense_depreciation", False), ("24", "asset_fixed", False), ("40", "asset_receivable", True),
+            ("41", "asset_current", False), ("44", "liability_payable", True), ("45", "liability_current", False),
+            ("49", "asset_current", False), ("6", "expense", False), ("7", "income", False)]
+
+
+def _be_type(code: str) -> tuple[str, bool]:
+    return next(((kind, rec) for prefix, kind, rec in BE_TYPES if code.startswith(prefix)), ("asset_current", False))
+
+
+def sandbox_chart(admin, company_id: int) -> dict[str, int]:
+    """What the demo's deliveries and the close book on and the sandbox's generic chart lacks, created as a
+    controller sets up a chart (searched first, so a second run creates nothing): the accounts of the clean
+    sample deliveries, of the close policy and of the recurring schedules, with their be_comp types; the taxes
+    the ledger mappings name (sale taxes booking on 451000, purchase ones on 411000, as be_comp's do); the
+    analytic accounts the mappings name (cost centers). Returns how many of each were created."""
+    import tempfile
+    from datetime import date
+
+    from ofm.mappings.close_policy import load_close_policy, load_recurring
+    from ofm.mappings.ledger import OdooAnalyticCodes, ledger_mappings, mapping_for, parse_delivery
+    from ofm.sandbox.ledger import write_samples
+
+    codes: set[str] = {load_close_policy(None).accruals.account}
+    prepaid, schedule = load_recurring(None)
+    codes |= {c for p in prepaid for c in (p.expense_account, p.prepaid_account)}
+    codes |= {c for r in schedule for c in (r.expense_account, r.accumulated_account)}
+    with tempfile.TemporaryDirectory() as tmp:  # the clean deliveries: the dirty ones' unknown account stays unknown
+        for path in write_samples(Path(tmp), PERIOD, date(2026, 11, 30), dirty=False).values():
+            batch = parse_delivery(mapping_for(path.name), path.read_text(encoding="utf-8"), path.name).batch
+            codes |= {line.account_code for e in batch.entries for line in e.lines}
+    sales = {name for m in ledger_mappings() if m.source == "sales" for name in m.taxes.values()}
+    taxes = {name: ("sale" if name in sales else "purchase") for m in ledger_mappings() for name in m.taxes.values()}
+    codes |= {"451000", "411000"} if taxes else set()
+    have = {r["code"] for r in admin.search_read("account.account", [["code", "in", sorted(codes)]], ["code"])}
+    new_accounts = [{"code": code, "name": f"{code} (demo set-up)", "account_type": _be_type(code)[0],
+                     "reconcile": _be_type(code)[1]} for code in sorted(codes - have)]
+    if new_accounts:
+        admin.create("account.account", new_accounts)
+    account = {r["code"]: r["id"] for r in admin.search_read("account.account", [["code", "in", ["451000", "411000"]]],
+                                                            ["code"])}
+    existing = {(r["name"], r["type_tax_use"]) for r in admin.search_read(
+        "account.tax", [["name", "in", sorted(taxes)], ["company_id", "=", company_id]], ["name", "type_tax_use"])}
+    new_taxes = []
+    group = admin.search_read("account.tax.group", [], ["id"], limit=1)
+    [company] = admin.read("res.company", [company_id], ["country_id"])
+    for name, use in sorted(taxes.items()):
+        if (name, use) in existing:
+            continue
+        tax_account = account["451000" if use == "sale" else "411000"]
+        new_taxes.append({"name": name, "type_tax_use": use, "amount_type": "percent",
+                          "amount": float(name.split("%")[0]), "company_id": company_id,
+                          "tax_group_id": group[0]["id"], "country_id": company["country_id"][0],
+                          **{f"{doc}_repartition_line_ids": [[0, 0, {"repartition_type": "base"}],
+                                                            [0, 0, {"repartition_type": "tax",
+                                                                    "account_id": tax_account}]]
+                             for doc in ("invoice", "refund")}})
+    if new_taxes:
+        admin.create("account.tax", new_taxes)
+    names = sorted({n for m in ledger_mappings() if not isinstance(m.analytic, OdooAnalyticCodes)
+                    for n in m.analytic.values()})
+    have = {r["name"] for r in admin.search_read("account.analytic.account", [["name", "in", names]], ["name"])}
+    plans = admin.search_read("account.analytic.plan", [], ["id"], limit=1)
+    new_analytic = [{"name": n, "plan_id": plans[0]["id"]} for n in names if n not in have] if plans else []
+    if new_analytic:
+        admin.create("account.analytic.account", new_analytic)
+    return {"accounts": len(new_accounts), "taxes": len(new_taxes), "analytic accounts": len(new_analytic)}
 
 
 def _print_ledger(name: str, result: dict) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ofm.sandbox.odoo import exceptions as exc
-from ofm.sandbox.odoo.accounting import ACCOUNTING_METHODS
+from ofm.sandbox.odoo.accounting import ACCOUNTING_METHODS, ACCOUNTING_MODEL_METHODS
 from ofm.sandbox.odoo.mail import METHODS as MAIL_METHODS
 from ofm.sandbox.odoo.orm import Env
 from ofm.sandbox.odoo.purchase import PURCHASE_METHODS
@@ -92,7 +92,8 @@ METHODS: dict[str, Method] = {
 }
 METHODS.update({name: Method(**spec) for name, spec in ACCOUNTING_METHODS.items()})
 MODEL_METHODS: dict[tuple[str, str], Method] = {key: Method(**spec)
-                                                for key, spec in {**PURCHASE_METHODS, **MAIL_METHODS}.items()}
+                                                for key, spec in {**PURCHASE_METHODS, **MAIL_METHODS,
+                                                                             **ACCOUNTING_MODEL_METHODS}.items()}
 _METHOD_PARAMS = {name: set(spec.params) for name, spec in METHODS.items()}
 
 

@@ -188,15 +188,15 @@ def test_invoice_lines_totals_and_counterpart(setup: tuple[OdooSandbox, OdooClie
     client.write("account.move", [inv], {"invoice_line_ids": [(0, 0, {"name": "c", "price_unit": 15.0})]})
     [row] = client.read("account.move", [inv], ["amount_total", "line_ids"])
     assert row["amount_total"] == 120.0 and len(row["line_ids"]) == 4
-    # an invoice line without a product may carry taxes too (Odoo accepts them); a journal entry's may not
+    # an invoice line without a product may carry taxes too (Odoo accepts them), and so may a journal entry's
     [taxed] = client.create("account.move", [{"move_type": "out_invoice", "partner_id": customer, "invoice_line_ids": [
         (0, 0, {"name": "t", "price_unit": 10.0, "tax_ids": [(6, 0, [1])]})]}])
     [row] = client.read("account.move", [taxed], ["amount_untaxed", "amount_tax", "amount_total"])
     assert (row["amount_untaxed"], row["amount_tax"], row["amount_total"]) == (10.0, 1.5, 11.5)
-    with pytest.raises(OdooUserError, match="does not serve taxes"):
-        client.create("account.move", [{"move_type": "entry", "line_ids": [
-            (0, 0, {"name": "t", "balance": 1.0, "account_id": 1, "tax_ids": [(6, 0, [1])]}),
-            (0, 0, {"name": "t", "balance": -1.0, "account_id": 1})]}])
+    [entry] = client.create("account.move", [{"move_type": "entry", "line_ids": [
+        (0, 0, {"name": "t", "balance": 10.0, "account_id": 1, "tax_ids": [(6, 0, [1])]}),
+        (0, 0, {"name": "t", "balance": -11.5, "account_id": 1})]}])  # Odoo adds the tax line (1.5): balanced
+    assert len(client.read("account.move", [entry], ["line_ids"])[0]["line_ids"]) == 3
 
 
 def test_numbers_are_given_at_posting_per_journal_and_period(setup: tuple[OdooSandbox, OdooClient]) -> None:

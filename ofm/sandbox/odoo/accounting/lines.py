@@ -12,7 +12,7 @@ reconcilable or bank/cash accounts, and `reconciled` means both residuals are ze
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ofm.sandbox.odoo import exceptions as exc
 from ofm.sandbox.odoo.accounting import reconcile
@@ -54,27 +54,13 @@ def sanitize(vals: Row) -> Row:
 
 
 def strip_taxes(vals: Row, invoice: bool = False) -> Row:
-    """Accept an explicit "no taxes" (`tax_ids: [(6, 0, [])]`, as the captured requests send) and taxes on an
-    invoice's lines (with or without a product, as Odoo does); refuse taxes on journal entry lines."""
-    if "tax_ids" not in vals or invoice or vals.get("product_id") or vals.get("purchase_line_id"):
-        return vals  # invoice lines carry their taxes (purchase/bills.py); others are refused any
-    vals = dict(vals)
-    commands = vals.pop("tax_ids")
-    if commands in (None, False) or _no_taxes(commands):
-        return vals
-    raise user_error("The Odoo sandbox does not serve taxes (account.tax): leave tax_ids empty.")
-
-
-def _no_taxes(commands: Any) -> bool:
-    if not isinstance(commands, list | tuple):
-        return False
-    for command in commands:
-        if isinstance(command, list | tuple) and command and command[0] in (5, 6):
-            if command[0] == 6 and (len(command) < 3 or command[2]):
-                return False
-        else:
-            return False
-    return True
+    """Taxes on any line, as Odoo takes them: an invoice's (purchase/bills.py) and a journal entry's
+    (taxes.py); an explicit "no taxes" (`tax_ids: [(6, 0, [])]`, as the captured requests send) or
+    `False` is dropped."""
+    if vals.get("tax_ids") in (None, False):
+        vals = dict(vals)
+        vals.pop("tax_ids", None)
+    return vals
 
 
 def derive(env: Env, row: Row, vals: Row, old: Row | None) -> None:
@@ -189,7 +175,7 @@ def touched(env: Env, line_ids: list[int]) -> None:
 def touch_moves(env: Env, move_ids: set[int] | list[int], moves: dict[int, Row] | None = None) -> None:
     moves = moves if moves is not None else env.db["account.move"].rows
     present = [mid for mid in move_ids if mid in moves]
-    mark(env, SYNC, [mid for mid in present if is_invoice(moves[mid]) and moves[mid].get("state") == "draft"])
+    mark(env, SYNC, [mid for mid in present if moves[mid].get("state") == "draft"])
     mark(env, BALANCE, present)
     mark(env, TOTALS, present)
     mark(env, STATEMENT, [moves[mid].get("statement_line_id") for mid in present])

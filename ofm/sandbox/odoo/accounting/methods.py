@@ -1,6 +1,7 @@
 """The accounting methods callable over RPC (record methods: ids first), as `methods.Method` keyword sets.
 
-Results as Odoo 19 answers: `action_post` returns False (captured); `reconcile`,
+Results as Odoo 19 answers: `action_post` returns False (captured); the reversal wizard's
+`reverse_moves` / `refund_moves` the "Reverse Moves" window action (captured); `reconcile`,
 `remove_move_reconcile`, `button_draft`, `button_cancel` and `action_undo_reconciliation` return
 None, which JSON-RPC answers without a `result` key and JSON-2 as `null` (captured for reconcile).
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ofm.sandbox.odoo.accounting import moves, reconcile, statements
+from ofm.sandbox.odoo.accounting import moves, reconcile, reversal, statements
 from ofm.sandbox.odoo.accounting.base import require, with_context
 from ofm.sandbox.odoo.accounting.work import unit
 
@@ -53,4 +54,13 @@ ACCOUNTING_METHODS: dict[str, dict[str, Any]] = {
     "reconcile": _spec("account.move.line", lambda env, ids: reconcile.reconcile(env, ids)),
     "remove_move_reconcile": _spec("account.move.line", lambda env, ids: reconcile.remove(env, ids)),
     "action_undo_reconciliation": _spec(statements.STATEMENT_LINE, _undo_reconciliation),
+    # the reversal wizard: `refund_moves` is `reverse_moves(is_modify=False)`; `modify_moves` is not served
+    "reverse_moves": _spec(reversal.WIZARD, reversal.reverse_moves),
+    "refund_moves": _spec(reversal.WIZARD, reversal.reverse_moves),
+}
+
+# methods of one model that shadow a generic one (methods.MODEL_METHODS)
+ACCOUNTING_MODEL_METHODS: dict[tuple[str, str], dict[str, Any]] = {
+    (reversal.WIZARD, "default_get"): {"run": lambda env, _m, _ids, a: reversal.default_get(env, a["fields_list"]),
+                                       "params": ("fields_list",), "model_method": True},
 }

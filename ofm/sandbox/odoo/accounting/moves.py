@@ -15,6 +15,8 @@ Follows the captures and Odoo 19's account_move.py:
   number and returns False;
 - a posted move refuses writes of its protected fields (captured: "You cannot modify the following
   readonly fields on a posted move: date");
+- posting re-dates a move of a locked period and `button_draft` refuses one (locks.py); a draft
+  journal entry's taxes give its tax lines (taxes.py);
 - amounts as `_compute_amount`, payment state as `_compute_payment_state` without account.payment
   (Community: `in_payment` only arises from unmatched payments, which the sandbox has none of).
 """
@@ -25,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from ofm.sandbox.odoo import exceptions as exc
 from ofm.sandbox.odoo.accounting import lines as aml
-from ofm.sandbox.odoo.accounting import reconcile, sequence
+from ofm.sandbox.odoo.accounting import locks, reconcile, sequence, taxes
 from ofm.sandbox.odoo.accounting.base import (
     JOURNAL_OF,
     NOTE_TYPES,
@@ -184,7 +186,10 @@ HOOKS = Hooks(before_create=_before_create, fill=_fill, after_create=_after_crea
 def sync_invoice(env: Env, move_id: int) -> None:
     """Regenerate a draft invoice's receivable/payable line (Odoo's `_sync_dynamic_lines`)."""
     move = env.db[MOVE].rows.get(move_id)
-    if move is None or not is_invoice(move) or move.get("state") != "draft":
+    if move is None or move.get("state") != "draft":
+        return
+    if not is_invoice(move):
+        taxes.sync_entry_taxes(env, move_id)
         return
     from ofm.sandbox.odoo.purchase.bills import sync_taxes
 
@@ -367,6 +372,9 @@ def action_post(env: Env, ids: list[int]) -> bool:
             messages[f"The entry {move.get('name')} (id {mid}) must be in draft."] = None
         if not [lid for lid in lines_of(env, mid) if table.rows[lid].get("display_type") not in NOTE_TYPES]:
             messages["Even magicians can't post nothing!"] = None
+        if move.get("auto_post", "no") != "no" and (move.get("date") or "") > today(env):
+            y, m, d = move["date"][:10].split("-")
+            messages[f"This move is configured to be auto-posted on {m}/{d}/{y}"] = None
         journal = env.db["account.journal"].rows.get(move.get("journal_id") or 0) or {}
         if not journal.get("active", True):
             messages[f"You cannot post an entry in an archived journal ({journal.get('name')})"] = None
@@ -377,8 +385,13 @@ def action_post(env: Env, ids: list[int]) -> bool:
 
 
 def post(env: Env, ids: list[int]) -> None:
-    """Number and post moves (checks done), in date order like Odoo."""
+    """Number and post moves (checks done), in date order like Odoo; a move dated in a locked period is first
+    re-dated, silently, as Odoo's `_post` does (locks.py)."""
     moves = env.db[MOVE].rows
+    for mid in ids:
+        new_date = locks.redate_locked(env, mid)
+        if new_date:
+            set_fields(env, MOVE, mid, {"date": new_date})
     for mid in sorted(ids, key=lambda m: (moves[m].get("date") or "", moves[m].get("ref") or "", m)):
         move = moves[mid]
         values: Row = {"state": "posted", "posted_before": True, "checked": True}
@@ -421,6 +434,7 @@ def button_draft(env: Env, ids: list[int]) -> None:
     moves = env.db[MOVE].rows
     if any(moves[mid].get("state") not in ("cancel", "posted") for mid in ids):
         raise user_error("Only posted/cancelled journal entries can be reset to draft.")
+    locks.check_fiscal_lock_dates(env, [mid for mid in ids if moves[mid].get("state") == "posted"])
     with with_context(env, skip_readonly_check=True):
         env.write(MOVE, ids, {"state": "draft"})
 

@@ -17,8 +17,10 @@ from ofm.sandbox.odoo.accounting.work import unit
 from ofm.sandbox.odoo.purchase import bills, orders, stock
 
 HOOKS: dict[str, Hooks] = {**orders.HOOKS, **stock.HOOKS}
-COMPUTE: dict[tuple[str, str], Any] = {**orders.COMPUTE, **stock.COMPUTE, **bills.COMPUTE}
-DISPLAY_NAMES = {"product.product": lambda env, row: orders.product_name(env, row),
+COMPUTE: dict[tuple[str, str], Any] = {**orders.COMPUTE, **stock.COMPUTE, **bills.COMPUTE,
+                                       ("product.category", "complete_name"): orders.category_name}
+DISPLAY_NAMES = {"product.category": orders.category_name,
+                 "product.product": lambda env, row: orders.product_name(env, row),
                  "product.template": lambda env, row: orders.product_name(env, row), **stock.DISPLAY_NAMES}
 seed_purchase = orders.seed_purchase
 

@@ -43,9 +43,13 @@ def seed_purchase(env: Env) -> None:
         set_fields(env, "uom.uom", uom, vals)
     group = env.create("account.tax.group", [{"name": "Taxes"}])[0]
     country = env.db["res.company"].rows[env.company_id()].get("country_id")
+    accounts = {code: min(env.db["account.account"].lookup("code", code)) for code in ("131000", "201000")}
     env.create("account.tax", [
         {"name": name, "type_tax_use": use, "amount": amount, "sequence": i + 1, "tax_group_id": group,
-         "country_id": country, "company_id": env.company_id(), "amount_type": "percent"}
+         "country_id": country, "company_id": env.company_id(), "amount_type": "percent",
+         **{f"{doc}_repartition_line_ids": [[0, 0, {"repartition_type": "base"}], [0, 0, {
+             "repartition_type": "tax", "account_id": accounts["131000" if use == "purchase" else "201000"]}]]
+            for doc in ("invoice", "refund")}}
         for i, (name, use, amount) in enumerate([("15%", "sale", 15.0), ("15%", "purchase", 15.0),
                                                  ("19%", "purchase", 19.0), ("7%", "purchase", 7.0),
                                                  ("0%", "purchase", 0.0)])])
@@ -313,3 +317,13 @@ HOOKS = {
     PO: Hooks(before_create=_order_before_create),
     POL: Hooks(before_create=_line_before_create, after_create=_line_after_create, after_write=_line_after_write),
 }
+
+
+def category_name(env: Env, row: Row) -> str:
+    """A product category's `complete_name`: its parents' names and its own, joined by " / "."""
+    names, seen, rows = [], set(), env.db["product.category"].rows
+    while row is not None and row["id"] not in seen:
+        seen.add(row["id"])
+        names.append(row.get("name") or "")
+        row = rows.get(row.get("parent_id") or 0)
+    return " / ".join(reversed(names))
