@@ -58,7 +58,7 @@ def _relay(store, sources: list[str], api_url: str):
 @webhooks_app.command("serve")
 def webhooks_serve(
     host: Annotated[str, typer.Option(help="Interface (behind a reverse proxy: 127.0.0.1).")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on (8070-8072: the sandboxes).")] = 8073,
+    port: Annotated[int, typer.Option(help="Port to listen on (8070-8073: the demo's sandboxes).")] = 8074,
 ) -> None:
     """Serve POST /webhooks/{source} and GET /healthz under uvicorn (TLS belongs to the reverse proxy)."""
     from ofm.control.settings import SettingsError

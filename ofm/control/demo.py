@@ -29,6 +29,7 @@ DEMO_ENV = {
     "OFM_ODOO_LOGIN": "integration@example.com", "OFM_ODOO_API_KEY": "sandbox-key",
     "OFM_PROCUREMENT_URL": "http://127.0.0.1:8071", "OFM_PROCUREMENT_TOKEN": "sandbox-token",
     "OFM_ACK_DIR": str(VAR / "acks"),
+    "OFM_LEDGER_API_URL": "http://127.0.0.1:8072",  # the expense platform's ledger-source API (ofm sandbox ledger)
 }
 
 
@@ -55,7 +56,9 @@ def _real_services(suppliers: int) -> tuple[list, dict[str, str]]:
            "OFM_PROCUREMENT_URL": f"http://127.0.0.1:{REAL_PROCUREMENT_PORT}",
            "OFM_P2P_POLICY": str(mappings / "procurement" / "p2p.real.yaml"),
            "OFM_BANK_MATCHING_POLICY": str(mappings / "bank" / "matching.real.yaml")}
-    return [odoo, procurement], env
+    from ofm.control.services import ledger_service
+
+    return [odoo, procurement, ledger_service()], env
 
 
 def stop_services() -> None:
@@ -192,6 +195,7 @@ def run_demo(suppliers: int = 300, odoo: str = "sandbox") -> None:
             if (ROOT / "ledger").is_dir():
                 results += [ledger("Again - the ledger deliveries dropped once more", "ledger-batch",
                                    source=str(ROOT / "ledger")),
+                            ledger("Again - the ledger-source API, anything new?", "ledger-batch", source="api"),
                             ledger("Again - the late October deliveries (October still locked)", "ledger-batch",
                                    source=str(ROOT / "ledger-october")),
                             ledger("Again - the November close", "month-end-close", period=PERIOD)]
@@ -311,9 +315,12 @@ def _ledger_story(ledger, odoo, admin=None) -> None:
         odoo.create("account.analytic.account", [{"name": n, "plan_id": plans[0]["id"]}
                                                  for n in ANALYTIC if n not in have])
     folder = ROOT / "ledger"
-    write_samples(folder, PERIOD, date(2026, 11, 30))
-    ledger("Ledger - November: the payroll batch, the expense reports (one unbalanced, one on an account Odoo "
-           "does not have) and the web shop's daily sales", "ledger-batch", source=str(folder))
+    files = write_samples(folder, PERIOD, date(2026, 11, 30))
+    _deliver_by_api(files["expenses"], "expenses")  # the expense platform delivers through its API, not a folder
+    ledger("Ledger - November: the payroll batch and the web shop's daily sales, dropped as files", "ledger-batch",
+           source=str(folder))
+    ledger("Ledger - November: the expense platform's reports (one unbalanced, one on an account Odoo does not "
+           "have), pulled from its ledger-source API", "ledger-batch", source="api")
     [company] = odoo.search_read("res.company", [["name", "=", _ledger_company()]], ["fiscalyear_lock_date"])
     if not company.get("fiscalyear_lock_date"):
         admin.write("res.company", [company["id"]], {"fiscalyear_lock_date": "2026-10-31"})
@@ -325,6 +332,19 @@ def _ledger_story(ledger, odoo, admin=None) -> None:
            "ledger-batch", source=str(late))
     ledger("Month-end close - November: goods received not invoiced accrued, the checklist and its verdict",
            "month-end-close", period=PERIOD)
+
+
+def _deliver_by_api(path: Path, source: str) -> None:
+    """`path` handed to the ledger-source API (ofm sandbox ledger's admin endpoint) and taken out of the folder."""
+    from ofm.control.settings import Settings
+
+    settings = Settings(_env_file=None)
+    token = settings.ledger_api_token.get_secret_value() if settings.ledger_api_token else "sandbox-token"
+    answer = httpx.post(f"{settings.ledger_api_url}/admin/deliveries", timeout=10,
+                        headers={"Authorization": f"Bearer {token}"},
+                        json={"source": source, "file_name": path.name, "content": path.read_text(encoding="utf-8")})
+    answer.raise_for_status()
+    path.unlink()
 
 
 SANDBOX_COMPANY = "Sandbox Company"  # ofm.sandbox.odoo.seed: the sandbox's one company

@@ -20,6 +20,7 @@ from prefect.cache_policies import NO_CACHE
 
 from ofm.canonical import Lineage
 from ofm.canonical.ledger import JournalBatch, JournalEntry
+from ofm.memory import paused_gc
 from ofm.tasks.audit import audit_rows, quarantine_records
 from ofm.tasks.outcome import Received
 from ofm.tasks.resources import resources
@@ -89,7 +90,13 @@ def _read_one(path: Path, run: RunInfo) -> LedgerFile:
 
 def _take_in(name: str, data: bytes, ref: str | None, origin: dict[str, Any], run: RunInfo) -> LedgerFile:
     """A delivery's bytes into the inbox under `ref` (a file's: its name and sha256), `origin` beside them;
-    then mapped through the mapping its file name chooses."""
+    then mapped through the mapping its file name chooses (without cyclic garbage collection: a large
+    delivery is hundreds of thousands of acyclic objects, see ofm.memory)."""
+    with paused_gc():
+        return _take_in_now(name, data, ref, origin, run)
+
+
+def _take_in_now(name: str, data: bytes, ref: str | None, origin: dict[str, Any], run: RunInfo) -> LedgerFile:
     from ofm.control.store import InboxItem
     from ofm.mappings.ledger import LedgerFileError, LedgerMappingError, mapping_for, parse_delivery
 

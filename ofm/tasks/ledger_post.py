@@ -314,17 +314,19 @@ def post_entries(lf: LedgerFile, decided: Decided, snap: Snapshot,
 
 def _send_in_chunks(b: _Batch, res: Resources, todo: list[str], lock: str) -> None:
     """Chunk after chunk, one write in flight at a time: while Odoo creates and posts one chunk, the next one is
-    claimed in the outbox, its lock dates read again and its vals built, and the last one is read back and
-    recorded. A chunk that fails stops the run before the next one is sent."""
+    claimed in the outbox, its lock dates read again, its vals built and its keys marked sent, and the last one
+    is read back and recorded; the next chunk goes out the moment the one before is done. A chunk that fails
+    stops the run before the next one is sent (its keys, marked sent, are settled by anchor on the next run:
+    nothing of it is in Odoo)."""
     size = res.settings.odoo_batch_size
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ofm-ledger-send") as sender:
         pending: Future | None = None
         for start in range(0, len(todo), size):
             chunk = b.still_open(b.claim(todo[start:start + size]))
             vals = [move_vals(b.batch, b.lf.entry(n), b.decided.to_post[n], b.refs, b.lf.mapping) for n in chunk]
-            done = pending.result() if pending else None  # raises: the run stops here, this chunk is not sent
             res.store.acquire_lock(lock, b.run.owner)  # renews the lease
             mark_sent([b.key(n) for n in chunk], b.run)
+            done = pending.result() if pending else None  # raises: the run stops here, this chunk is not sent
             pending = sender.submit(b.send, res, chunk, vals) if chunk else None
             if done is not None:
                 b.done(res, done)
