@@ -59,7 +59,8 @@ def quarantine_replay(
     actor: Annotated[str, typer.Option(help="Who approves / replays (audit trail).")] = "cli",
 ) -> None:
     """Process entries again. For `approval` entries this approves the held change; a `deferred` journal entry
-    (a locked period under the `defer` policy) is approved and posted now on the first open date; bank entries
+    (a locked period under the `defer` policy) is approved and posted now on the first open date; a held ledger
+    delivery file is read again from the inbox through today's mappings and posted; bank entries
     run their statement file again (from the inbox) against today's open items; purchase orders,
     receipts and vendor bills go through their flow again (after their cause was fixed)."""
     from ofm.control.cli import _print_bank_result, _print_match_result, _print_result
@@ -75,18 +76,28 @@ def quarantine_replay(
         typer.secho(f"error: quarantine entry {missing[0]} does not exist", err=True, fg=typer.colors.RED)
         raise typer.Exit(1)
     journal = [r for r in rows if r.object_type in ("journal-entry", "journal-batch-file", "accrual-line")]
-    not_deferred = [r for r in journal if r.object_type != "journal-entry" or r.category != "deferred"]
-    if not_deferred:
-        r = not_deferred[0]
+    closed = [r for r in journal if r.status != "open"]
+    if closed:
+        r = closed[0]
+        typer.secho(f"error: quarantine entry {r.id} is {r.status}, not open: nothing to replay", err=True,
+                    fg=typer.colors.RED)
+        raise typer.Exit(1)
+    held_files = [r for r in journal if r.object_type == "journal-batch-file"]
+    deferred = [r for r in journal if r.object_type == "journal-entry" and r.category == "deferred"]
+    refused = [r for r in journal if r not in held_files and r not in deferred]
+    if refused:
+        r = refused[0]
         typer.secho(f"error: quarantine entry {r.id} ({r.object_type}, {r.category}) is not replayed: a journal "
                     "entry refused by its checks is posted by delivering its batch again once fixed (the entries "
                     "that landed are recognised), then `ofm quarantine discard` this one; only a deferred entry "
-                    "can be approved here", err=True, fg=typer.colors.RED)
+                    "(approved) or a held delivery file (read again from the inbox) is replayed here",
+                    err=True, fg=typer.colors.RED)
         raise typer.Exit(1)
     if journal:
         from ofm.control.cli_ledger import _print as _print_ledger
 
-        _print_ledger(run_flow("ledger-batch", approve=[r.id for r in journal], actor=actor))
+        _print_ledger(run_flow("ledger-batch", approve=[r.id for r in deferred] or None,
+                               replay=[r.id for r in held_files] or None, actor=actor))
     rows = [r for r in rows if r not in journal]
     bank = [r for r in rows if r.object_type in BANK_TYPES]
     bills = [r for r in rows if r.object_type in MATCH_TYPES]

@@ -28,6 +28,7 @@ from ofm.tasks.ledger_intake import (
     reads_api,
     save_api_cursor,
     take_up_deferred,
+    take_up_held,
 )
 from ofm.tasks.ledger_odoo import read_references
 from ofm.tasks.ledger_post import post_entries
@@ -42,19 +43,23 @@ def _run_name() -> str:
 
 
 @flow(name="ledger-batch", flow_run_name=_run_name, log_prints=False)
-def ledger_batch(source: str | None = None, actor: str = "ofm", approve: list[int] | None = None) -> dict:
+def ledger_batch(source: str | None = None, actor: str = "ofm", approve: list[int] | None = None,
+                 replay: list[int] | None = None) -> dict:
     """Post the journal batches of `source` (a file or a folder, or `api`: the deliveries of OFM_LEDGER_API_URL
     listed since the last run; default OFM_LEDGER_DROP_DIR, and the API when one is set) and the deferred
     entries whose period has opened. `approve`: quarantine ids of deferred entries a person approved, posted
-    now on the first open date. `actor`: who runs it (or approves), for the audit trail."""
+    now on the first open date. `replay`: quarantine ids of held delivery files, read again from the inbox
+    through today's mappings. `actor`: who runs it (or approves), for the audit trail."""
     with running("ledger-batch", actor) as run:
         odoo = resources().odoo
         writes_before = odoo.stats.writes
         results = LedgerResults()
         batches = []
         seen: set[str] = set()
-        deliveries = read_deliveries(source, run) if (not approve or source) and source != API else []
-        pulled = pull_api_deliveries(run) if reads_api(source, approve) else None  # the ledger-source API
+        asked = approve or replay  # a person's decision on quarantined records: those only, unless a source is given
+        deliveries = read_deliveries(source, run) if (not asked or source) and source != API else []
+        pulled = pull_api_deliveries(run) if reads_api(source, asked) else None  # the ledger-source API
+        deliveries = [*take_up_held(run, replay), *deliveries] if replay else deliveries
         deliveries += pulled.files if pulled else []
         unfinished: set[str] = set()  # pulled deliveries the next run must pull again
         for lf in [*take_up_deferred(run, approve), *deliveries]:

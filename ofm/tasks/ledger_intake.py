@@ -144,6 +144,35 @@ def read_deliveries(source: str | None, run: RunInfo) -> list[LedgerFile]:
     return [_read_one(path, run) for path in files_of(source)]
 
 
+HELD_FILE = "journal-batch-file"
+
+
+@task(name="read-held-deliveries-again", cache_policy=NO_CACHE)
+def take_up_held(run: RunInfo, ids: list[int]) -> list[LedgerFile]:
+    """Held deliveries (quarantine ids of files no mapping could read) read again from the inbox, byte for byte
+    as received, through today's mappings: after a mapping was added or fixed, a delivery pulled from an API
+    (whose cursor moved on) or a file gone from the folder is posted without being sent again. One that reads
+    now is `replayed` in the quarantine (by the actor); one that still does not stays held with today's reason."""
+    store = resources().store
+    files = []
+    for qid in ids:
+        q = store.get_quarantine(qid)
+        if q is None or q.object_type != HELD_FILE or q.status != "open":
+            raise ValueError(f"quarantine entry {qid}: not an open held delivery file")
+        ref = q.record_ref.removeprefix(f"{SOURCE}:")
+        payload = store.inbox_payload(SOURCE, HELD_FILE, ref)
+        if payload is None:
+            raise ValueError(f"quarantine entry {qid}: {q.record_ref} is not in the inbox")
+        origin = {k: v for k, v in payload.items() if k not in ("file", "sha256", "bytes", "content")}
+        lf = _take_in(payload["file"], payload["content"].encode("utf-8"), ref, origin, run)
+        if lf.error is None:
+            store.set_quarantine_status(qid, "replayed", run.actor, note=f"read again with {lf.mapping.path.name}")
+            audit_rows(run, "replayed", [(q.record_ref, q.correlation_id, {"quarantine_id": qid,
+                                                                           "mapping": lf.mapping.path.name})])
+        files.append(lf)
+    return files
+
+
 def deferred_payload(lf: LedgerFile, entry: JournalEntry) -> dict[str, Any]:
     """What a deferred entry keeps in the store: enough to post it later without its file."""
     return {"batch": lf.batch.model_dump(mode="json", exclude={"entries", "lineage"}),

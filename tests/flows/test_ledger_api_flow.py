@@ -209,3 +209,39 @@ def test_the_token_is_in_no_inbox_audit_quarantine_or_cursor_row(api):
     ledger_batch(source="api")
     rows = [row for table in ("inbox", "audit_chain", "quarantine", "sync_cursor") for row in stored(api, table)]
     assert any(f"api:{API_NAME}/deliveries/DLV-000002" in row for row in rows) and not any(TOKEN in r for r in rows)
+
+
+def test_a_held_delivery_is_posted_by_replay_from_the_inbox_once_a_mapping_reads_it(api, monkeypatch, request):
+    """The platform's cursor moved past a delivery no mapping read; once the mapping is extended, `ofm quarantine
+    replay ID` reads it again from the inbox (byte for byte as pulled, nothing downloaded) and posts it once."""
+    import yaml
+
+    from ofm.control.settings import get_settings
+
+    monkeypatch.setenv("OFM_DATABASE_URL", api.w.settings.database_url)  # the command's own store: the world's
+    get_settings.cache_clear()
+    request.addfinalizer(get_settings.cache_clear)
+
+    deliver(api, "PAY-LATE", 2, name="salaries-2026-11.csv")
+    assert CliRunner().invoke(cli, ["run", "ledger-batch", "--source", "api"]).exit_code == 3
+    [held] = api.w.store.list_quarantine(category="technical")
+    from ofm.tasks.resources import resources
+
+    folder = resources().settings.ledger_mapping_dir
+    refused = CliRunner().invoke(cli, ["quarantine", "replay", str(held.id), "--actor", "controller"])
+    assert "0 ledger mappings read this file name" in refused.output, refused.output
+    assert f"quarantine entry {held.id}: open" in refused.output
+    assert api.w.store.get_quarantine(held.id).status == "open" and posted(api, "PAY-LATE") == []
+    mapping = folder / "payroll.yaml"
+    doc = yaml.safe_load(mapping.read_text())
+    mapping.write_text(yaml.safe_dump({**doc, "files": [*doc["files"], "salaries*.csv"]}, sort_keys=False))
+    pulls = len(downloads(api))
+    out = CliRunner().invoke(cli, ["quarantine", "replay", str(held.id), "--actor", "controller"])
+    assert out.exit_code == 0, out.output
+    assert posted(api, "PAY-LATE") == [1, 2] and len(downloads(api)) == pulls  # from the inbox, not the API
+    row = api.w.store.get_quarantine(held.id)
+    assert (row.status, row.decided_by) == ("replayed", "controller")
+    assert any(a.step == "replayed" for a in api.w.store.trail(held.record_ref))
+    again = CliRunner().invoke(cli, ["quarantine", "replay", str(held.id)])
+    assert again.exit_code == 1 and "is replayed, not open: nothing to replay" in again.output
+    assert posted(api, "PAY-LATE") == [1, 2]
