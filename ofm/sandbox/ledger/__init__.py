@@ -6,6 +6,7 @@ shop). Every account code exists, with the same type, in the Belgian chart (`be_
 and Odoo 19, so one delivery posts on either: 18's chart has none of 19's detailed travel and meal
 accounts (6165xx), so the expense reports book on 623000 Other Personnel Costs, and shipping is revenue
 of goods (700000; 700100 is EU sales in 18, services in 19). 616999 is in neither. Never imported by flows.
+A card acquirer's settlement report (CSV, one entry per payout) comes on its own, not in `write_samples`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ PAYROLL_HEADER = ["record_type", "batch", "entity", "period", "entry", "date", "
                   "employee", "text", "cost_centers", "total_debit", "total_credit", "line_count"]
 SALES_HEADER = ["kind", "summary_id", "period", "entry", "day", "channel", "account", "debit", "credit", "text",
                 "vat", "is_vat", "cost_center", "line_count"]
+CARD_HEADER = ["record_type", "report_id", "report_month", "merchant_account", "batch_number", "booking_date",
+               "payout_reference", "line_type", "booking_account", "amount", "currency", "description",
+               "total_credit", "total_debit", "line_count", "batch_count"]
+CARD_ACCOUNTS = {"sale": "400000", "refund": "400000", "chargeback": "400000", "fee": "653000", "payout": "580000"}
 STAFF_COSTS = "623000"  # Other Personnel Costs: where both charts can take an employee's expense report
 
 
@@ -106,6 +111,39 @@ def sales_csv(summary_id: str, period: str, days: list[date]) -> str:
     rows.append(["TOTAL", summary_id, period, "", "", "", "", f"{debit:.2f}", f"{credit:.2f}", "", "", "", "",
                  str(count)])
     return "\n".join(",".join(r) for r in [SALES_HEADER, *rows]) + "\n"
+
+
+def card_settlements_csv(report_id: str, period: str, days: list[date], dirty: bool = False,
+                         trailer_credit: Decimal | None = None) -> str:
+    """An acquirer's settlement report: per day one settlement batch (sales captured, refunds, a chargeback on
+    the second, commission / interchange / scheme fees, the net payout), amounts signed as the acquirer keeps
+    the merchant's balance (+ sales, - the rest: a batch nets to zero) and a SUMMARY row with the totals.
+    With `dirty`, the second batch's payout is 1.50 short of its net (a fee line the report lacks);
+    `trailer_credit` breaks the summary's total credit."""
+    rows, credit, debit, count = [], Decimal(0), Decimal(0), 0
+    cent = Decimal("0.01")
+    for n, day in enumerate(days, start=1):
+        batch, gross = str(4100 + n), Decimal(2400 + 173 * n) + Decimal("0.35") * n
+        lines: list[tuple[str, Decimal, str]] = [("sale", gross, f"Card sales captured ({40 + 3 * n} transactions)")]
+        if n % 2 == 0:
+            lines += [("refund", -Decimal("59.90"), "Refunds (1)"), ("chargeback", -Decimal("89.90"), "Chargeback")]
+        lines += [("fee", -(gross * Decimal("0.0060")).quantize(cent), "Commission"),
+                  ("fee", -(gross * Decimal("0.0030")).quantize(cent), "Interchange"),
+                  ("fee", -(gross * Decimal("0.0012")).quantize(cent), "Scheme fees")]
+        if n % 2 == 0:
+            lines.append(("fee", -Decimal("15.00"), "Chargeback fee"))
+        net = sum((amount for _, amount, _ in lines), Decimal(0))
+        short = Decimal("1.50") if dirty and n == 2 else Decimal(0)
+        lines.append(("payout", -(net - short), f"Payout to BE71 0961 2345 6769 ({batch})"))
+        for line_type, amount, text in lines:
+            rows.append(["LINE", report_id, period, "AcmeBE_ECOM", batch, day.isoformat(), f"PO-{report_id}-{batch}",
+                         line_type, CARD_ACCOUNTS[line_type], f"{amount:.2f}", "EUR", text, "", "", "", ""])
+            credit, debit = (credit + amount, debit) if amount > 0 else (credit, debit - amount)
+            count += 1
+    rows.append(["SUMMARY", report_id, period, "AcmeBE_ECOM", "", "", "", "", "", "", "EUR", "",
+                 f"{trailer_credit if trailer_credit is not None else credit:.2f}", f"{debit:.2f}", str(count),
+                 str(len(days))])
+    return "\n".join(",".join(r) for r in [CARD_HEADER, *rows]) + "\n"
 
 
 def write_samples(folder: Path, period: str, booked_on: date, dirty: bool = True) -> dict[str, Path]:
