@@ -14,7 +14,7 @@ import csv
 import fnmatch
 import io
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from pathlib import Path
@@ -55,10 +55,13 @@ class LedgerFileError(ValueError):
 
 @dataclass(frozen=True)
 class Source:
-    """Where a value comes from: a column / dotted JSON path, or a constant."""
+    """Where a value comes from: a column / dotted JSON path, or a constant; on a line, optionally translated by a
+    table (`{column: line_type, map: {sale: "400000", fee: "653000"}}`): a value the table lacks fails the entry,
+    naming the column."""
 
     path: tuple[str, ...] = ()
     value: Any = None
+    table: dict[str, str] | None = field(default=None, hash=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -66,6 +69,8 @@ class Source:
 
     def get(self, node: Any) -> Any:
         path = self.path
+        if self.table is not None:
+            return self._translated(node)
         if len(path) == 1:  # a CSV column or a top-level key: the common case, kept cheap
             return node.get(path[0]) if isinstance(node, dict) else None
         if not path:
@@ -73,6 +78,14 @@ class Source:
         for part in path:
             node = node.get(part) if isinstance(node, dict) else None
         return node
+
+    def _translated(self, node: Any) -> Any:
+        value = replace(self, table=None).get(node)
+        key = "" if value is None else str(value).strip()
+        if key in self.table:
+            return self.table[key]
+        raise _EntryError(self.name, f"{key!r} is not in the mapping's table for it (mapped: "
+                                     f"{', '.join(self.table)})")
 
 
 @dataclass(frozen=True, eq=False)
@@ -107,7 +120,7 @@ class LedgerMapping:
     def line_plan(self) -> tuple[tuple[tuple[str, str | None, Source, int], ...], Source | None]:
         """How a line is read, worked out once: ((field, plain column or key, source, kind), ...) for every
         field but the account code, and the account code's source."""
-        plan = tuple((name, src.path[0] if len(src.path) == 1 else None, src, _KINDS[name])
+        plan = tuple((name, src.path[0] if len(src.path) == 1 and src.table is None else None, src, _KINDS[name])
                      for name, src in self.line.items() if name != "account_code")
         return plan, self.line.get("account_code")
 
@@ -118,7 +131,8 @@ class LedgerMapping:
 class _Reader(PolicyReader):
     error = LedgerMappingError
 
-    def sources(self, node: Any, key: str, allowed: set[str], required: set[str]) -> dict[str, Source]:
+    def sources(self, node: Any, key: str, allowed: set[str], required: set[str],
+                tables: bool = False) -> dict[str, Source]:
         node = self.mapping(node or {}, key, allowed)
         missing = sorted(required - set(node))
         if missing:
@@ -129,8 +143,13 @@ class _Reader(PolicyReader):
                 out[name] = Source(tuple(spec.split(".")))
             elif isinstance(spec, dict) and set(spec) == {"value"}:
                 out[name] = Source(value=spec["value"])
+            elif tables and isinstance(spec, dict) and set(spec) == {"column", "map"} \
+                    and isinstance(spec["column"], str) and isinstance(spec["map"], dict) and spec["map"]:
+                out[name] = Source(tuple(spec["column"].split(".")),
+                                   table={str(k): str(v) for k, v in spec["map"].items()})
             else:
-                raise self.fail(f"{key}.{name}", "a column / JSON path, or {value: constant}")
+                raise self.fail(f"{key}.{name}", "a column / JSON path, or {value: constant}" +
+                                (", or {column: ..., map: {source value: Odoo value}}" if tables else ""))
         return out
 
     def text(self, doc: dict, key: str, default: str | None = None) -> str:
@@ -191,7 +210,7 @@ def _parse(doc: Any, path: str) -> LedgerMapping:
         owner_team=r.text(doc, "owner_team", "accounting"), legal_entities=r.codes(doc, "legal_entities"),
         batch=r.sources(doc.get("batch"), "batch", BATCH, BATCH),
         entry=r.sources(doc.get("entry"), "entry", ENTRY, {"number", "accounting_date"}),
-        line=r.sources(doc.get("line"), "line", LINE, {"account_code"}),
+        line=r.sources(doc.get("line"), "line", LINE, {"account_code"}, tables=True),
         trailer=r.sources(trailer, "trailer", TRAILER - {"record"}, set()),
         record=(str(record["column"]), str(record["value"])) if record else None,
         entries_path=tuple(str(doc.get("entries", "entries")).split(".")),
@@ -309,6 +328,15 @@ _KINDS = {"debit": _AMOUNT, "credit": _AMOUNT, "amount_currency": _AMOUNT, "part
 
 
 def _line(m: LedgerMapping, raw: dict[str, Any], where: str, currency: str) -> JournalLine:
+    try:
+        return _line_now(m, raw, where, currency)
+    except _EntryError as exc:  # a table's refusal names its column only: the line's position in front
+        if exc.field.startswith(where):
+            raise
+        raise _EntryError(f"{where}.{exc.field}", exc.reason) from None
+
+
+def _line_now(m: LedgerMapping, raw: dict[str, Any], where: str, currency: str) -> JournalLine:
     plan, account_src = m.line_plan
     account = account_src.get(raw) if account_src is not None else None
     values: dict[str, Any] = {"account_code": str(account or "").strip(), "currency": currency}

@@ -91,16 +91,23 @@ def test_a_summary_that_disagrees_refuses_the_whole_report():
     assert result.passed == []
 
 
-def test_an_account_the_source_may_not_book_and_an_amount_that_is_no_number_are_named():
+def test_a_line_type_the_mapping_has_no_account_for_and_an_amount_that_is_no_number_are_named():
     text = card_settlements_csv("STL-1", "2026-11", DAYS)
-    text = text.replace(",fee,653000,-15.44,", ",fee,455000,-15.44,").replace("-89.90", '"-89,90"')
+    assert ",fee,-15.44," in text
+    text = text.replace(",fee,-15.44,", ",reserve,-15.44,").replace("-89.90", '"-89,90"')
     d = parse(text)
-    assert [(f.number, f.field) for f in d.failures] == [("4102", "lines[2].amount")]
-    assert "not a decimal amount: '-89,90'" in d.failures[0].reason  # a decimal comma in a decimal-point report
-    assert [e.number for e in d.batch.entries] == ["4101"] and d.received == 2
-    [refusal] = check_batch(d.batch, mapping_for(NAME), refs(), None).refused
-    assert (refusal.number, refusal.field) == ("4101", "lines[1].account_code")
-    assert "(liability_current) is not allowed for source card_settlements" in refusal.reason
+    assert [(f.number, f.field) for f in d.failures] == [("4101", "lines[1].line_type"), ("4102", "lines[2].amount")]
+    assert "'reserve' is not in the mapping's table for it (mapped: sale, refund, chargeback, fee, payout)" in \
+        d.failures[0].reason
+    assert "not a decimal amount: '-89,90'" in d.failures[1].reason  # a decimal comma in a decimal-point report
+    assert d.batch.entries == () and d.received == 2
+
+
+def test_the_account_of_each_line_comes_from_the_mapping_not_the_acquirer():
+    [first, _] = parse(card_settlements_csv("STL-1", "2026-11", DAYS)).batch.entries
+    assert [(x.account_code, x.debit, x.credit) for x in first.lines][:2] == [
+        ("400000", Decimal(0), Decimal("2573.35")), ("653000", Decimal("15.44"), Decimal(0))]
+    assert first.lines[-1].account_code == "580000" and first.lines[-1].debit > 0
 
 
 def test_a_report_without_its_merchant_account_is_held_whole():

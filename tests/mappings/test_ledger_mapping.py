@@ -108,3 +108,18 @@ def test_tax_use_names_the_kind_of_odoo_tax_and_nothing_else(tmp_path: Path):
     path.write_text((BUNDLED_DIR / "expenses.yaml").read_text().replace("tax_use: purchase", "tax_use: both"))
     with pytest.raises(LedgerMappingError, match="tax_use: sale or purchase"):
         load_ledger_mapping(path)
+
+
+def test_a_value_table_is_a_line_field_only_and_not_empty(tmp_path: Path):
+    doc = (BUNDLED_DIR / "payroll.yaml").read_text()
+    path = tmp_path / "broken.yaml"
+    path.write_text(doc.replace("  account_code: account\n", "  account_code: {column: account, map: {}}\n"))
+    with pytest.raises(LedgerMappingError, match=r"line.account_code: .*\{column: \.\.\., map:"):
+        load_ledger_mapping(path)
+    path.write_text(doc.replace("batch_id: batch,", "batch_id: {column: batch, map: {A: B}},"))
+    with pytest.raises(LedgerMappingError, match=r"batch.batch_id: a column / JSON path, or \{value: constant\}$"):
+        load_ledger_mapping(path)
+    path.write_text(doc.replace("  account_code: account\n", "  account_code: {column: account, map: {'620200': "
+                                                              "'620000'}}\n"))
+    m = load_ledger_mapping(path)
+    assert m.line["account_code"].table == {"620200": "620000"}

@@ -21,9 +21,8 @@ PAYROLL_HEADER = ["record_type", "batch", "entity", "period", "entry", "date", "
 SALES_HEADER = ["kind", "summary_id", "period", "entry", "day", "channel", "account", "debit", "credit", "text",
                 "vat", "is_vat", "cost_center", "line_count"]
 CARD_HEADER = ["record_type", "report_id", "report_month", "merchant_account", "batch_number", "booking_date",
-               "payout_reference", "line_type", "booking_account", "amount", "currency", "description",
+               "payout_reference", "line_type", "amount", "currency", "description",
                "total_credit", "total_debit", "line_count", "batch_count"]
-CARD_ACCOUNTS = {"sale": "400000", "refund": "400000", "chargeback": "400000", "fee": "653000", "payout": "580000"}
 STAFF_COSTS = "623000"  # Other Personnel Costs: where both charts can take an employee's expense report
 
 
@@ -137,10 +136,10 @@ def card_settlements_csv(report_id: str, period: str, days: list[date], dirty: b
         lines.append(("payout", -(net - short), f"Payout to BE71 0961 2345 6769 ({batch})"))
         for line_type, amount, text in lines:
             rows.append(["LINE", report_id, period, "AcmeBE_ECOM", batch, day.isoformat(), f"PO-{report_id}-{batch}",
-                         line_type, CARD_ACCOUNTS[line_type], f"{amount:.2f}", "EUR", text, "", "", "", ""])
+                         line_type, f"{amount:.2f}", "EUR", text, "", "", "", ""])
             credit, debit = (credit + amount, debit) if amount > 0 else (credit, debit - amount)
             count += 1
-    rows.append(["SUMMARY", report_id, period, "AcmeBE_ECOM", "", "", "", "", "", "", "EUR", "",
+    rows.append(["SUMMARY", report_id, period, "AcmeBE_ECOM", "", "", "", "", "", "EUR", "",
                  f"{trailer_credit if trailer_credit is not None else credit:.2f}", f"{debit:.2f}", str(count),
                  str(len(days))])
     return "\n".join(",".join(r) for r in [CARD_HEADER, *rows]) + "\n"

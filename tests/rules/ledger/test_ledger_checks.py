@@ -154,4 +154,4 @@ def test_the_bundled_mappings_load(tmp_path: Path):
     from ofm.mappings.ledger import ledger_mappings
 
     # the sub-ledgers' three, and the month-end close's own deliveries (accruals, recurring entries)
-    assert {m.source for m in ledger_mappings()} == {"payroll", "expenses", "sales", "accruals", "recurring"}
+    assert {m.source for m in ledger_mappings()} == {"payroll", "expenses", "sales", "accruals", "recurring", "card_settlements"}
