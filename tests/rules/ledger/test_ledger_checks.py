@@ -153,5 +153,6 @@ def test_a_batch_id_with_an_anchor_separator_is_refused():
 def test_the_bundled_mappings_load(tmp_path: Path):
     from ofm.mappings.ledger import ledger_mappings
 
-    # the sub-ledgers' three, and the month-end close's own deliveries (accruals, recurring entries)
-    assert {m.source for m in ledger_mappings()} == {"payroll", "expenses", "sales", "accruals", "recurring", "card_settlements"}
+    # the sub-ledgers' four, and the month-end close's own deliveries (accruals, recurring entries)
+    assert {m.source for m in ledger_mappings()} == {"payroll", "expenses", "sales", "card_settlements", "accruals",
+                                                     "recurring"}
