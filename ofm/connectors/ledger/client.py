@@ -21,10 +21,10 @@ from urllib.parse import quote
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
+from ofm.connectors.http_retry import default_jitter, should_retry, tenacity_wait
 from ofm.connectors.ledger.config import LedgerApiConfig
 from ofm.connectors.ledger.errors import LedgerApiAuthError, LedgerApiError, LedgerApiTransientError
 from ofm.connectors.ledger.models import Delivery, DeliveryPage
-from ofm.connectors.ledger.retry import default_jitter, should_retry, tenacity_wait
 from ofm.connectors.retry_after import parse_retry_after
 
 log = logging.getLogger("ofm.connectors.ledger")
@@ -110,7 +110,7 @@ class LedgerApiClient:
               read: Callable[[httpx.Response], T]) -> T:
         retrying = Retrying(retry=retry_if_exception_type(LedgerApiTransientError),
                             stop=stop_after_attempt(self.config.max_attempts),
-                            wait=tenacity_wait(self.config, self._jitter), sleep=self._sleep,
+                            wait=tenacity_wait(self.config, LedgerApiTransientError, self._jitter), sleep=self._sleep,
                             before_sleep=_log_retry, reraise=True)
         try:
             return retrying(self._send, what, path, params, read)

@@ -24,10 +24,11 @@ from typing import Any
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
+from ofm.connectors.http_retry import default_jitter, should_retry, tenacity_wait
 from ofm.connectors.procurement.config import ProcurementConfig
 from ofm.connectors.procurement.errors import ProcurementAuthError, ProcurementError, ProcurementTransientError
 from ofm.connectors.procurement.models import ACK_STATUSES_BY_KIND, Acknowledgement, Page
-from ofm.connectors.procurement.retry import default_jitter, parse_retry_after, should_retry, tenacity_wait
+from ofm.connectors.retry_after import parse_retry_after
 
 log = logging.getLogger("ofm.connectors.procurement")
 KINDS = ("suppliers", "purchase-orders", "receipts", "invoices")
@@ -130,7 +131,7 @@ class ProcurementClient:
               body: dict[str, Any] | None = None) -> dict[str, Any]:
         retrying = Retrying(retry=retry_if_exception_type(ProcurementTransientError),
                             stop=stop_after_attempt(self.config.max_attempts),
-                            wait=tenacity_wait(self.config, self._jitter), sleep=self._sleep,
+                            wait=tenacity_wait(self.config, ProcurementTransientError, self._jitter), sleep=self._sleep,
                             before_sleep=_log_retry, reraise=True)
         try:
             return retrying(self._send, method, path, what, params, body)
