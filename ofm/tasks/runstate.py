@@ -54,22 +54,24 @@ def exception_count(counts: dict[str, Any], keys: Sequence[str]) -> int:
     return sum(int(counts.get(k) or 0) for k in keys)
 
 
-def finish(run: RunInfo, result: dict[str, Any], exceptions: int | Sequence[str], *,
+def finish(run: RunInfo, result: Any, exceptions: int | Sequence[str], *, counts: dict[str, Any] | None = None,
            sources: Iterable[str | None] = (), companies: Iterable[str | None] = (),
            warnings: Sequence[str] = ()) -> Any:
     """End a flow run: tag it, log its counts and holds, emit its events; its return value.
 
-    `exceptions`: how many records wait (held, quarantined, unmatched…), or the keys of `result["counts"]`
-    that add up to it. Returns `result` (with `result["state"]` set), or, when something waits, a
+    `exceptions`: how many records wait (held, quarantined, unmatched…), or the keys of `counts` (default
+    `result["counts"]`) that add up to it. Returns `result` (a dict gets `result["state"]`), or, when something waits, a
     `Completed` state named "Completed with exceptions" that carries `result` as its data: Prefect records
     that state and a caller of the flow receives `result` all the same.
     """
     from prefect.context import FlowRunContext
     from prefect.states import Completed
 
-    counts = result.get("counts") or {}
+    if counts is None:
+        counts = (result.get("counts") if isinstance(result, dict) else None) or {}
     held = exceptions if isinstance(exceptions, int) else exception_count(counts, exceptions)
-    result["state"] = EXCEPTIONS_STATE if held else "Completed"
+    if isinstance(result, dict):
+        result["state"] = EXCEPTIONS_STATE if held else "Completed"
     ctx = FlowRunContext.get()
     if ctx is None or ctx.flow_run is None:
         return result
@@ -81,7 +83,7 @@ def finish(run: RunInfo, result: dict[str, Any], exceptions: int | Sequence[str]
     if held or by_owner:
         _emit(run, flow_run, tags, counts, held, by_owner)
     return Completed(name=EXCEPTIONS_STATE, data=result,
-                     message=f"{held} record(s) wait in quarantine") if held else result
+                     message=f"{held} exception(s) wait for someone") if held else result
 
 
 def _tag(flow_run_id, tags: list[str]) -> None:
@@ -111,7 +113,7 @@ def _log(run: RunInfo, counts: dict[str, Any], held: int, by_owner: dict[tuple[s
     for (owner, category), n in sorted(by_owner.items()):
         log.warning("held for %s: %d record(s) in quarantine, category %s", owner, n, category)
     if held:
-        log.warning("%d record(s) wait for someone: `ofm quarantine list`", held)
+        log.warning("%d exception(s) wait for someone: `ofm quarantine list`", held)
 
 
 def _emit(run: RunInfo, flow_run, tags: list[str], counts: dict[str, Any], held: int,
