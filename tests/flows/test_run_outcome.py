@@ -117,3 +117,41 @@ def test_a_clean_run_ends_completed_with_no_exceptions_row_and_nothing_to_write(
     assert progress.data == 100.0 and NOTHING_TO_WRITE in progress.description
     assert progress.task_run_id is None and shown["supplier-onboarding-summary"].task_run_id is None
     assert events(again["flow_run_id"], RUN_EXCEPTIONS, timeout=2) == []
+
+
+def test_an_order_waiting_for_its_supplier_ends_with_exceptions_a_clean_one_completed(tmp_path):
+    from p2p_world import export, order, seed_odoo
+
+    from ofm.flows.po_sync import po_sync
+
+    with world(tmp_path, suppliers=5) as w:
+        seed_odoo(w.odoo)
+        waiting = po_sync(source=export(tmp_path, order("PO-W1", vendor="V-777")), actor="test")
+        clean = po_sync(source=export(tmp_path, order("PO-C1")), full_refresh=True, actor="test")
+        # the waiting order is taken up again by the second run and still waits: that run has exceptions too
+        assert waiting["orders"]["PO-W1"]["status"] == "waiting" and waiting["state"] == EXCEPTIONS_STATE
+        assert clean["orders"]["PO-C1"]["status"] == "created"
+
+    run = flow_run(waiting["flow_run_id"])
+    assert run.state.name == EXCEPTIONS_STATE and run.name.startswith("po-sync-file-")
+    assert {"flow:po-sync", "source:procurement"} <= set(run.tags)
+    [quarantined] = events(waiting["flow_run_id"], RECORDS_QUARANTINED)
+    assert quarantined.payload["by_owner"][0]["category"] == "dependency"
+    table = json.loads(artifacts(waiting["flow_run_id"])["purchase-orders-exceptions"].data)
+    assert [row["document"] for row in table] == ["procurement:PO-W1"]
+    assert flow_run(clean["flow_run_id"]).state.name == clean["state"]
+
+
+def test_a_ledger_delivery_with_nothing_to_quarantine_shows_no_exceptions(tmp_path):
+    """An empty ledger drop: nothing received, so a plain Completed run and the "no exceptions" row."""
+    from ofm.flows.ledger_batch import ledger_batch
+
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    with world(tmp_path, suppliers=1):
+        result = ledger_batch(source=str(drop), actor="test")
+    run = flow_run(result["flow_run_id"])
+    assert run.state.name == "Completed" and "flow:ledger-batch" in run.tags
+    assert run.name.startswith("ledger-drop-") and run.name.endswith(" UTC")
+    table = json.loads(artifacts(result["flow_run_id"])["ledger-batch-exceptions"].data)
+    assert table == [{"entry": NO_EXCEPTIONS, "status": "", "reasons": ""}]
