@@ -13,11 +13,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from prefect import flow, task
-from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from ofm.control.store.audit import RowCheck, check_row, checkpoint, stamp, verify
 from ofm.control.store.engine import transaction
+from ofm.tasks.artifacts import publish_markdown
+from ofm.tasks.runinfo import current_run
+from ofm.tasks.runstate import finish
+from ofm.tasks.runstate import stamp as run_stamp
 
 
 class AuditChainBroken(ValueError):
@@ -83,7 +86,7 @@ def chain_markdown(report: ChainReport, actor: str) -> str:
 
 
 def _run_name() -> str:
-    return f"audit-verify-{datetime.now(UTC):%Y-%m-%d-%H%M}"
+    return f"audit-verify-{run_stamp()}"
 
 
 @flow(name="audit-verify", flow_run_name=_run_name, log_prints=False)
@@ -92,8 +95,9 @@ def audit_verify(actor: str = "ofm") -> dict:
     from prefect.runtime import flow_run
 
     report = verify_chain()
-    create_markdown_artifact(markdown=chain_markdown(report, actor), key="audit-chain", description=report.verdict)
+    publish_markdown("audit-chain", chain_markdown(report, actor), report.verdict)
     if not report.ok:
         raise AuditChainBroken(f"audit {report.verdict}")
-    return {"flow_run_id": str(flow_run.id) if flow_run.id else None, "ok": True, "rows": report.rows,
-            "verdict": report.verdict, "head": report.head}
+    return finish(current_run("audit-verify", actor),
+                  {"flow_run_id": str(flow_run.id) if flow_run.id else None, "ok": True, "rows": report.rows,
+                   "verdict": report.verdict, "head": report.head}, 0, counts={"rows checked": report.rows})

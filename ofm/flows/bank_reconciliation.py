@@ -14,7 +14,6 @@ result says why (`file.error` / `file.held`); `ofm run bank-reconciliation` then
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 from prefect import flow
@@ -26,12 +25,13 @@ from ofm.tasks.bank_lines import booked, import_lines, read_open_items
 from ofm.tasks.bank_reconcile import hold_unmatched, match_entries, reconcile
 from ofm.tasks.bank_report import cash_position, publish
 from ofm.tasks.ownership import ELSEWHERE
-from ofm.tasks.runinfo import running
+from ofm.tasks.runinfo import current_run, running
+from ofm.tasks.runstate import EXCEPTIONS_STATE, exception_count, finish, stamp
 
 
 def _run_name() -> str:
     name = Path(str(flow_run.parameters.get("file") or "statement")).name
-    return f"bank-{name}-{datetime.now(UTC):%Y-%m-%d}"
+    return f"bank-{name}-{stamp()}"
 
 
 @flow(name="bank-reconciliation", flow_run_name=_run_name, log_prints=False)
@@ -60,15 +60,22 @@ def bank_reconciliation(file: str, csv_mapping: str | None = None, actor: str = 
             remember_statements(bank)
             position = cash_position(quote(bank))
         markdown = publish(quote(bank), counts, reconciled, quote(matching), position, run)
-        return {"run_id": run.run_id, "flow_run_id": run.flow_run_id, "file": summary_of(bank), "counts": counts,
-                "rules": {rule: sum(1 for r in reconciled.values() if r == rule) for rule in set(reconciled.values())},
-                "cash_position": position, "summary": markdown,
-                "unmatched": [{"entry": u.entry_id, "reason": u.reason,
-                               "suggestions": [s.why for s in u.suggestions]}
-                              for u in (matching.result.unmatched if matching else [])]}
+        per_rule = {rule: sum(1 for r in reconciled.values() if r == rule) for rule in set(reconciled.values())}
+        result = {"run_id": run.run_id, "flow_run_id": run.flow_run_id, "file": summary_of(bank), "counts": counts,
+                  "rules": per_rule,
+                  "cash_position": position, "summary": markdown,
+                  "unmatched": [{"entry": u.entry_id, "reason": u.reason,
+                                 "suggestions": [s.why for s in u.suggestions]}
+                                for u in (matching.result.unmatched if matching else [])]}
+        held = exception_count(counts, ("held", "unmatched")) or int(bool(bank.error or bank.held))  # a refused file
+        return finish(run, result, held, sources=["bank"], warnings=bank.warnings)
 
 
-@flow(name="bank-statement-folder", log_prints=False)
+def _folder_run_name() -> str:
+    return f"bank-folder-{stamp()}"
+
+
+@flow(name="bank-statement-folder", flow_run_name=_folder_run_name, log_prints=False)
 def bank_statement_folder(folder: str | None = None, actor: str = "ofm") -> list[dict]:
     """Every statement file in the watched folder (default OFM_BANK_DROP_DIR), one run each, oldest
     name first; afterwards each file moves to `done/` or `held/` beside it, so the folder holds only
@@ -86,4 +93,6 @@ def bank_statement_folder(folder: str | None = None, actor: str = "ofm") -> list
         target.mkdir(exist_ok=True)
         file.rename(target / file.name)
         results.append(result)
-    return results
+    waiting = sum(1 for r in results if r.get("state") == EXCEPTIONS_STATE)  # files with something left to a person
+    return finish(current_run("bank-statement-folder", actor), results, waiting, sources=["bank"],
+                  counts={"files": len(results), "with exceptions": waiting})

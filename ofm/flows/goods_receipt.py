@@ -12,8 +12,6 @@ in Odoo yet waits (quarantine `dependency`) and goes through by itself later.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from prefect import flow
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
@@ -22,12 +20,14 @@ from ofm.tasks.p2p_common import RECEIPTS, Results, finish, take_in
 from ofm.tasks.receipt_sync import apply_receipts, map_receipts
 from ofm.tasks.resources import resources
 from ofm.tasks.runinfo import running
+from ofm.tasks.runstate import finish as end_run
+from ofm.tasks.runstate import stamp
 
 
 def _run_name() -> str:
     params = flow_run.parameters
     origin = "replay" if params.get("replay") else ("file" if params.get("source") else "api")
-    return f"goods-receipt-{origin}-{datetime.now(UTC):%Y-%m-%d}"
+    return f"goods-receipt-{origin}-{stamp()}"
 
 
 @flow(name="goods-receipt", flow_run_name=_run_name, log_prints=False)
@@ -46,6 +46,7 @@ def goods_receipt(source: str | None = None, full_refresh: bool = False, replay:
         mapped, refused = map_receipts(quote(intake.items), run)
         results.add(refused)
         results.add(apply_receipts(quote(mapped), policy, run))
-        return finish(results, RECEIPTS, intake, run, res.odoo.stats.writes - writes_before, "receipts",
-                      extra=f"Backorder policy: **{policy.backorder}**; over-receipt allowed: "
-                            f"**{policy.over_receipt_percent} %**.")
+        result = finish(results, RECEIPTS, intake, run, res.odoo.stats.writes - writes_before, "receipts",
+                        extra=f"Backorder policy: **{policy.backorder}**; over-receipt allowed: "
+                              f"**{policy.over_receipt_percent} %**.")
+        return end_run(run, result, ("waiting", "rejected"), sources=["procurement"])

@@ -13,16 +13,16 @@ in Prefect, quarantine rows naming entry and field, audit rows with the dates.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 from prefect import flow
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
-from ofm.tasks.ledger_check import LedgerResults, check_and_decide
+from ofm.tasks.ledger_check import QUARANTINED, LedgerResults, check_and_decide
 from ofm.tasks.ledger_intake import (
     API,
+    DEFERRED,
     pull_api_deliveries,
     read_deliveries,
     reads_api,
@@ -35,11 +35,12 @@ from ofm.tasks.ledger_post import post_entries
 from ofm.tasks.ledger_report import close_through, held_file, publish, unmapped
 from ofm.tasks.resources import resources
 from ofm.tasks.runinfo import running
+from ofm.tasks.runstate import finish, stamp
 
 
 def _run_name() -> str:
     source = flow_run.parameters.get("source")
-    return f"ledger-{Path(str(source)).name if source else 'drop'}-{datetime.now(UTC):%Y-%m-%d}"
+    return f"ledger-{Path(str(source)).name if source else 'drop'}-{stamp()}"
 
 
 @flow(name="ledger-batch", flow_run_name=_run_name, log_prints=False)
@@ -88,9 +89,10 @@ def ledger_batch(source: str | None = None, actor: str = "ofm", approve: list[in
         writes = odoo.stats.writes - writes_before
         close_through(results, run)
         markdown = publish(quote(results), run, writes)
-        return {"run_id": run.run_id, "flow_run_id": run.flow_run_id, "counts": results.counts(),
+        return finish(run, {"run_id": run.run_id, "flow_run_id": run.flow_run_id, "counts": results.counts(),
                 "reconciles": results.reconciles(), "odoo_writes": writes, "summary": markdown, "batches": batches,
                 "refused_runs": results.refused_runs, "held_files": results.held_files,
                 "pulled": pulled.listed if pulled else None,
                 "entries": {r.record_ref: {"status": r.status, "move": r.move, "move_id": r.move_id, "date": r.date,
-                                           "reasons": list(r.reasons)} for r in results.by_ref.values()}}
+                                           "reasons": list(r.reasons)} for r in results.by_ref.values()}},
+                      (QUARANTINED, DEFERRED), sources=sorted({b["source"] for b in batches}))

@@ -18,10 +18,11 @@ Run twice, or after a crash, nothing is posted or reversed twice: every step fin
 from __future__ import annotations
 
 from prefect import flow
-from prefect.artifacts import create_markdown_artifact
+from prefect.runtime import flow_run
 
 from ofm.flows.ledger_batch import ledger_batch
 from ofm.mappings.close_policy import load_close_policy, load_recurring
+from ofm.tasks.artifacts import publish_markdown
 from ofm.tasks.close_run import (
     bounds,
     build_checklist,
@@ -36,6 +37,7 @@ from ofm.tasks.close_run import (
 )
 from ofm.tasks.resources import resources
 from ofm.tasks.runinfo import running
+from ofm.tasks.runstate import finish, stamp
 
 
 def _entities(company: str | None) -> dict[str, str]:
@@ -54,7 +56,11 @@ def _entities(company: str | None) -> dict[str, str]:
     return entities
 
 
-@flow(name="month-end-close", flow_run_name="close-{period}", log_prints=False)
+def _run_name() -> str:
+    return f"close-{flow_run.parameters.get('period')}-{stamp()}"
+
+
+@flow(name="month-end-close", flow_run_name=_run_name, log_prints=False)
 def month_end_close(period: str, company: str | None = None, lock: bool = False, source: str | None = None,
                     actor: str = "ofm") -> dict:
     """Close `period` ('YYYY-MM') for one legal entity (`company`) or every entity of the accruals mapping."""
@@ -94,9 +100,11 @@ def month_end_close(period: str, company: str | None = None, lock: bool = False,
                 "reversed_previous": reversed_.get(acc.entity), "ready": sheet.ready, "verdict": sheet.verdict,
                 "reasons": sheet.reasons, "binder": binder, "lock": locked}
         markdown = "\n\n".join(s.markdown() for s in sheets.values()) or f"No legal entity to close for {period}."
-        create_markdown_artifact(markdown=markdown, key=f"close-{period}".lower(),
-                                 description=f"Month-end close checklist {period}")
-        return {"run_id": run.run_id, "flow_run_id": run.flow_run_id, "period": period, "entities": out,
-                "missing_companies": missing,
-                "outstanding": None if outstanding is None else outstanding["counts"],
-                "accrual_runs": [p["counts"] for p in posted], "checklist": markdown}
+        publish_markdown(f"close-{period}".lower(), markdown, f"Month-end close checklist {period}")
+        not_ready = sum(1 for e in out.values() if not e["ready"]) + len(missing)
+        return finish(run, {"run_id": run.run_id, "flow_run_id": run.flow_run_id, "period": period, "entities": out,
+                            "missing_companies": missing,
+                            "outstanding": None if outstanding is None else outstanding["counts"],
+                            "accrual_runs": [p["counts"] for p in posted], "checklist": markdown},
+                      not_ready, counts={"entities": len(out), "not ready": not_ready}, companies=sorted(names),
+                      warnings=[f"{name}: {e['verdict']}" for name, e in out.items() if not e["ready"]])

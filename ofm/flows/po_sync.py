@@ -12,8 +12,6 @@ reference or the reason; every decision is in the audit trail.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from prefect import flow
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
@@ -22,12 +20,14 @@ from ofm.tasks.p2p_common import ORDERS, Results, finish, take_in
 from ofm.tasks.po_sync import load_orders, map_orders, plan_orders
 from ofm.tasks.resources import resources
 from ofm.tasks.runinfo import running
+from ofm.tasks.runstate import finish as end_run
+from ofm.tasks.runstate import stamp
 
 
 def _run_name() -> str:
     params = flow_run.parameters
     origin = "replay" if params.get("replay") else ("file" if params.get("source") else "api")
-    return f"po-sync-{origin}-{datetime.now(UTC):%Y-%m-%d}"
+    return f"po-sync-{origin}-{stamp()}"
 
 
 @flow(name="po-sync", flow_run_name=_run_name, log_prints=False)
@@ -48,4 +48,5 @@ def po_sync(source: str | None = None, full_refresh: bool = False, replay: list[
         plans, settled = plan_orders(quote(mapped), policy, run)
         results.add(settled)
         results.add(load_orders(quote(plans), run))
-        return finish(results, ORDERS, intake, run, res.odoo.stats.writes - writes_before, "orders")
+        return end_run(run, finish(results, ORDERS, intake, run, res.odoo.stats.writes - writes_before, "orders"),
+                       ("waiting", "rejected"), sources=["procurement"])

@@ -13,14 +13,24 @@ from prefect import flow
 from ofm.flows.goods_receipt import goods_receipt
 from ofm.flows.po_sync import po_sync
 from ofm.flows.three_way_match import three_way_match
+from ofm.tasks.runinfo import current_run
+from ofm.tasks.runstate import EXCEPTIONS_STATE, finish, stamp
 
 
-@flow(name="procure-to-pay", log_prints=False)
+def _run_name() -> str:
+    return f"procure-to-pay-{stamp()}"
+
+
+@flow(name="procure-to-pay", flow_run_name=_run_name, log_prints=False)
 def procure_to_pay(actor: str = "ofm") -> dict:
     """po-sync, goods-receipt and three-way-match from the procurement API, in that order."""
     steps = {}
     for name, step in (("po-sync", po_sync), ("goods-receipt", goods_receipt), ("three-way-match", three_way_match)):
         result = step(actor=actor)
         steps[name] = {"counts": result["counts"], "odoo_writes": result["odoo_writes"],
-                       "flow_run_id": result["flow_run_id"]}
-    return {"steps": steps, "odoo_writes": sum(s["odoo_writes"] for s in steps.values())}
+                       "flow_run_id": result["flow_run_id"], "state": result["state"]}
+    waiting = [name for name, s in steps.items() if s["state"] == EXCEPTIONS_STATE]  # each step's run says what
+    return finish(current_run("procure-to-pay", actor),
+                  {"steps": steps, "odoo_writes": sum(s["odoo_writes"] for s in steps.values())}, len(waiting),
+                  counts={"steps": len(steps), "with exceptions": len(waiting)}, sources=["procurement"],
+                  warnings=[f"{name} ended with exceptions" for name in waiting])

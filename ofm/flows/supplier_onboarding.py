@@ -11,8 +11,6 @@ quarantine rows with reasons, and an audit trail per record.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from prefect import flow
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
@@ -25,12 +23,13 @@ from ofm.tasks.replay import close_delivered, extract_replay, settle_replayed
 from ofm.tasks.report import acknowledge, publish
 from ofm.tasks.resources import resources
 from ofm.tasks.runinfo import running
+from ofm.tasks.runstate import finish, stamp
 
 
 def _run_name() -> str:
     params = flow_run.parameters
     origin = "replay" if params.get("replay") else ("file" if params.get("source") else "api")
-    return f"suppliers-{origin}-{datetime.now(UTC):%Y-%m-%d}"
+    return f"suppliers-{origin}-{stamp()}"
 
 
 @flow(name="supplier-onboarding", flow_run_name=_run_name, log_prints=False)
@@ -66,12 +65,13 @@ def supplier_onboarding(
         close_delivered(quote(tally), run)
         _advance_watermark(extracted, tally)
         markdown = publish(quote(tally), run, extracted.origin, writes)
-        return {"run_id": run.run_id, "flow_run_id": run.flow_run_id, "origin": extracted.origin,
+        return finish(run, {"run_id": run.run_id, "flow_run_id": run.flow_run_id, "origin": extracted.origin,
                 "counts": tally.counts(), "reconciles": tally.reconciles(), "odoo_writes": writes,
                 "quality": quality, "summary": markdown,
                 "exceptions": [{"record": r.received.record_ref, "outcome": r.outcome.value,
                                 "reasons": list(r.reasons)} for r in tally.results.values()
-                               if r.outcome.value in ("held", "quarantined")]}
+                               if r.outcome.value in ("held", "quarantined")]},
+                      ("held", "quarantined"), sources=["procurement"])
 
 
 def _advance_watermark(extracted: Extracted, tally: Tally) -> None:

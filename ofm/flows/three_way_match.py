@@ -12,8 +12,6 @@ rules and tolerance that decided.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from prefect import flow
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
@@ -26,12 +24,13 @@ from ofm.tasks.match_report import acknowledge, close_quarantine, publish
 from ofm.tasks.match_results import ELSEWHERE, Outcomes
 from ofm.tasks.resources import resources
 from ofm.tasks.runinfo import running
+from ofm.tasks.runstate import finish, stamp
 
 
 def _run_name() -> str:
     params = flow_run.parameters
     origin = "replay" if params.get("replay") else ("file" if params.get("source") else "api")
-    return f"match-{origin}-{datetime.now(UTC):%Y-%m-%d}"
+    return f"match-{origin}-{stamp()}"
 
 
 def post_matched_default() -> bool:
@@ -65,14 +64,15 @@ def three_way_match(source: str | None = None, replay: list[int] | None = None, 
             _advance_watermark(bills)
         markdown = publish(quote(outcomes), run, bills.origin, writes, decided.stats)
         results = list(outcomes.by_ref.values())
-        return {"run_id": run.run_id, "flow_run_id": run.flow_run_id, "origin": bills.origin,
+        return finish(run, {"run_id": run.run_id, "flow_run_id": run.flow_run_id, "origin": bills.origin,
                 "counts": outcomes.counts(), "match_rate": outcomes.match_rate(), "reconciles": outcomes.reconciles(),
                 "odoo_writes": writes, "summary": markdown,
                 "bills": [{"record": r.received.record_ref, "status": r.status, "odoo_id": r.odoo_id,
                            "odoo_ref": r.odoo_ref} for r in results],
                 "exceptions": [{"record": r.received.record_ref, "outcome": r.status, "odoo_id": r.odoo_id,
                                 "owner": r.owner, "codes": list(r.codes), "reasons": list(r.reasons)}
-                               for r in results if r.status in ("held", "rejected")]}
+                               for r in results if r.status in ("held", "rejected")]},
+                      ("held", "rejected"), sources=["procurement"])
 
 
 def _advance_watermark(bills: Bills) -> None:

@@ -10,6 +10,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from ofm.canonical import EntryStatus
+from ofm.tasks.artifacts import publish_markdown, publish_table, reason_text
 from ofm.tasks.bank_intake import BankFile
 from ofm.tasks.resources import resources
 from ofm.tasks.runinfo import RunInfo
@@ -92,18 +93,14 @@ def summary_markdown(bank: BankFile, counts: dict[str, int], per_rule: dict[str,
 def publish(bank: BankFile, counts: dict[str, int], reconciled: dict[str, str], matching, position,
             run: RunInfo) -> str:
     """Markdown summary, unmatched table with suggestions, metrics."""
-    from prefect.artifacts import create_markdown_artifact, create_table_artifact
-
     per_rule = dict(Counter(reconciled.values()).most_common())
     markdown = summary_markdown(bank, counts, per_rule, position)
-    create_markdown_artifact(key="bank-reconciliation-summary", markdown=markdown,
-                             description="Entries, match rate per rule, cash position")
-    rows = [{"entry": u.entry_id[:12], "reason": u.reason[:300],
-             "suggestions": "; ".join(f"{list(s.line_ids)} ({s.score:.2f}: {s.why})" for s in u.suggestions)[:500]}
+    publish_markdown("bank-reconciliation-summary", markdown, "Entries, match rate per rule, cash position")
+    rows = [{"entry": u.entry_id, "reason": reason_text(u.reason),
+             "suggestions": "; ".join(f"{list(s.line_ids)} ({s.score:.2f}: {s.why})" for s in u.suggestions)[:1000]}
             for u in (matching.result.unmatched if matching else [])]
-    create_table_artifact(key="bank-reconciliation-unmatched",
-                          table=rows or [{"entry": "", "reason": "none", "suggestions": ""}],
-                          description="Entries left for a person, with ranked suggestions")
+    publish_table("bank-reconciliation-unmatched", rows, ("entry", "reason", "suggestions"),
+                  "Entries left for a person, with ranked suggestions")
     resources().store.record_metrics(run.flow_run_id or run.run_id, run.flow_name,
                                      {k: float(v) for k, v in counts.items()})
     return markdown

@@ -15,6 +15,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from ofm.canonical import Lineage, Supplier
+from ofm.tasks.artifacts import publish_markdown
 from ofm.tasks.audit import audit_rows, quarantine_records
 from ofm.tasks.outcome import Received, RecordResult
 from ofm.tasks.resources import resources
@@ -144,8 +145,6 @@ def check_suppliers(
     mapped: list[tuple[Supplier, Received]], references: dict[str, set[str]], run: RunInfo,
 ) -> tuple[list[tuple[Supplier, Received]], list[RecordResult], dict[str, Any]]:
     """Data-quality checkpoint (Great Expectations suite declared in mappings/quality)."""
-    from prefect.artifacts import create_markdown_artifact
-
     from ofm.mappings.quality import bundled_suite, run_checkpoint
 
     if not mapped:
@@ -160,8 +159,7 @@ def check_suppliers(
          ", ".join(sorted({f"{f.column} ({f.check})" for f in fs})), fs[0].owner_team)
         for ref, fs in failed.items()
     ])
-    create_markdown_artifact(key="supplier-data-quality", markdown=result.markdown,
-                             description="Data-quality checkpoint of the supplier batch")
+    publish_markdown("supplier-data-quality", result.markdown, "Data-quality checkpoint of the supplier batch")
     passed = [by_ref[s.record_ref] for s in result.passed]
     audit_rows(run, "checked", [(s.record_ref, r.lineage.correlation_id, {"passed": True})
                                 for s, r in passed])

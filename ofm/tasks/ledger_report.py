@@ -5,6 +5,7 @@ from __future__ import annotations
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from ofm.tasks.artifacts import publish_markdown, publish_table, reason_text
 from ofm.tasks.ledger_check import ALREADY, POSTED, QUARANTINED, STATUSES, EntryResult, LedgerResults
 from ofm.tasks.ledger_intake import DEFERRED, LedgerFile
 from ofm.tasks.resources import resources
@@ -45,15 +46,12 @@ def summary_markdown(results: LedgerResults, run: RunInfo, writes: int) -> str:
 @task(name="publish-ledger-summary", cache_policy=NO_CACHE)
 def publish(results: LedgerResults, run: RunInfo, writes: int) -> str:
     """Markdown summary + exceptions table as Prefect artifacts; counts as run metrics."""
-    from prefect.artifacts import create_markdown_artifact, create_table_artifact
-
     markdown = summary_markdown(results, run, writes)
-    create_markdown_artifact(key="ledger-batch-summary", markdown=markdown, description="Ledger batches: counts")
-    rows = [{"entry": r.record_ref, "status": r.status, "reasons": "; ".join(r.reasons)[:500]}
+    publish_markdown("ledger-batch-summary", markdown, "Ledger batches: counts")
+    rows = [{"entry": r.record_ref, "status": r.status, "reasons": reason_text(r.reasons)}
             for r in results.by_ref.values() if r.status not in (POSTED, ALREADY)]
-    create_table_artifact(key="ledger-batch-exceptions", table=rows or [{"entry": "", "status": "none",
-                                                                         "reasons": ""}],
-                          description="Journal entries quarantined, deferred or left to another run")
+    publish_table("ledger-batch-exceptions", rows, ("entry", "status", "reasons"),
+                  "Journal entries quarantined, deferred or left to another run")
     metrics = {k: float(v) for k, v in results.counts().items()} | {"odoo_write_calls": float(writes)}
     resources().store.record_metrics(run.flow_run_id or run.run_id, run.flow_name, metrics)
     return markdown

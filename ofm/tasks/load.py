@@ -17,6 +17,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from ofm.rules.supplier_decision import Action, Decision, bank_vals, mask_iban
+from ofm.tasks.artifacts import Progress
 from ofm.tasks.audit import audit_rows, quarantine_records
 from ofm.tasks.outcome import Outcome, Received, RecordResult
 from ofm.tasks.ownership import claim, done_meanwhile, elsewhere, elsewhere_reason, mark_sent, mine
@@ -26,23 +27,6 @@ from ofm.tasks.runinfo import RunInfo
 
 Pair = tuple[Decision, Received]
 ELSEWHERE_LOST = "in progress elsewhere: this run's lease ran out before it sent the record"
-
-
-class _Progress:
-    """A Prefect progress artifact advanced as batches land (long loads stay visible)."""
-
-    def __init__(self, total: int) -> None:
-        from prefect.artifacts import create_progress_artifact
-
-        self.total, self.done = max(total, 1), 0
-        self.id = create_progress_artifact(progress=0.0, key="supplier-load-progress",
-                                           description="Suppliers written to Odoo")
-
-    def advance(self, n: int) -> None:
-        from prefect.artifacts import update_progress_artifact
-
-        self.done += n
-        update_progress_artifact(self.id, progress=round(100.0 * self.done / self.total, 1))
 
 
 def _claim(pairs: Sequence[Pair], keys: list[str], model: str, operation: str, run: RunInfo,
@@ -115,7 +99,7 @@ def _finish(results: list[tuple[Pair, int | Exception]], keys: dict[str, str], o
     return out + lost
 
 
-def load_creates(pairs: list[Pair], run: RunInfo, progress: _Progress) -> list[RecordResult]:
+def load_creates(pairs: list[Pair], run: RunInfo, progress: Progress) -> list[RecordResult]:
     """Create new partners (with their bank accounts) in batches, exactly once."""
     from ofm.tasks.intake import _spec
 
@@ -174,7 +158,7 @@ def _landed(todo: list[Pair], row: dict[str, Any], anchors: dict[str, list[str]]
     return out, [(d, item) for d, item in todo if d.record_ref not in found]
 
 
-def load_updates(pairs: list[Pair], run: RunInfo, progress: _Progress) -> list[RecordResult]:
+def load_updates(pairs: list[Pair], run: RunInfo, progress: Progress) -> list[RecordResult]:
     """Write changed owned fields; partners with identical changes share one write call."""
     if not pairs:
         return []
@@ -220,7 +204,8 @@ def load_partners(decisions: list[Pair], run: RunInfo) -> list[RecordResult]:
     """Apply decisions to Odoo; hold what needs a person; return one outcome per record."""
     creates = [p for p in decisions if p[0].action is Action.CREATE]
     writes = [p for p in decisions if p[0].action in (Action.UPDATE, Action.HOLD) and p[0].vals]
-    progress = _Progress(len(creates) + len(writes))
+    # on the flow run, advanced per batch (long loads stay visible); none to write reads "nothing to write"
+    progress = Progress("supplier-load-progress", len(creates) + len(writes), "Suppliers written to Odoo")
     results = load_creates(creates, run, progress)
     written = {r.received.record_ref: r for r in load_updates(writes, run, progress)}
     banks: list[Pair] = []

@@ -14,6 +14,7 @@ from dataclasses import asdict
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from ofm.tasks.artifacts import publish_markdown, publish_table, reason_text
 from ofm.tasks.audit import audit_rows
 from ofm.tasks.match_results import DELIVERED, ELSEWHERE, Outcomes
 from ofm.tasks.resources import resources
@@ -78,18 +79,13 @@ def summary_markdown(outcomes: Outcomes, run: RunInfo, origin: str, writes: int,
 @task(name="publish-match-summary", cache_policy=NO_CACHE)
 def publish(outcomes: Outcomes, run: RunInfo, origin: str, writes: int, stats: dict) -> str:
     """Markdown summary + exceptions table as Prefect artifacts; counts as run metrics."""
-    from prefect.artifacts import create_markdown_artifact, create_table_artifact
-
     markdown = summary_markdown(outcomes, run, origin, writes, stats)
-    create_markdown_artifact(key="three-way-match-summary", markdown=markdown,
-                             description="Bills per outcome and the match rate")
+    publish_markdown("three-way-match-summary", markdown, "Bills per outcome and the match rate")
     rows = [{"bill": r.received.record_ref, "status": r.status, "odoo": r.odoo_ref or str(r.odoo_id or ""),
-             "owner": r.owner or "", "codes": ", ".join(r.codes), "reasons": "; ".join(r.reasons)[:500]}
+             "owner": r.owner or "", "codes": ", ".join(r.codes), "reasons": reason_text(r.reasons)}
             for r in outcomes.by_ref.values() if r.status in ("held", "rejected")]
-    create_table_artifact(key="three-way-match-exceptions",
-                          table=rows or [{"bill": "", "status": "none", "odoo": "", "owner": "", "codes": "",
-                                          "reasons": ""}],
-                          description="Bills held or rejected, with the team that owns each and why")
+    publish_table("three-way-match-exceptions", rows, ("bill", "status", "odoo", "owner", "codes", "reasons"),
+                  "Bills held or rejected, with the team that owns each and why")
     metrics = {k: float(v) for k, v in outcomes.counts().items()}
     metrics |= {"odoo_write_calls": float(writes), "match_rate": outcomes.match_rate()}
     resources().store.record_metrics(run.flow_run_id or run.run_id, run.flow_name, metrics)

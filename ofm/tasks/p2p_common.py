@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ofm.canonical import Lineage
+from ofm.tasks.artifacts import publish_markdown, publish_table, reason_text
 from ofm.tasks.audit import audit_rows
 from ofm.tasks.outcome import Received
 from ofm.tasks.ownership import ELSEWHERE
@@ -209,8 +210,6 @@ def acknowledge(results: Results, kind: Kind, origin: str, run: RunInfo) -> int:
 
 def publish(results: Results, kind: Kind, run: RunInfo, origin: str, writes: int, extra: str = "") -> str:
     """Markdown summary + exceptions table as Prefect artifacts; counts as run metrics."""
-    from prefect.artifacts import create_markdown_artifact, create_table_artifact
-
     counts = results.counts()
     statuses = [s for s in ("created", "updated", "applied", "cancelled", "unchanged", "ignored", "waiting",
                             "rejected", ELSEWHERE) if s in counts]
@@ -222,13 +221,12 @@ def publish(results: Results, kind: Kind, run: RunInfo, origin: str, writes: int
              f"Run id `{run.run_id}`; trace one document with `ofm audit trail procurement:<id>`."]
     markdown = "\n".join(line for line in lines if line is not None)
     slug = kind.api
-    create_markdown_artifact(key=f"{slug}-summary", markdown=markdown, description=f"{kind.title}: counts")
+    publish_markdown(f"{slug}-summary", markdown, f"{kind.title}: counts")
     rows = [{"document": r.received.record_ref, "status": r.status, "odoo": r.odoo_ref or "",
-             "reasons": "; ".join(r.reasons)[:500]}
+             "reasons": reason_text(r.reasons)}
             for r in results.by_ref.values() if r.status in ("waiting", "rejected")]
-    create_table_artifact(key=f"{slug}-exceptions", table=rows or [{"document": "", "status": "none", "odoo": "",
-                                                                    "reasons": ""}],
-                          description=f"{kind.title} waiting or refused, with their reasons")
+    publish_table(f"{slug}-exceptions", rows, ("document", "status", "odoo", "reasons"),
+                  f"{kind.title} waiting or refused, with their reasons")
     metrics = {k: float(v) for k, v in counts.items()} | {"odoo_write_calls": float(writes)}
     resources().store.record_metrics(run.flow_run_id or run.run_id, run.flow_name, metrics)
     return markdown

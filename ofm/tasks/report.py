@@ -8,6 +8,7 @@ from dataclasses import asdict
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from ofm.tasks.artifacts import publish_markdown, publish_table, reason_text
 from ofm.tasks.audit import audit_rows
 from ofm.tasks.outcome import Outcome, Tally
 from ofm.tasks.resources import resources
@@ -60,22 +61,17 @@ def summary_markdown(tally: Tally, run: RunInfo, origin: str, writes: int) -> st
 def exception_rows(tally: Tally) -> list[dict[str, str]]:
     """One row per held or quarantined record, with its reasons."""
     return [{"record": r.received.record_ref, "outcome": r.outcome.value,
-             "odoo_id": str(r.odoo_id or ""), "reasons": "; ".join(r.reasons)[:500]}
+             "odoo_id": str(r.odoo_id or ""), "reasons": reason_text(r.reasons)}
             for r in tally.results.values() if r.outcome in (Outcome.HELD, Outcome.QUARANTINED)]
 
 
 @task(name="publish-summary", cache_policy=NO_CACHE)
 def publish(tally: Tally, run: RunInfo, origin: str, writes: int) -> str:
     """Markdown summary + exceptions table as Prefect artifacts; counts as run metrics."""
-    from prefect.artifacts import create_markdown_artifact, create_table_artifact
-
     markdown = summary_markdown(tally, run, origin, writes)
-    create_markdown_artifact(key="supplier-onboarding-summary", markdown=markdown,
-                             description="Counts of the supplier onboarding run")
-    rows = exception_rows(tally)
-    create_table_artifact(key="supplier-onboarding-exceptions",
-                          table=rows or [{"record": "", "outcome": "none", "odoo_id": "", "reasons": ""}],
-                          description="Held and quarantined suppliers with their reasons")
+    publish_markdown("supplier-onboarding-summary", markdown, "Counts of the supplier onboarding run")
+    publish_table("supplier-onboarding-exceptions", exception_rows(tally), ("record", "outcome", "odoo_id", "reasons"),
+                  "Held and quarantined suppliers with their reasons")
     metrics = {k: float(v) for k, v in tally.counts().items()} | {"odoo_write_calls": float(writes)}
     resources().store.record_metrics(run.flow_run_id or run.run_id, run.flow_name, metrics)
     return markdown

@@ -135,3 +135,20 @@ def backlog(conn: sa.Connection) -> dict[tuple[str, str], int]:
     query = sa.select(c.owner_team, c.category, sa.func.count()).where(c.status == "open") \
         .group_by(c.owner_team, c.category)
     return {(owner, category): int(n) for owner, category, n in conn.execute(query)}
+
+
+def held_in_run(conn: sa.Connection, flow_run_id: str) -> dict[tuple[str, str], int]:
+    """Records one run put in (or found still in) quarantine, per (owner team, category).
+
+    Read from the run's audit rows, not the quarantine table: an identical open entry is reused by a
+    later run and keeps the flow-run id of the run that first wrote it.
+    """
+    c = t.audit_chain.c
+    seen: dict[int, tuple[str, str]] = {}
+    for (summary,) in conn.execute(sa.select(c.summary).where(c.flow_run_id == flow_run_id)):
+        if isinstance(summary, dict) and {"quarantine_id", "owner_team", "category"} <= summary.keys():
+            seen[summary["quarantine_id"]] = (str(summary["owner_team"]), str(summary["category"]))
+    counted: dict[tuple[str, str], int] = {}
+    for key in seen.values():
+        counted[key] = counted.get(key, 0) + 1
+    return counted

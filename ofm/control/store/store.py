@@ -145,6 +145,11 @@ class Store:
         with transaction(self.engine, readonly=True) as conn:
             return _quarantine.backlog(conn)
 
+    def held_in_run(self, flow_run_id: str) -> dict[tuple[str, str], int]:
+        """Records a run left in quarantine, per (owner team, category), from its audit rows."""
+        with transaction(self.engine, readonly=True) as conn:
+            return _quarantine.held_in_run(conn, flow_run_id)
+
     def set_quarantine_status(self, entry_id: int, status: str, actor: str, note: str | None = None) -> QuarantineRow:
         """Close an open entry (replayed, resolved, discarded). LookupError: no such id; ValueError: not open."""
         with transaction(self.engine) as conn:
