@@ -83,16 +83,19 @@ def ledger_batch(source: str | None = None, actor: str = "ofm", approve: list[in
                 results.refused_runs.append(f"{lf.name}: {refusal}")
                 unfinished.update([lf.received.record_ref] if lf.received else [])
             batches.append({"file": lf.name, "source": lf.batch.source, "batch": lf.batch.batch_id,
-                            "period": lf.batch.period, "entries": len(lf.entries), "refused": refusal})
+                            "legal_entity": lf.batch.legal_entity, "period": lf.batch.period,
+                            "entries": len(lf.entries), "refused": refusal})
         if pulled:
             save_api_cursor(quote(pulled), unfinished, run)
         writes = odoo.stats.writes - writes_before
         close_through(results, run)
         markdown = publish(quote(results), run, writes)
-        return finish(run, {"run_id": run.run_id, "flow_run_id": run.flow_run_id, "counts": results.counts(),
-                "reconciles": results.reconciles(), "odoo_writes": writes, "summary": markdown, "batches": batches,
-                "refused_runs": results.refused_runs, "held_files": results.held_files,
-                "pulled": pulled.listed if pulled else None,
-                "entries": {r.record_ref: {"status": r.status, "move": r.move, "move_id": r.move_id, "date": r.date,
-                                           "reasons": list(r.reasons)} for r in results.by_ref.values()}},
-                      (QUARANTINED, DEFERRED), sources=sorted({b["source"] for b in batches}))
+        result = {"run_id": run.run_id, "flow_run_id": run.flow_run_id, "counts": results.counts(),
+                  "reconciles": results.reconciles(), "odoo_writes": writes, "summary": markdown, "batches": batches,
+                  "refused_runs": results.refused_runs, "held_files": results.held_files,
+                  "pulled": pulled.listed if pulled else None,
+                  "entries": {r.record_ref: {"status": r.status, "move": r.move, "move_id": r.move_id, "date": r.date,
+                                             "reasons": list(r.reasons)} for r in results.by_ref.values()}}
+        return finish(run, result,
+                      (QUARANTINED, DEFERRED), sources=sorted({b["source"] for b in batches}),
+                      companies=sorted({b["legal_entity"] for b in batches}))
