@@ -164,11 +164,13 @@ def reverse_entries(odoo, move_ids: list[int], on: date, reason: str) -> dict[in
 
     Idempotent: an entry that already has a reversal (`reversed_entry_id` points at it) is not reversed
     again, so a re-run, or a run after an answer was lost, finds the reversal instead of making a second.
-    One wizard per journal (the wizard takes one journal and one company). The wizard is created with the
-    context the web client gives it (`active_model`, `active_ids`: its `default_get` reads the entries
-    from there) and answered with `reverse_moves`. The effect is checked before it is reported: each
-    reversal must point at its entry and carry the date asked (a date after Odoo's today stays a draft
-    that Odoo posts by itself on that date, `auto_post = at_date`); else ReversalNotAsAsked.
+    One wizard per entry: given several journal entries at once, Odoo 19's wizard leaves their reversals
+    drafts (its `move_type` is only set for one entry, and only an `entry` reversal is posted and
+    reconciled: addons/account/wizard/account_move_reversal.py). The wizard is created with the context the
+    web client gives it (`active_model`, `active_ids`: its `default_get` reads the entry from there) and
+    answered with `reverse_moves`. The effect is checked before it is reported: each reversal must point at
+    its entry, carry the date asked and be posted (a date after Odoo's today stays a draft that Odoo posts
+    by itself on that date, `auto_post = at_date`); else ReversalNotAsAsked.
     """
     ids = sorted(set(move_ids))
     if not ids:
@@ -183,15 +185,21 @@ def reverse_entries(odoo, move_ids: list[int], on: date, reason: str) -> dict[in
                 raise ReversalNotAsAsked(f"account.move {m['id']} is {m['state']}: only a posted entry is reversed")
             by_journal.setdefault(many2one_id(m["journal_id"]) or 0, []).append(m["id"])
         for journal, group in sorted(by_journal.items()):
-            context = {"active_model": "account.move", "active_ids": group}
-            [wizard] = odoo.create(REVERSAL, [{"date": on.isoformat(), "journal_id": journal, "reason": reason}],
-                                   context=context)
-            odoo.call(REVERSAL, "reverse_moves", ids=[wizard], kwargs={"context": context})
+            for move_id in group:
+                context = {"active_model": "account.move", "active_ids": [move_id]}
+                [wizard] = odoo.create(REVERSAL, [{"date": on.isoformat(), "journal_id": journal,
+                                                   "reason": reason}], context=context)
+                odoo.call(REVERSAL, "reverse_moves", ids=[wizard], kwargs={"context": context})
         done = {many2one_id(r["reversed_entry_id"]): r["id"] for r in odoo.search_read(
             "account.move", [["reversed_entry_id", "in", ids], ["state", "!=", "cancel"]], ["reversed_entry_id"])}
-    shown = {r["id"]: r for r in odoo.read("account.move", sorted(done.values()), ["date", "reversed_entry_id"])}
+    shown = {r["id"]: r for r in odoo.read("account.move", sorted(done.values()),
+                                           ["date", "reversed_entry_id", "state", "auto_post"])}
+    later = on > date.today()  # a reversal dated later is a draft Odoo posts by itself on its date
     wrong = [f"{orig}: reversal {rev} dated {shown[rev]['date']}" for orig, rev in done.items()
              if rev in shown and shown[rev]["date"] != on.isoformat()]
+    wrong += [f"{orig}: reversal {rev} is {shown[rev]['state']}" for orig, rev in done.items()
+              if rev in shown and shown[rev]["state"] != "posted"
+              and not (later and shown[rev]["state"] == "draft" and shown[rev].get("auto_post") == "at_date")]
     missing = [i for i in ids if i not in done]
     if wrong or missing:
         raise ReversalNotAsAsked(f"asked to reverse on {on}: " + "; ".join(

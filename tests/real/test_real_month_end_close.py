@@ -169,3 +169,29 @@ def test_ofm_run_month_end_close_with_lock_exits_4_and_locks_nothing_when_the_ch
     assert "lock: not locked: not ready to lock 2026-12: 1 drafts, 1 dated in the period" in done.stdout
     [company] = w.real.read("res.company", [["name", "=", "My Company"]], ["fiscalyear_lock_date"])
     assert company["fiscalyear_lock_date"] == "2026-11-30", "December is not locked"
+
+
+def test_two_entries_reversed_at_once_are_each_reversed_posted_and_linked(w):
+    """Given several journal entries at once, Odoo 19's own wizard leaves their reversals drafts; the middleware
+    reverses one entry per wizard and checks each reversal is posted, dated and linked."""
+    from datetime import date
+
+    from ofm.tasks.close_odoo import reverse_entries
+
+    client = w.real.client()
+    [journal] = client.search_read("account.journal", [["type", "=", "general"]], ["id"], limit=1)
+    accounts = {r["code"]: r["id"] for r in client.search_read("account.account", [["code", "in", ["444000",
+                                                                                                    "604000"]]],
+                                                               ["code"])}
+    ids = client.create("account.move", [
+        {"move_type": "entry", "journal_id": journal["id"], "date": "2026-11-30", "ref": f"two-at-once-{n}",
+         "line_ids": [[0, 0, {"account_id": accounts["604000"], "debit": amount, "credit": 0.0}],
+                      [0, 0, {"account_id": accounts["444000"], "debit": 0.0, "credit": amount}]]}
+        for n, amount in ((1, 100.0), (2, 250.0))])
+    client.call("account.move", "action_post", ids=ids)
+    reversed_ = reverse_entries(client, ids, date(2026, 12, 1), "two at once")
+    rows = {r["reversed_entry_id"][0]: r for r in w.real.read(
+        "account.move", [["reversed_entry_id", "in", ids]], ["reversed_entry_id", "state", "date"])}
+    assert sorted(rows) == sorted(ids) and set(reversed_) == set(ids)
+    assert {(r["state"], r["date"]) for r in rows.values()} == {("posted", "2026-12-01")}
+    assert reverse_entries(client, ids, date(2026, 12, 1), "two at once") == reversed_  # not twice
