@@ -35,9 +35,9 @@ def timed_flow(client: Any, workdir: Any, flow: Callable[..., dict[str, Any]], s
     import time
     from collections import Counter
 
-    from ofm.control.settings import Settings
-    from ofm.control.store import Store
-    from ofm.tasks.resources import Resources, use_resources
+    from ofm.settings import Settings
+    from ofm.store import Store
+    from ofm.tasks.shared.resources import Resources, use_resources
 
     config = Settings(_env_file=None, database_url=f"sqlite:///{workdir / 'bench.db'}", ack_dir=workdir / "acks",
                       **settings)

@@ -4,7 +4,7 @@ One payroll-style delivery (CSV, decimal commas, a trailer with control totals) 
 entry (5 expense debits, 5 liability credits), posted into the MISC journal. Two contenders, each in a
 fresh process (bench/child.py) against a fresh target:
 
-- ceiling: the account.move values the flow sends (`ofm.tasks.ledger_post.move_vals`), created raw in
+- ceiling: the account.move values the flow sends (`ofm.tasks.ledger.post.move_vals`), created raw in
            batches of B entries (one `create` with a list of vals per batch) and posted with one
            `action_post` per batch: no inbox, mapping, checks, lock dates, outbox, read-back or audit
            (after an untimed warm-up of 20 entries, as the flow has);
@@ -97,7 +97,7 @@ def _sandbox_server(latency_ms: int, record_cost_ms: float) -> Iterator[dict]:
     from ofm.testbed.realodoo import free_port
 
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "ofm.control.cli", "sandbox", "odoo", "--port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "ofm.cli.main", "sandbox", "odoo", "--port", str(port),
                              "--latency-ms", str(latency_ms), "--record-cost-ms", str(record_cost_ms)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
@@ -129,7 +129,7 @@ def ceiling(target: str, lines: int, batch: int, latency_ms: int, record_cost_ms
     """The flow's own vals, created raw in batches and posted per batch (set-up untimed)."""
     from ofm.mappings.ledger import load_ledger_mapping, parse_delivery
     from ofm.rules.ledger import AccountRef, DateDecision, LedgerReferences
-    from ofm.tasks.ledger_post import move_vals
+    from ofm.tasks.ledger.post import move_vals
 
     client = _client(target, latency_ms, record_cost_ms)
     with tempfile.TemporaryDirectory(prefix="ofm-bench-") as tmp:

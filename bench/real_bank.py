@@ -70,7 +70,7 @@ def _statement(client, m: int):
 
 
 def _vals(client, journal: int, statement) -> list[dict]:
-    """The statement lines' values as the flow writes them (ofm/tasks/bank_lines.py), built the plain way:
+    """The statement lines' values as the flow writes them (ofm/tasks/bank/lines.py), built the plain way:
     the import anchor on `unique_import_id` where the server has it, else on `ref`."""
     anchor = "unique_import_id" if "unique_import_id" in client.fields_get(LINE, attributes=("type",)) else "ref"
     return [{"journal_id": journal, "date": e.booking_date.isoformat(), "amount": float(e.amount.amount),
@@ -98,12 +98,12 @@ def baseline(client, m: int, batch: int | None) -> dict:
 
 
 def _flow_run(client, m: int, workdir: Path, version: int) -> dict:
-    from ofm.control.settings import Settings
-    from ofm.control.store import Store
     from ofm.flows.bank_reconciliation import bank_reconciliation
     from ofm.sandbox.bank.documents import write_statement
     from ofm.sandbox.odoo.accounting_fixtures import COMPANY_IBAN
-    from ofm.tasks.resources import Resources, use_resources
+    from ofm.settings import Settings
+    from ofm.store import Store
+    from ofm.tasks.shared.resources import Resources, use_resources
 
     workdir.mkdir(parents=True, exist_ok=True)
     _, statement = _statement(client, m)

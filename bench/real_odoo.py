@@ -134,10 +134,10 @@ def naive(n: int, protocol: str) -> dict:
 
 
 def _flow_run(client, records: list[dict], batch: int, workdir: Path) -> tuple[float, dict]:
-    from ofm.control.settings import Settings
-    from ofm.control.store import Store
     from ofm.flows.supplier_onboarding import supplier_onboarding
-    from ofm.tasks.resources import Resources, use_resources
+    from ofm.settings import Settings
+    from ofm.store import Store
+    from ofm.tasks.shared.resources import Resources, use_resources
 
     workdir.mkdir(parents=True, exist_ok=True)
     source = workdir / "suppliers.json"

@@ -74,10 +74,10 @@ def naive(records: list[dict], latency_ms: int) -> float:
 
 
 def flow(records: list[dict], latency_ms: int, batch: int, workdir: Path) -> tuple[float, dict]:
-    from ofm.control.settings import Settings
-    from ofm.control.store import Store
     from ofm.flows.supplier_onboarding import supplier_onboarding
-    from ofm.tasks.resources import Resources, use_resources
+    from ofm.settings import Settings
+    from ofm.store import Store
+    from ofm.tasks.shared.resources import Resources, use_resources
 
     source = workdir / "suppliers.json"
     source.write_text(json.dumps(records))

@@ -15,12 +15,12 @@ from datetime import UTC, datetime
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from ofm.control.store.audit import RowCheck, check_row, checkpoint, stamp, verify
-from ofm.control.store.engine import transaction
-from ofm.tasks.artifacts import publish_markdown
-from ofm.tasks.runinfo import current_run
-from ofm.tasks.runstate import finish
-from ofm.tasks.runstate import stamp as run_stamp
+from ofm.store.audit import RowCheck, check_row, checkpoint, stamp, verify
+from ofm.store.engine import transaction
+from ofm.tasks.shared.artifacts import publish_markdown
+from ofm.tasks.shared.runinfo import current_run
+from ofm.tasks.shared.runstate import finish
+from ofm.tasks.shared.runstate import stamp as run_stamp
 
 
 class AuditChainBroken(ValueError):
@@ -43,8 +43,8 @@ class ChainReport:
 @task(name="verify-audit-chain", cache_policy=NO_CACHE)
 def verify_chain() -> ChainReport:
     """Walk the whole chain in one read-only snapshot; on a break, read the row and the one before it."""
-    from ofm.control.store import Store
-    from ofm.tasks.resources import current_settings
+    from ofm.store import Store
+    from ofm.tasks.shared.resources import current_settings
 
     store = Store(current_settings().database_url)  # the store only: verifying needs no Odoo settings
     try:

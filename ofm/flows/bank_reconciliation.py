@@ -20,13 +20,13 @@ from prefect import flow
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
-from ofm.tasks.bank_intake import check_and_route, read_statement_file, remember_statements, summary_of
-from ofm.tasks.bank_lines import booked, import_lines, read_open_items
-from ofm.tasks.bank_reconcile import hold_unmatched, match_entries, reconcile
-from ofm.tasks.bank_report import cash_position, publish
-from ofm.tasks.ownership import ELSEWHERE
-from ofm.tasks.runinfo import current_run, running
-from ofm.tasks.runstate import EXCEPTIONS_STATE, exception_count, finish, stamp
+from ofm.tasks.bank.intake import check_and_route, read_statement_file, remember_statements, summary_of
+from ofm.tasks.bank.lines import booked, import_lines, read_open_items
+from ofm.tasks.bank.reconcile import hold_unmatched, match_entries, reconcile
+from ofm.tasks.bank.report import cash_position, publish
+from ofm.tasks.shared.ownership import ELSEWHERE
+from ofm.tasks.shared.runinfo import current_run, running
+from ofm.tasks.shared.runstate import EXCEPTIONS_STATE, exception_count, finish, stamp
 
 
 def _run_name() -> str:
@@ -80,7 +80,7 @@ def bank_statement_folder(folder: str | None = None, actor: str = "ofm") -> list
     """Every statement file in the watched folder (default OFM_BANK_DROP_DIR), one run each, oldest
     name first; afterwards each file moves to `done/` or `held/` beside it, so the folder holds only
     what is still to do."""
-    from ofm.tasks.resources import resources
+    from ofm.tasks.shared.resources import resources
 
     path = Path(folder) if folder else resources().settings.bank_drop_dir
     if path is None:

@@ -16,12 +16,12 @@ from prefect import flow
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
-from ofm.tasks.p2p_common import RECEIPTS, Results, finish, take_in
-from ofm.tasks.receipt_sync import apply_receipts, map_receipts
-from ofm.tasks.resources import resources
-from ofm.tasks.runinfo import running
-from ofm.tasks.runstate import finish as end_run
-from ofm.tasks.runstate import stamp
+from ofm.tasks.p2p.common import RECEIPTS, Results, finish, take_in
+from ofm.tasks.p2p.receipts import apply_receipts, map_receipts
+from ofm.tasks.shared.resources import resources
+from ofm.tasks.shared.runinfo import running
+from ofm.tasks.shared.runstate import finish as end_run
+from ofm.tasks.shared.runstate import stamp
 
 
 def _run_name() -> str:

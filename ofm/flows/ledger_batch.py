@@ -19,8 +19,8 @@ from prefect import flow
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
-from ofm.tasks.ledger_check import QUARANTINED, LedgerResults, check_and_decide
-from ofm.tasks.ledger_intake import (
+from ofm.tasks.ledger.check import QUARANTINED, LedgerResults, check_and_decide
+from ofm.tasks.ledger.intake import (
     API,
     DEFERRED,
     pull_api_deliveries,
@@ -30,12 +30,12 @@ from ofm.tasks.ledger_intake import (
     take_up_deferred,
     take_up_held,
 )
-from ofm.tasks.ledger_odoo import read_references
-from ofm.tasks.ledger_post import post_entries
-from ofm.tasks.ledger_report import close_through, held_file, publish, unmapped
-from ofm.tasks.resources import resources
-from ofm.tasks.runinfo import running
-from ofm.tasks.runstate import finish, stamp
+from ofm.tasks.ledger.odoo import read_references
+from ofm.tasks.ledger.post import post_entries
+from ofm.tasks.ledger.report import close_through, held_file, publish, unmapped
+from ofm.tasks.shared.resources import resources
+from ofm.tasks.shared.runinfo import running
+from ofm.tasks.shared.runstate import finish, stamp
 
 
 def _run_name() -> str:

@@ -22,8 +22,7 @@ from prefect.runtime import flow_run
 
 from ofm.flows.ledger_batch import ledger_batch
 from ofm.mappings.close_policy import load_close_policy, load_recurring
-from ofm.tasks.artifacts import publish_markdown
-from ofm.tasks.close_run import (
+from ofm.tasks.close.run import (
     bounds,
     build_checklist,
     companies_of,
@@ -35,12 +34,13 @@ from ofm.tasks.close_run import (
     write_binder,
     write_recurring,
 )
-from ofm.tasks.resources import resources
-from ofm.tasks.runinfo import running
-from ofm.tasks.runstate import finish, stamp
+from ofm.tasks.shared.artifacts import publish_markdown
+from ofm.tasks.shared.resources import resources
+from ofm.tasks.shared.runinfo import running
+from ofm.tasks.shared.runstate import finish, stamp
 
 
-def _entities(company: str | None) -> dict[str, str]:
+def legal_entities(company: str | None) -> dict[str, str]:
     from ofm.mappings.ledger import BUNDLED_DIR, load_ledger_mapping
 
     folder = resources().settings.ledger_mapping_dir or BUNDLED_DIR
@@ -68,7 +68,7 @@ def month_end_close(period: str, company: str | None = None, lock: bool = False,
     settings = resources().settings
     policy = load_close_policy(settings.close_policy)
     with running("month-end-close", actor) as run:
-        names = _entities(company)
+        names = legal_entities(company)
         entities = companies_of(names)
         missing = sorted(set(names) - set(entities))
         folder = settings.close_dir / period

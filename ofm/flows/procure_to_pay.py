@@ -13,8 +13,8 @@ from prefect import flow
 from ofm.flows.goods_receipt import goods_receipt
 from ofm.flows.po_sync import po_sync
 from ofm.flows.three_way_match import three_way_match
-from ofm.tasks.runinfo import current_run
-from ofm.tasks.runstate import EXCEPTIONS_STATE, finish, stamp
+from ofm.tasks.shared.runinfo import current_run
+from ofm.tasks.shared.runstate import EXCEPTIONS_STATE, finish, stamp
 
 
 def _run_name() -> str:

@@ -15,15 +15,15 @@ from prefect import flow
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
-from ofm.tasks.intake import CURSOR, Extracted, check_suppliers, extract_suppliers, map_suppliers
-from ofm.tasks.load import load_partners
-from ofm.tasks.outcome import Outcome, Tally
-from ofm.tasks.partners import Approvals, match_and_decide, read_references
-from ofm.tasks.replay import close_delivered, extract_replay, settle_replayed
-from ofm.tasks.report import acknowledge, publish
-from ofm.tasks.resources import resources
-from ofm.tasks.runinfo import running
-from ofm.tasks.runstate import finish, stamp
+from ofm.tasks.shared.outcome import Outcome, Tally
+from ofm.tasks.shared.resources import resources
+from ofm.tasks.shared.runinfo import running
+from ofm.tasks.shared.runstate import finish, stamp
+from ofm.tasks.suppliers.intake import CURSOR, Extracted, check_suppliers, extract_suppliers, map_suppliers
+from ofm.tasks.suppliers.load import load_partners
+from ofm.tasks.suppliers.partners import Approvals, match_and_decide, read_references
+from ofm.tasks.suppliers.replay import close_delivered, extract_replay, settle_replayed
+from ofm.tasks.suppliers.report import acknowledge, publish
 
 
 def _run_name() -> str:

@@ -16,15 +16,15 @@ from prefect import flow
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
-from ofm.tasks.match_decide import decide
-from ofm.tasks.match_intake import CURSOR, Bills, extract_bills, extract_replay, map_bills
-from ofm.tasks.match_load import load_bills
-from ofm.tasks.match_odoo import read_snapshot
-from ofm.tasks.match_report import acknowledge, close_quarantine, publish
-from ofm.tasks.match_results import ELSEWHERE, Outcomes
-from ofm.tasks.resources import resources
-from ofm.tasks.runinfo import running
-from ofm.tasks.runstate import finish, stamp
+from ofm.tasks.match.decide import decide
+from ofm.tasks.match.intake import CURSOR, Bills, extract_bills, extract_replay, map_bills
+from ofm.tasks.match.load import load_bills
+from ofm.tasks.match.odoo import read_snapshot
+from ofm.tasks.match.report import acknowledge, close_quarantine, publish
+from ofm.tasks.match.results import ELSEWHERE, Outcomes
+from ofm.tasks.shared.resources import resources
+from ofm.tasks.shared.runinfo import running
+from ofm.tasks.shared.runstate import finish, stamp
 
 
 def _run_name() -> str:

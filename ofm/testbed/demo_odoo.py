@@ -6,8 +6,8 @@ lives until `make clean` (or `python -m ofm.testbed clean`), so a second demo fi
 
 from __future__ import annotations
 
-from ofm.control.services import Service
-from ofm.testbed.realodoo import Build, _exists, find_source
+from ofm.cli.services import Service
+from ofm.testbed.realodoo import Build, database_exists, find_source
 
 DEMO_PORT = 8069
 
@@ -20,9 +20,9 @@ def real_odoo_service(port: int = DEMO_PORT, fresh: bool = False) -> tuple[Servi
     build = Build(find_source(19))
     state = build.ensure()
     db = f"{build.prefix}_t_demo"
-    if fresh and _exists(db):
+    if fresh and database_exists(db):
         build.drop_database(db)
-    if not _exists(db):
+    if not database_exists(db):
         build.new_database_named(db)
     conf = build.config_file(port)
     service = Service("odoo-real", f"http://127.0.0.1:{port}/web/health",

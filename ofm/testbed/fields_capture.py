@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from ofm.control.odoo_usage import load_usage
+from ofm.connectors.odoo.usage import load_usage
 from ofm.testbed.realodoo import REPO, Build, Server
 
 EXTRA_MODELS = ("res.users", "uom.uom", "product.template", "account.analytic.plan")

@@ -108,7 +108,7 @@ def _admin_sql(*statements: str) -> None:
             conn.execute(sql)
 
 
-def _exists(database: str) -> bool:
+def database_exists(database: str) -> bool:
     import psycopg
 
     with psycopg.connect(pg_admin_dsn(), autocommit=True, connect_timeout=5) as conn:
@@ -165,7 +165,7 @@ class Build:
         if not self.state_file.is_file():
             return None
         state = json.loads(self.state_file.read_text())
-        return state if state.get("template") == self.template and _exists(self.template) else None
+        return state if state.get("template") == self.template and database_exists(self.template) else None
 
     def ensure(self) -> dict:
         """Build whatever is missing (source, venv, template database) and return the state."""

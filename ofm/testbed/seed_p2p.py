@@ -85,7 +85,7 @@ def seed_suppliers(odoo, suppliers: list[dict[str, Any]]) -> dict[str, int]:
 def main() -> int:
     """`python -m ofm.testbed.seed_p2p`: the catalogue and cost centers in the Odoo of the OFM_ODOO_* settings."""
     from ofm.connectors.odoo import OdooClient, OdooConfig
-    from ofm.control.settings import get_settings
+    from ofm.settings import get_settings
 
     s = get_settings()
     with OdooClient(OdooConfig(url=s.odoo_url, db=s.odoo_db, login=s.odoo_login, api_key=s.odoo_api_key,

@@ -23,8 +23,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from ofm.control.settings import PLACEHOLDER_SECRETS, Settings, SettingsError
-from ofm.control.store import Store
+from ofm.settings import PLACEHOLDER_SECRETS, Settings, SettingsError
+from ofm.store import Store
 from ofm.webhooks import signing
 from ofm.webhooks.intake import CLI_SOURCE, emitted_up_to, store_approval
 from ofm.webhooks.relay import ClientFactory, Relay, RelayPass

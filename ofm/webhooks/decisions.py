@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from ofm.control.store import QuarantineRow
+from ofm.store import QuarantineRow
 from ofm.webhooks.intake import CLI_SOURCE
 from ofm.webhooks.schemas import Approval
 

@@ -16,11 +16,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ofm.control.store import AuditEntry, InboxItem, Store
-from ofm.control.store import audit as store_audit
-from ofm.control.store import inbox as store_inbox
-from ofm.control.store import tables as t
-from ofm.control.store.engine import lock, transaction
+from ofm.store import AuditEntry, InboxItem, Store
+from ofm.store import audit as store_audit
+from ofm.store import inbox as store_inbox
+from ofm.store import tables as t
+from ofm.store.engine import lock, transaction
 from ofm.webhooks.schemas import DATA, Approval
 
 CLI_SOURCE = "cli"  # intake source of `ofm quarantine approve|reject`

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from ofm.control.store import Store
-from ofm.control.store.owners import owner_of, register, unregister
-from ofm.control.store.redaction import redact
+from ofm.store import Store
+from ofm.store.owners import owner_of, register, unregister
+from ofm.store.redaction import redact
 from ofm.webhooks.intake import cursor_name, mark_emitted, pending
 from ofm.webhooks.schemas import Approval
 

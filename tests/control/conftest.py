@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from sqlalchemy.engine import make_url
 
-from ofm.control.store import Store
+from ofm.store import Store
 
 
 @pytest.fixture

@@ -21,11 +21,11 @@ import pytest
 from typer.testing import CliRunner
 
 import ofm.audit_verify_export as verifier
-import ofm.control.store.audit as chain
-from ofm.control.audit_export import exported_row, parse_bound, write_export
-from ofm.control.store import AuditEntry
-from ofm.control.store.audit import GENESIS, append
-from ofm.control.store.engine import transaction
+import ofm.store.audit as chain
+from ofm.store import AuditEntry
+from ofm.store.audit import GENESIS, append
+from ofm.store.audit_export import exported_row, parse_bound, write_export
+from ofm.store.engine import transaction
 
 DAY1, DAY2, DAY3 = (datetime(2026, 5, d, 10, 0, tzinfo=UTC) for d in (4, 5, 6))
 
@@ -207,8 +207,8 @@ def test_parse_bound_takes_days_inclusive_and_date_times():
 
 
 def test_the_cli_exports_to_a_file_and_says_what_it_wrote(filled, store_url, tmp_path, monkeypatch):
-    from ofm.control.cli import app
-    from ofm.control.settings import get_settings
+    from ofm.cli.main import app
+    from ofm.settings import get_settings
 
     monkeypatch.setenv("OFM_DATABASE_URL", store_url)
     get_settings.cache_clear()

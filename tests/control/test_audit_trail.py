@@ -15,13 +15,13 @@ from importlib import metadata
 import pytest
 from typer.testing import CliRunner
 
-from ofm.control.audit_trail import odoo_target, steps
-from ofm.control.settings import Settings
 from ofm.mappings.engine import bundled_mapping
 from ofm.mappings.ledger import BUNDLED_DIR
-from ofm.tasks.audit import audit_rows, mapping_version
-from ofm.tasks.resources import Resources, use_resources
-from ofm.tasks.runinfo import RunInfo
+from ofm.settings import Settings
+from ofm.store.audit_trail import odoo_target, steps
+from ofm.tasks.shared.audit import audit_rows, mapping_version
+from ofm.tasks.shared.resources import Resources, use_resources
+from ofm.tasks.shared.runinfo import RunInfo
 
 REF = "procurement:SUP-000123"
 
@@ -84,8 +84,8 @@ def test_odoo_target_reads_the_words_each_task_uses(summary, step, known, target
 
 
 def test_the_cli_shows_the_table_and_the_json(journey, store_url, monkeypatch):
-    from ofm.control.cli import app
-    from ofm.control.settings import get_settings
+    from ofm.cli.main import app
+    from ofm.settings import get_settings
 
     monkeypatch.setenv("OFM_DATABASE_URL", store_url)
     get_settings.cache_clear()
@@ -105,7 +105,7 @@ def test_the_cli_shows_the_table_and_the_json(journey, store_url, monkeypatch):
 
 
 def test_the_trail_command_never_imports_prefect(journey, store_url):
-    code = ("import sys; from typer.testing import CliRunner; from ofm.control.cli import app; "
+    code = ("import sys; from typer.testing import CliRunner; from ofm.cli.main import app; "
             f"r = CliRunner().invoke(app, ['audit', 'trail', {REF!r}]); "
             "assert r.exit_code == 0, r.output; print(sorted(m for m in sys.modules if m.split('.')[0] == 'prefect'))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False,

@@ -14,12 +14,12 @@ import pytest
 import uvicorn
 from typer.testing import CliRunner
 
-from ofm.control import runner
-from ofm.control.cli import app
-from ofm.control.odoo_usage import load_usage
-from ofm.control.settings import get_settings
+from ofm.cli import runner
+from ofm.cli.main import app
+from ofm.connectors.odoo.usage import load_usage
 from ofm.sandbox.odoo import OdooSandbox
 from ofm.sandbox.odoo import create_app as odoo_app
+from ofm.settings import get_settings
 
 API_KEY = "7c1d0e9a-real-looking-key"
 
@@ -52,10 +52,10 @@ def bank_only(odoo_url, tmp_path, monkeypatch) -> Iterator[None]:
                         "OFM_DATABASE_URL": f"sqlite:///{tmp_path / 'ofm.db'}"}.items():
         monkeypatch.setenv(name, value)
     get_settings.cache_clear()
-    monkeypatch.setattr("ofm.tasks.resources._override", None)
+    monkeypatch.setattr("ofm.tasks.shared.resources._override", None)
     yield
     get_settings.cache_clear()
-    monkeypatch.setattr("ofm.tasks.resources._override", None)
+    monkeypatch.setattr("ofm.tasks.shared.resources._override", None)
 
 
 def _ofm(*args: str):

@@ -8,12 +8,12 @@ import pytest
 import yaml
 from pydantic import SecretStr
 
+from ofm.cli.odoo_check import check_odoo
 from ofm.connectors.odoo import OdooClient, OdooConfig
-from ofm.control.odoo_check import check_odoo
-from ofm.control.odoo_usage import USAGE_FILE, OdooUsage, load_usage
-from ofm.control.settings import Settings
+from ofm.connectors.odoo.usage import USAGE_FILE, OdooUsage, load_usage
 from ofm.sandbox.odoo import OdooSandbox, SandboxTransport
-from ofm.tasks.resources import Resources, use_resources
+from ofm.settings import Settings
+from ofm.tasks.shared.resources import Resources, use_resources
 
 
 def _check(protocol: str = "auto", api_key: str = "sandbox-key", flow: str | None = None,

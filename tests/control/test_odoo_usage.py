@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ofm.control.odoo_usage import USAGE_FILE, OdooUsage, load_usage
+from ofm.connectors.odoo.usage import USAGE_FILE, OdooUsage, load_usage
 
 CAPTURED = Path(__file__).resolve().parents[1] / "data" / "odoo-contract" / "fields_get"
 USAGE = load_usage()
@@ -33,7 +33,7 @@ def test_a_field_odoo_19_does_not_have_is_caught():
 
 
 def test_every_flow_ofm_runs_is_in_the_table():
-    from ofm.control.runner import FLOWS, STORE_ONLY, systems_needed
+    from ofm.cli.runner import FLOWS, STORE_ONLY, systems_needed
 
     assert set(FLOWS) - STORE_ONLY == set(USAGE.names())
     assert set(FLOWS) >= STORE_ONLY and all(systems_needed(name, {}) == () for name in STORE_ONLY)
@@ -46,7 +46,8 @@ def _fields(flow: str, model: str) -> set[str]:
 def test_the_code_field_lists_are_in_the_table():
     """The fields the tasks read, from their own constants: a field added in the code and not here fails."""
     from ofm.rules.bank import ITEM_FIELDS
-    from ofm.tasks import match_odoo, p2p_odoo
+    from ofm.tasks.match import odoo as match_odoo
+    from ofm.tasks.p2p import odoo as p2p_odoo
 
     for flow in ("po-sync", "goods-receipt"):
         assert set(p2p_odoo.ORDER_FIELDS) <= _fields(flow, "purchase.order"), flow

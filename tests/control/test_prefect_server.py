@@ -15,8 +15,8 @@ from types import SimpleNamespace
 import pytest
 from typer.testing import CliRunner
 
-from ofm.control import prefect_server, runner
-from ofm.control.prefect_server import PrefectUnavailable, identify, resolve_prefect
+from ofm.cli import prefect_server, runner
+from ofm.cli.prefect_server import PrefectUnavailable, identify, resolve_prefect
 
 
 def _fake_prefect(home: str | None, health: int = 200) -> tuple[ThreadingHTTPServer, int]:
@@ -121,8 +121,8 @@ def test_prefect_api_url_is_used_as_given_and_checked(monkeypatch, tmp_path):
 
 
 def test_the_run_command_refuses_a_foreign_server_in_one_line_and_runs_nothing(project, tmp_path, monkeypatch):
-    from ofm.control.cli import app
-    from ofm.control.settings import get_settings
+    from ofm.cli.main import app
+    from ofm.settings import get_settings
 
     statement = Path(tmp_path / "statement.xml")
     statement.write_text("<Document/>")
@@ -132,7 +132,7 @@ def test_the_run_command_refuses_a_foreign_server_in_one_line_and_runs_nothing(p
     ran: list[str] = []
     monkeypatch.setattr(runner, "importlib", SimpleNamespace(import_module=ran.append))
     get_settings.cache_clear()
-    monkeypatch.setattr("ofm.tasks.resources._override", None)
+    monkeypatch.setattr("ofm.tasks.shared.resources._override", None)
     try:
         out = CliRunner().invoke(app, ["run", "bank-reconciliation", "--file", str(statement)])
     finally:

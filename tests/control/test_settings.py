@@ -3,7 +3,7 @@ sandbox defaults refused in production, secrets never shown, an invalid value na
 
 import pytest
 
-from ofm.control.settings import Settings, SettingsError, load_settings
+from ofm.settings import Settings, SettingsError, load_settings
 
 ODOO = {"OFM_ODOO_URL": "https://erp.example.com", "OFM_ODOO_DB": "acme", "OFM_ODOO_LOGIN": "ofm@example.com",
         "OFM_ODOO_API_KEY": "0f3c9a7e-real-key"}

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from ofm.control.store import AuditEntry
-from ofm.control.store.audit import GENESIS, append, verify
-from ofm.control.store.engine import transaction
-from ofm.control.store.redaction import scrub
+from ofm.store import AuditEntry
+from ofm.store.audit import GENESIS, append, verify
+from ofm.store.engine import transaction
+from ofm.store.redaction import scrub
 
 
 def entries(n: int, ref: str = "procurement:SUP-1", step: str = "received", run: str = "run-1") -> list[AuditEntry]:

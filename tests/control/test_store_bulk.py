@@ -12,7 +12,7 @@ import time
 
 import sqlalchemy as sa
 
-from ofm.control.store import AuditEntry, InboxItem, OutboxIntent, QuarantineEntry
+from ofm.store import AuditEntry, InboxItem, OutboxIntent, QuarantineEntry
 
 N = 5000
 STEPS = ("received", "mapped", "checked", "decided", "loaded", "acknowledged", "published", "closed")

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from ofm.canonical import content_hash
-from ofm.control.store import InboxItem
+from ofm.store import InboxItem
 
 
 def item(external_id: str = "SUP-1", payload: dict | None = None, source: str = "procurement",

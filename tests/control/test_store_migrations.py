@@ -10,12 +10,12 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from ofm.control.store import AuditEntry, Store
-from ofm.control.store import migrate as migrate_module
-from ofm.control.store import tables as t
-from ofm.control.store.audit import GENESIS, row_hash
-from ofm.control.store.engine import transaction
-from ofm.control.store.tables import metadata
+from ofm.store import AuditEntry, Store
+from ofm.store import migrate as migrate_module
+from ofm.store import tables as t
+from ofm.store.audit import GENESIS, row_hash
+from ofm.store.engine import transaction
+from ofm.store.tables import metadata
 
 HEAD = "0004"
 TABLES = {"inbox", "outbox", "quarantine", "audit_chain", "audit_head", "sync_cursor", "run_metric", "run_lock",

@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import sqlalchemy as sa
 
-from ofm.control.store import OutboxIntent
-from ofm.control.store import tables as t
+from ofm.store import OutboxIntent
+from ofm.store import tables as t
 
 OWNER = "run-1@another-host/1"
 

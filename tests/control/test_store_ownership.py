@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from ofm.control.store import NotOwnerError, OutboxIntent, Store, owners
+from ofm.store import NotOwnerError, OutboxIntent, Store, owners
 
 KEYS = [f"res.partner:create:SUP-{i:04d}" for i in range(240)]
 
@@ -59,7 +59,7 @@ def test_eight_claimers_at_once_own_each_key_exactly_once(make_store):
 
 CHILD = """
 import json, os, sys, time
-from ofm.control.store import OutboxIntent, Store
+from ofm.store import OutboxIntent, Store
 url, owner, go = sys.argv[1:4]
 keys = json.loads(sys.stdin.read())
 store = Store(url)

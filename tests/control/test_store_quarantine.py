@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ofm.control.store import QuarantineEntry
+from ofm.store import QuarantineEntry
 
 
 def entry(ref: str = "procurement:SUP-1", reason: str = "VAT DE1 is invalid", category: str = "business",

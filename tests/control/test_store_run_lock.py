@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from ofm.control.store import Store, owners
+from ofm.store import Store, owners
 
 
 def test_a_second_owner_is_refused_until_the_first_releases(store_url):

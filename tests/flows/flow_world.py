@@ -18,11 +18,11 @@ from pydantic import SecretStr
 
 from ofm.connectors.odoo import OdooClient, OdooConfig, RetryPolicy
 from ofm.connectors.procurement import ProcurementClient, ProcurementConfig
-from ofm.control.settings import Settings
-from ofm.control.store import Store
 from ofm.sandbox.odoo import OdooSandbox, SandboxTransport
 from ofm.sandbox.procurement import InProcessTransport, create_app
-from ofm.tasks.resources import Resources, use_resources
+from ofm.settings import Settings
+from ofm.store import Store
+from ofm.tasks.shared.resources import Resources, use_resources
 
 TOKEN = "sandbox-token"
 WRITE_METHODS = frozenset({"create", "write", "unlink"})
@@ -152,7 +152,7 @@ def at_once(n: int, settings: Settings, sandbox: OdooSandbox, run: Any,
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
-    from ofm.tasks.resources import use_thread_resources
+    from ofm.tasks.shared.resources import use_thread_resources
 
     barrier, decided = threading.Barrier(n), threading.Barrier(n)
 

@@ -8,10 +8,10 @@ import sqlalchemy as sa
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
-from ofm.control.settings import Settings
-from ofm.control.store import AuditEntry, Store
 from ofm.flows.audit_verify import AuditChainBroken, audit_verify
-from ofm.tasks.resources import Resources, use_resources
+from ofm.settings import Settings
+from ofm.store import AuditEntry, Store
+from ofm.tasks.shared.resources import Resources, use_resources
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -80,14 +80,14 @@ def test_ofm_audit_verify_flow_runs_it_in_prefect_with_the_store_settings_only(c
                                                                                 monkeypatch):
     from typer.testing import CliRunner
 
-    from ofm.control.cli import app
-    from ofm.control.settings import get_settings
+    from ofm.cli.main import app
+    from ofm.settings import get_settings
 
     monkeypatch.chdir(tmp_path)  # no developer .env
     monkeypatch.delenv("PREFECT_API_URL", raising=False)  # the session's test server (Prefect settings) runs it
     monkeypatch.setenv("OFM_DATABASE_URL", store_url)
     monkeypatch.setenv("OFM_ENVIRONMENT", "production")  # no sandbox defaults: Odoo settings would be missing
-    monkeypatch.setattr("ofm.tasks.resources._override", None)
+    monkeypatch.setattr("ofm.tasks.shared.resources._override", None)
     get_settings.cache_clear()
     try:
         ok = CliRunner().invoke(app, ["audit", "verify", "--flow"])

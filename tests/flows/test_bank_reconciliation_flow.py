@@ -10,13 +10,13 @@ import pytest
 from flow_world import kill_after, odoo_client, outbox_states, revive
 
 from ofm.canonical import BankEntry, BankStatement, Money
-from ofm.control.settings import Settings
-from ofm.control.store import Store
 from ofm.flows.bank_reconciliation import bank_reconciliation
 from ofm.sandbox.bank.documents import day_one, open_items, seed_documents, write_statement
 from ofm.sandbox.odoo import OdooSandbox
 from ofm.sandbox.odoo.accounting_fixtures import COMPANY_IBAN
-from ofm.tasks.resources import Resources, use_resources
+from ofm.settings import Settings
+from ofm.store import Store
+from ofm.tasks.shared.resources import Resources, use_resources
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -183,8 +183,8 @@ def test_a_journal_whose_bank_account_is_not_the_statements_holds_the_file_and_t
         bank, monkeypatch):
     from typer.testing import CliRunner
 
-    from ofm.control.cli import app
-    from ofm.control.settings import get_settings
+    from ofm.cli.main import app
+    from ofm.settings import get_settings
 
     sandbox, odoo, store, docs, tmp = bank
     path, _, _ = day_one(odoo, tmp)
@@ -230,8 +230,8 @@ def test_open_items_are_read_in_one_batched_call(bank):
 def test_the_command_reads_a_watched_folder_and_files_each_statement_away(bank, monkeypatch):
     from typer.testing import CliRunner
 
-    from ofm.control.cli import app
-    from ofm.control.settings import get_settings
+    from ofm.cli.main import app
+    from ofm.settings import get_settings
 
     sandbox, odoo, store, docs, tmp = bank
     drop = tmp / "drop"
@@ -258,8 +258,8 @@ def test_the_command_reads_a_watched_folder_and_files_each_statement_away(bank, 
 def test_a_held_file_is_replayed_from_the_inbox_once_its_account_is_routed(bank, monkeypatch):
     from typer.testing import CliRunner
 
-    from ofm.control.cli import app
-    from ofm.control.settings import get_settings
+    from ofm.cli.main import app
+    from ofm.settings import get_settings
 
     sandbox, odoo, store, docs, tmp = bank
     foreign = BankStatement(format="camt.053", account_iban="NL91ABNA0417164300", currency="EUR",
@@ -276,7 +276,7 @@ def test_a_held_file_is_replayed_from_the_inbox_once_its_account_is_routed(bank,
     odoo.write("res.partner.bank", [journal["bank_account_id"][0]], {"acc_number": "NL91 ABNA 0417 1643 00"})
     monkeypatch.setenv("OFM_DATABASE_URL", str(store.engine.url.render_as_string(hide_password=False)))
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
-    monkeypatch.setattr("ofm.tasks.resources._override.settings",
+    monkeypatch.setattr("ofm.tasks.shared.resources._override.settings",
                         Settings(_env_file=None, database_url=str(store.engine.url), bank_routing_file=routing))
     get_settings.cache_clear()
     try:
@@ -330,8 +330,8 @@ def test_a_bank_only_production_installation_runs_without_a_procurement_token(ba
     from pydantic import SecretStr
     from typer.testing import CliRunner
 
-    from ofm.control import runner
-    from ofm.control.cli import app
+    from ofm.cli import runner
+    from ofm.cli.main import app
 
     sandbox, odoo, store, docs, tmp = bank
     path, _, expected = day_one(odoo, tmp)
@@ -341,7 +341,7 @@ def test_a_bank_only_production_installation_runs_without_a_procurement_token(ba
                           odoo_url="https://erp.example.com", odoo_db="acme", odoo_login="ofm@example.com",
                           odoo_api_key=SecretStr("3b8e-real-key"))
     assert production.procurement_token is None
-    monkeypatch.setattr("ofm.tasks.resources._override.settings", production)
+    monkeypatch.setattr("ofm.tasks.shared.resources._override.settings", production)
     monkeypatch.setattr(runner, "_target", None)  # announce the server again in this test
     out = CliRunner().invoke(app, ["run", "bank-reconciliation", "--file", str(path)], catch_exceptions=False)
     assert out.exit_code == 0, out.output

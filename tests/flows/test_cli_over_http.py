@@ -13,11 +13,11 @@ import pytest
 import uvicorn
 from typer.testing import CliRunner
 
-from ofm.control.cli import app
-from ofm.control.settings import get_settings
+from ofm.cli.main import app
 from ofm.sandbox.odoo import OdooSandbox
 from ofm.sandbox.odoo import create_app as odoo_app
 from ofm.sandbox.procurement import generate_suppliers
+from ofm.settings import get_settings
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -53,7 +53,7 @@ def test_run_from_a_file_against_odoo_over_http_then_again_writes_nothing(odoo_s
                         "OFM_ACK_DIR": str(tmp_path / "acks"), "OFM_ODOO_API_KEY": "sandbox-key"}.items():
         monkeypatch.setenv(name, value)
     get_settings.cache_clear()
-    monkeypatch.setattr("ofm.tasks.resources._override", None)
+    monkeypatch.setattr("ofm.tasks.shared.resources._override", None)
     try:
         runner = CliRunner()
         first = runner.invoke(app, ["run", "supplier-onboarding", "--source", str(source), "--json"],
@@ -62,10 +62,10 @@ def test_run_from_a_file_against_odoo_over_http_then_again_writes_nothing(odoo_s
         result = json.loads(first.output[first.output.index("{"):])
         assert result["reconciles"] is True and result["counts"]["created"] > 15
         assert sandbox.count("res.partner", "create") >= 1
-        monkeypatch.setattr("ofm.tasks.resources._override", None)
+        monkeypatch.setattr("ofm.tasks.shared.resources._override", None)
         again = runner.invoke(app, ["run", "supplier-onboarding", "--source", str(source)], catch_exceptions=False)
         assert again.exit_code == 0, again.output
         assert "nothing to write" in again.output
     finally:
         get_settings.cache_clear()
-        monkeypatch.setattr("ofm.tasks.resources._override", None)
+        monkeypatch.setattr("ofm.tasks.shared.resources._override", None)

@@ -17,16 +17,16 @@ import sqlalchemy as sa
 from flow_world import at_once, odoo_client, outbox_states, world
 from p2p_world import export, line, odoo_order, order, receipt, seed_odoo
 
-from ofm.control.settings import Settings
-from ofm.control.store import Store
 from ofm.flows.bank_reconciliation import bank_reconciliation
 from ofm.flows.goods_receipt import goods_receipt
 from ofm.flows.po_sync import po_sync
 from ofm.flows.supplier_onboarding import supplier_onboarding
 from ofm.flows.three_way_match import three_way_match
 from ofm.sandbox.procurement import generate_suppliers
-from ofm.tasks.ownership import ELSEWHERE
-from ofm.tasks.resources import Resources, use_resources
+from ofm.settings import Settings
+from ofm.store import Store
+from ofm.tasks.shared.ownership import ELSEWHERE
+from ofm.tasks.shared.resources import Resources, use_resources
 
 pytestmark = [pytest.mark.usefixtures("prefect_harness"),
               pytest.mark.parametrize("store_url", [pytest.param("postgres", marks=pytest.mark.postgres)],

@@ -162,7 +162,7 @@ def test_a_receipt_odoo_refuses_is_quarantined_with_odoos_reason_and_the_others_
     (False, "GR-1", False),
 ])
 def test_a_picking_carries_exactly_its_receipts_mark(note, ref, carries):
-    from ofm.tasks.receipt_odoo import carries_mark
+    from ofm.tasks.p2p.receipt_odoo import carries_mark
 
     assert carries_mark(note, ref) is carries
 

@@ -15,11 +15,11 @@ from flow_world import Crash, kill_after, revive, world
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
+from ofm.cli.main import app as cli
 from ofm.connectors.ledger import LedgerApiClient, LedgerApiConfig
-from ofm.control.cli import app as cli
 from ofm.flows.ledger_batch import ledger_batch
 from ofm.sandbox.ledger.api import LedgerApiTransport, create_app
-from ofm.tasks.resources import Resources, use_resources
+from ofm.tasks.shared.resources import Resources, use_resources
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 TOKEN = "ledger-api-SECRET-token-42"
@@ -54,8 +54,8 @@ def api(tmp_path, monkeypatch):
             return LedgerApiClient(LedgerApiConfig(url=s.ledger_api_url, token=s.ledger_api_token, page_size=2),
                                    transport=transport, sleep=lambda _s: None)
 
-        monkeypatch.setattr("ofm.tasks.ledger_intake.open_ledger_api", open_api)
-        monkeypatch.setattr("ofm.control.runner.run_flow", lambda name, **params: ledger_batch(**params))
+        monkeypatch.setattr("ofm.tasks.ledger.intake.open_ledger_api", open_api)
+        monkeypatch.setattr("ofm.cli.runner.run_flow", lambda name, **params: ledger_batch(**params))
         with use_resources(Resources(settings=settings, store=w.store, odoo=w.odoo)):
             yield SimpleNamespace(w=w, platform=platform_app.state.platform, paths=paths, transport=transport)
 
@@ -216,7 +216,7 @@ def test_a_held_delivery_is_posted_by_replay_from_the_inbox_once_a_mapping_reads
     replay ID` reads it again from the inbox (byte for byte as pulled, nothing downloaded) and posts it once."""
     import yaml
 
-    from ofm.control.settings import get_settings
+    from ofm.settings import get_settings
 
     monkeypatch.setenv("OFM_DATABASE_URL", api.w.settings.database_url)  # the command's own store: the world's
     get_settings.cache_clear()
@@ -225,7 +225,7 @@ def test_a_held_delivery_is_posted_by_replay_from_the_inbox_once_a_mapping_reads
     deliver(api, "PAY-LATE", 2, name="salaries-2026-11.csv")
     assert CliRunner().invoke(cli, ["run", "ledger-batch", "--source", "api"]).exit_code == 3
     [held] = api.w.store.list_quarantine(category="technical")
-    from ofm.tasks.resources import resources
+    from ofm.tasks.shared.resources import resources
 
     folder = resources().settings.ledger_mapping_dir
     refused = CliRunner().invoke(cli, ["quarantine", "replay", str(held.id), "--actor", "controller"])

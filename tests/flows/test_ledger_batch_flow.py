@@ -10,7 +10,7 @@ import pytest
 from flow_world import world
 from typer.testing import CliRunner
 
-from ofm.control.cli import app
+from ofm.cli.main import app
 from ofm.flows.ledger_batch import ledger_batch
 from ofm.sandbox.ledger import write_samples
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.usefixtures("prefect_harness")
 def sandbox(tmp_path, monkeypatch):
     with world(tmp_path, suppliers=1) as w:
         # the command's flow runs in this process, on the world's resources and the session's Prefect server
-        monkeypatch.setattr("ofm.control.runner.run_flow", lambda name, **params: ledger_batch(**params))
+        monkeypatch.setattr("ofm.cli.runner.run_flow", lambda name, **params: ledger_batch(**params))
         yield w
 
 
@@ -65,7 +65,7 @@ def test_answers_lost_after_odoo_committed_and_503s_still_post_each_entry_once(s
     """Faults the real server cannot be made to produce: a create or a post answered by nobody after Odoo
     committed it, 503s and 429s. The anchor in `ref` finds what landed; nothing is created twice."""
     from ofm.sandbox.odoo import Faults
-    from ofm.tasks.resources import use_resources
+    from ofm.tasks.shared.resources import use_resources
 
     path, mapping_dir = sandbox_delivery(tmp_path / "drop", "PAY-FAULTS", 30)
     settings = sandbox.settings.model_copy(update={"ledger_mapping_dir": mapping_dir, "odoo_batch_size": 7})

@@ -1,7 +1,7 @@
 """The ledger chapter on the Odoo sandbox: each locked-period policy and the month-end close's reversal, with
 what Odoo (the sandbox, following Odoo 19's lock dates and reversal wizard) shows afterwards.
 
-The sandbox's generic chart is completed as the demo does it (`ofm.control.demo.sandbox_chart`, through the
+The sandbox's generic chart is completed as the demo does it (`ofm.cli.demo.sandbox_chart`, through the
 API as the administrator) and the bundled ledger mappings route ACME-BE to the sandbox's company. The same
 chapter runs on a real Odoo 19 in tests/real/test_real_ledger_batch.py and the real close tests."""
 
@@ -15,13 +15,13 @@ import pytest
 from flow_world import world
 from pydantic import SecretStr
 
+from ofm.cli.demo import sandbox_chart, sandbox_ledger_mappings
 from ofm.connectors.odoo import OdooClient, OdooConfig, RetryPolicy
-from ofm.control.demo import sandbox_chart, sandbox_ledger_mappings
 from ofm.flows.ledger_batch import ledger_batch
 from ofm.flows.month_end_close import month_end_close
 from ofm.sandbox.ledger import write_samples
 from ofm.sandbox.odoo import SandboxTransport
-from ofm.tasks.resources import use_resources
+from ofm.tasks.shared.resources import use_resources
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 

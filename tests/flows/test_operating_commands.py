@@ -7,9 +7,9 @@ import sqlalchemy as sa
 from flow_world import world
 from typer.testing import CliRunner
 
-from ofm.control.cli import app
-from ofm.control.settings import get_settings
+from ofm.cli.main import app
 from ofm.flows.supplier_onboarding import supplier_onboarding
+from ofm.settings import get_settings
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -100,7 +100,7 @@ def test_a_missing_source_file_is_one_line_not_a_traceback(cli, tmp_path):
 
 
 def test_a_journal_entry_refused_by_its_checks_is_not_replayed_and_the_way_is_said(cli, filled):
-    from ofm.control.store import QuarantineEntry
+    from ofm.store import QuarantineEntry
 
     w, _ = filled
     [row] = w.store.quarantine([QuarantineEntry(

@@ -12,8 +12,8 @@ from flow_world import world
 
 from ofm.flows.supplier_onboarding import supplier_onboarding
 from ofm.sandbox.procurement import generate_suppliers
-from ofm.tasks.artifacts import NO_EXCEPTIONS, NOTHING_TO_WRITE
-from ofm.tasks.runstate import EXCEPTIONS_STATE, RECORDS_QUARANTINED, RUN_EXCEPTIONS
+from ofm.tasks.shared.artifacts import NO_EXCEPTIONS, NOTHING_TO_WRITE
+from ofm.tasks.shared.runstate import EXCEPTIONS_STATE, RECORDS_QUARANTINED, RUN_EXCEPTIONS
 
 pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_harness")]
 

@@ -298,8 +298,8 @@ def test_bills_and_the_rerun_on_postgres_too(tmp_path, store_url):
 def cli(w, monkeypatch, *args: str):
     from typer.testing import CliRunner
 
-    from ofm.control.cli import app
-    from ofm.control.settings import get_settings
+    from ofm.cli.main import app
+    from ofm.settings import get_settings
 
     monkeypatch.setenv("OFM_DATABASE_URL", w.store.engine.url.render_as_string(hide_password=False))
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
@@ -330,7 +330,7 @@ def test_the_command_runs_a_file_and_a_replay_posts_the_held_draft_once_the_orde
 def test_bills_from_the_api_are_acknowledged_with_their_odoo_bill(tmp_path):
     from match_world import invoice_acks, seed_from_feed
 
-    from ofm.tasks.match_intake import CURSOR
+    from ofm.tasks.match.intake import CURSOR
 
     with world(tmp_path, suppliers=40) as w:
         seed_from_feed(w, ["PO-2026-0001", "PO-2026-0002"])

@@ -6,7 +6,7 @@ import pytest
 
 from ofm.mappings.close_policy import BUNDLED, ClosePolicyError, load_close_policy
 from ofm.mappings.ledger import BUNDLED_DIR, load_ledger_mapping
-from ofm.tasks.close_run import bounds, previous
+from ofm.tasks.close.run import bounds, previous
 
 
 def test_the_bundled_policy_and_accruals_mapping_are_valid() -> None:

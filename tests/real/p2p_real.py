@@ -20,9 +20,9 @@ from typing import Any
 from realodoo_testkit import RealOdoo
 
 from ofm.connectors.odoo import OdooClient
-from ofm.control.settings import Settings
-from ofm.control.store import Store
-from ofm.tasks.resources import Resources, use_resources
+from ofm.settings import Settings
+from ofm.store import Store
+from ofm.tasks.shared.resources import Resources, use_resources
 from ofm.testbed.seed_p2p import Catalog, seed_catalog, seed_suppliers
 
 ENTITY = "ACME-BE"

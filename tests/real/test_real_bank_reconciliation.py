@@ -20,12 +20,12 @@ from pathlib import Path
 import pytest
 
 from ofm.canonical import BankEntry, Money
-from ofm.control.settings import Settings
-from ofm.control.store import Store
 from ofm.flows.bank_reconciliation import bank_reconciliation
 from ofm.sandbox.bank.documents import day_one, seed_documents, write_statement
 from ofm.sandbox.odoo.accounting_fixtures import COMPANY_IBAN
-from ofm.tasks.resources import Resources, use_resources
+from ofm.settings import Settings
+from ofm.store import Store
+from ofm.tasks.shared.resources import Resources, use_resources
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -195,8 +195,8 @@ def test_an_interim_report_without_closing_then_the_days_statement(real_odoo, st
 def test_a_journal_whose_bank_account_is_not_the_statements_holds_the_file(real_odoo, story, monkeypatch):
     from typer.testing import CliRunner
 
-    from ofm.control.cli import app
-    from ofm.control.settings import get_settings
+    from ofm.cli.main import app
+    from ofm.settings import get_settings
 
     day = date(2026, 11, 5)
     foreign = story["statement"].model_copy(update={

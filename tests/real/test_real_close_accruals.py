@@ -14,7 +14,7 @@ from ofm.flows.goods_receipt import goods_receipt
 from ofm.flows.po_sync import po_sync
 from ofm.flows.three_way_match import three_way_match
 from ofm.rules.close import goods_received_not_invoiced
-from ofm.tasks.close_odoo import currencies_and_rates, read_received_lines
+from ofm.tasks.close.odoo import currencies_and_rates, read_received_lines
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 PERIOD_END = date(2026, 11, 30)
@@ -95,7 +95,7 @@ def test_a_bill_for_the_rest_ends_the_accrual(w):
 
 def test_the_checklist_reads_what_odoo_shows_of_the_period(w):
     from ofm.rules.close.checklist import CloseFacts, Status, checklist
-    from ofm.tasks.close_odoo import read_close_facts
+    from ofm.tasks.close.odoo import read_close_facts
 
     company = w.real.read("res.company", [["name", "=", "My Company"]], ["id"])[0]["id"]
     [draft] = w.odoo.create("account.move", [{"move_type": "in_invoice", "partner_id": w.suppliers["V-001"],
@@ -131,7 +131,7 @@ def test_the_checklist_reads_what_odoo_shows_of_the_period(w):
 
 
 def test_an_entry_is_reversed_by_odoos_wizard_on_the_date_asked_once(w):
-    from ofm.tasks.close_odoo import reverse_entries
+    from ofm.tasks.close.odoo import reverse_entries
 
     [misc] = w.real.read("account.journal", [["type", "=", "general"]], ["id"], limit=1)
     accounts = {a["code"]: a["id"] for a in w.real.read("account.account", [["code", "in", ["600000", "444000"]]],

@@ -27,7 +27,7 @@ def _prefect_api() -> str:
 
 
 def _start(env: dict[str, str], source: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "ofm.control.cli", "run", "supplier-onboarding",
+    return subprocess.Popen([sys.executable, "-m", "ofm.cli.main", "run", "supplier-onboarding",
                              "--source", source, "--json"], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
 
@@ -49,7 +49,7 @@ def test_runs_started_together_on_one_file_create_each_supplier_once(real_odoo, 
     store = pg_admin.url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
     env = {**os.environ, **real_odoo.env(), "OFM_DATABASE_URL": store, "OFM_ACK_DIR": str(tmp_path / "acks"),
            "PREFECT_API_URL": _prefect_api(), "OFM_ENVIRONMENT": "sandbox"}
-    from ofm.control.store import Store
+    from ofm.store import Store
 
     Store(store).migrate()  # as `ofm db upgrade` would, once, before the runs
     try:

@@ -20,9 +20,9 @@ from typing import Any
 import httpx
 import pytest
 
-from ofm.control.settings import Settings
-from ofm.control.store import Store
-from ofm.tasks.resources import Resources, use_resources
+from ofm.settings import Settings
+from ofm.store import Store
+from ofm.tasks.shared.resources import Resources, use_resources
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 CAPTURE = Path(__file__).resolve().parents[1] / "data" / "real-captures" / "backorder_wizard.json"

@@ -17,11 +17,11 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from ofm.control.settings import Settings
-from ofm.control.store import Store
 from ofm.flows.ledger_batch import ledger_batch
 from ofm.sandbox.ledger import payroll_csv
-from ofm.tasks.resources import Resources, use_resources
+from ofm.settings import Settings
+from ofm.store import Store
+from ofm.tasks.shared.resources import Resources, use_resources
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -41,7 +41,7 @@ def platform(odoo_version, tmp_path_factory) -> Iterator[httpx.Client]:
     Odoo version: the story adds a delivery)."""
     port = free_port()
     log = (tmp_path_factory.mktemp("ledger-api") / "sandbox.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "ofm.control.cli", "sandbox", "ledger", "--port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "ofm.cli.main", "sandbox", "ledger", "--port", str(port),
                              "--token", TOKEN, "--period", "2026-11"], stdout=log, stderr=subprocess.STDOUT)
     admin = httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
     try:
@@ -120,7 +120,7 @@ def test_the_command_pulls_a_later_delivery_through_a_503_and_a_lost_answer(real
     env = {**os.environ, **real_odoo.env(), "OFM_DATABASE_URL": story["settings"].database_url,
            "OFM_ENVIRONMENT": "sandbox", "PREFECT_API_URL": PREFECT_API_URL.value(),
            "OFM_LEDGER_API_URL": story["settings"].ledger_api_url, "OFM_LEDGER_API_TOKEN": TOKEN}
-    done = subprocess.run([sys.executable, "-m", "ofm.control.cli", "run", "ledger-batch", "--source", "api"],
+    done = subprocess.run([sys.executable, "-m", "ofm.cli.main", "run", "ledger-batch", "--source", "api"],
                           env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "ledger API: 1 new delivery: DLV-000004 payroll-2026-11-late.csv" in done.stdout

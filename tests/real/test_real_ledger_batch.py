@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from ofm.control.settings import Settings
-from ofm.control.store import Store
 from ofm.flows.ledger_batch import ledger_batch
 from ofm.sandbox.ledger import expenses_json, payroll_csv, sales_csv, write_samples
-from ofm.tasks.resources import Resources, use_resources, use_thread_resources
+from ofm.settings import Settings
+from ofm.store import Store
+from ofm.tasks.shared.resources import Resources, use_resources, use_thread_resources
 
 # The sample deliveries book on accounts and taxes both versions' Belgian chart (be_comp) has: the same
 # deliveries and bundled mappings on 18 and 19 (ofm/sandbox/ledger).
@@ -261,7 +261,7 @@ def test_a_deferred_entry_approved_by_a_person_is_posted_on_the_first_open_date_
         [first] = open_quarantine(story, "ledger:payroll:PAY-APPROVE:1")
         env = {**os.environ, **real_odoo.env(), "OFM_DATABASE_URL": story["settings"].database_url,
                "OFM_ENVIRONMENT": "sandbox", "PREFECT_API_URL": PREFECT_API_URL.value()}
-        done = subprocess.run([sys.executable, "-m", "ofm.control.cli", "quarantine", "replay", str(first.id),
+        done = subprocess.run([sys.executable, "-m", "ofm.cli.main", "quarantine", "replay", str(first.id),
                                "--actor", "controller-anna"], env=env, capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, done.stdout + done.stderr
         assert f"quarantine entry {first.id}: resolved" in done.stdout

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from ofm.control.settings import Settings
-from ofm.control.store import Store
 from ofm.flows.ledger_batch import ledger_batch
 from ofm.sandbox.ledger import card_settlements_csv
-from ofm.tasks.resources import Resources, use_resources
+from ofm.settings import Settings
+from ofm.store import Store
+from ofm.tasks.shared.resources import Resources, use_resources
 
 # Gross on 400000 Customers, fees on 653000, the net payout on 580000 Internal Transfers of Funds: accounts both
 # versions' Belgian chart (be_comp) has with the same type, so one report and the bundled mapping post on either.

@@ -20,9 +20,9 @@ ENTRIES = 60
 
 
 def _start(env: dict[str, str], source: str) -> subprocess.Popen:
-    # the console entry point (`ofm`), not `-m ofm.control.cli`: run as __main__, the module is loaded twice and
+    # the console entry point (`ofm`), not `-m ofm.cli.main`: run as __main__, the module is loaded twice and
     # the commands registered from other modules (cli_ledger, cli_p2p) land on the other copy's `run` group
-    return subprocess.Popen([sys.executable, "-c", "from ofm.control.cli import main; main()", "run", "ledger-batch",
+    return subprocess.Popen([sys.executable, "-c", "from ofm.cli.main import main; main()", "run", "ledger-batch",
                              "--source", source, "--json"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
 
@@ -36,7 +36,7 @@ def _result(proc: subprocess.Popen) -> tuple[int, dict]:
 def test_two_runs_started_together_post_each_entry_once_and_a_busy_period_is_refused(real_odoo, pg_admin, tmp_path):
     from prefect.settings import PREFECT_API_URL
 
-    from ofm.control.store import Store
+    from ofm.store import Store
 
     client = real_odoo.client()
     [plan] = client.search_read("account.analytic.plan", [], ["name"], limit=1)

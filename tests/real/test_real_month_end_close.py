@@ -134,14 +134,14 @@ def test_ofm_close_status_prints_the_checklist_odoo_and_the_store_show_now(w):
     import sys
 
     env = {**os.environ, **w.real.env(), "OFM_DATABASE_URL": w.settings.database_url, "OFM_ENVIRONMENT": "sandbox"}
-    done = subprocess.run([sys.executable, "-m", "ofm.control.cli", "close", "status", "--period", "2026-11"],
+    done = subprocess.run([sys.executable, "-m", "ofm.cli.main", "close", "status", "--period", "2026-11"],
                           env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "# Close checklist: My Company, 2026-11" in done.stdout
     assert "**Verdict: ready to lock 2026-11**" in done.stdout
     assert "| accruals | ok | goods received not invoiced accrued: 1,260.00 |" in done.stdout
     assert "| accrual reversal | ok | last period's accruals reversed on 2026-11-01 |" in done.stdout
-    done = subprocess.run([sys.executable, "-m", "ofm.control.cli", "close", "status", "--period", "2026-12", "--csv"],
+    done = subprocess.run([sys.executable, "-m", "ofm.cli.main", "close", "status", "--period", "2026-12", "--csv"],
                           env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 4, done.stdout + done.stderr      # December: nothing accrued yet
     assert "accruals,blocking,goods received not invoiced not accrued for the period" in done.stdout
@@ -161,7 +161,7 @@ def test_ofm_run_month_end_close_with_lock_exits_4_and_locks_nothing_when_the_ch
                                                                  "price_unit": 80.0}]]}])
     env = {**os.environ, **w.real.env(), "OFM_DATABASE_URL": w.settings.database_url, "OFM_ENVIRONMENT": "sandbox",
            "OFM_CLOSE_DIR": str(w.settings.close_dir), "PREFECT_API_URL": PREFECT_API_URL.value()}
-    done = subprocess.run([sys.executable, "-m", "ofm.control.cli", "run", "month-end-close", "--period", "2026-12",
+    done = subprocess.run([sys.executable, "-m", "ofm.cli.main", "run", "month-end-close", "--period", "2026-12",
                            "--lock"], env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 4, done.stdout + done.stderr
     assert "ACME-BE: accrual posted 1260.00" in done.stdout   # December accrues the three desks still unbilled
@@ -176,7 +176,7 @@ def test_two_entries_reversed_at_once_are_each_reversed_posted_and_linked(w):
     reverses one entry per wizard and checks each reversal is posted, dated and linked."""
     from datetime import date
 
-    from ofm.tasks.close_odoo import reverse_entries
+    from ofm.tasks.close.odoo import reverse_entries
 
     client = w.real.client()
     [journal] = client.search_read("account.journal", [["type", "=", "general"]], ["id"], limit=1)

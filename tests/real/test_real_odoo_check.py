@@ -9,11 +9,11 @@ import sys
 
 import yaml
 
+from ofm.cli.odoo_check import check_odoo
 from ofm.connectors.odoo.dialect import dialect_for
-from ofm.control.odoo_check import check_odoo
-from ofm.control.odoo_usage import USAGE_FILE, OdooUsage
-from ofm.control.settings import Settings
-from ofm.tasks.resources import Resources, use_resources
+from ofm.connectors.odoo.usage import USAGE_FILE, OdooUsage
+from ofm.settings import Settings
+from ofm.tasks.shared.resources import Resources, use_resources
 
 
 def _check(real_odoo, usage: OdooUsage | None = None, dialect_of: int | None = None):
@@ -27,7 +27,7 @@ def _check(real_odoo, usage: OdooUsage | None = None, dialect_of: int | None = N
 
 def test_ofm_odoo_check_says_every_flow_is_ok_in_the_servers_names(real_odoo, odoo_version) -> None:
     env = {**os.environ, **real_odoo.env(), "OFM_ENVIRONMENT": "production"}
-    done = subprocess.run([sys.executable, "-m", "ofm.control.cli", "odoo", "check"], env=env, capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "ofm.cli.main", "odoo", "check"], env=env, capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     protocol = {19: "json2", 18: "jsonrpc"}[odoo_version]

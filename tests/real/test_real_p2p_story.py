@@ -13,15 +13,15 @@ from p2p_real import RealWorld
 from pydantic import SecretStr
 
 from ofm.connectors.procurement import ProcurementClient, ProcurementConfig
-from ofm.control.settings import Settings
-from ofm.control.store import Store
 from ofm.flows.goods_receipt import goods_receipt
 from ofm.flows.po_sync import po_sync
 from ofm.flows.supplier_onboarding import supplier_onboarding
 from ofm.flows.three_way_match import three_way_match
 from ofm.sandbox.procurement import InProcessTransport, create_app
 from ofm.sandbox.procurement.p2p import CASES
-from ofm.tasks.resources import Resources, use_resources
+from ofm.settings import Settings
+from ofm.store import Store
+from ofm.tasks.shared.resources import Resources, use_resources
 from ofm.testbed.seed_p2p import seed_catalog
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")

@@ -25,12 +25,12 @@ from pydantic import SecretStr
 
 from ofm.connectors.odoo import OdooClient
 from ofm.connectors.procurement import ProcurementClient, ProcurementConfig
-from ofm.control.settings import Settings
-from ofm.control.store import Store
 from ofm.flows.supplier_onboarding import supplier_onboarding
 from ofm.mappings.engine import bundled_mapping, load_mapping
 from ofm.sandbox.procurement import DIRTY_CASES, InProcessTransport, create_app
-from ofm.tasks.resources import Resources, use_resources
+from ofm.settings import Settings
+from ofm.store import Store
+from ofm.tasks.shared.resources import Resources, use_resources
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 

@@ -10,8 +10,8 @@ import pytest
 from pydantic import SecretStr
 from webhook_world import OTHER_SECRET, SECRET, Clock, Recorder, Signed, TestClient, signed
 
-from ofm.control.settings import Settings
-from ofm.control.store import Store
+from ofm.settings import Settings
+from ofm.store import Store
 from ofm.webhooks.app import create_app
 
 

@@ -14,11 +14,11 @@ from pydantic import SecretStr
 from typer.testing import CliRunner
 from webhook_world import SECRET, Recorder, po_event, signed
 
-from ofm.control import cli_webhooks
-from ofm.control.cli import app as cli_app
-from ofm.control.prefect_server import PrefectUnavailable
-from ofm.control.settings import Settings, SettingsError, get_settings
-from ofm.control.store import QuarantineEntry
+from ofm.cli import webhooks as cli_webhooks
+from ofm.cli.main import app as cli_app
+from ofm.cli.prefect_server import PrefectUnavailable
+from ofm.settings import Settings, SettingsError, get_settings
+from ofm.store import QuarantineEntry
 from ofm.webhooks.app import create_app, webhook_secrets
 from ofm.webhooks.intake import CLI_SOURCE, pending
 
@@ -44,7 +44,7 @@ def test_reject_without_prefect_is_stored_audited_and_left_pending(cli, store, m
     def unreachable(port, start=True):
         raise PrefectUnavailable("Prefect at http://127.0.0.1:4299/api cannot be reached: ConnectError")
 
-    monkeypatch.setattr("ofm.control.prefect_server.resolve_prefect", unreachable)
+    monkeypatch.setattr("ofm.cli.prefect_server.resolve_prefect", unreachable)
     qid = entry(store)
     out = CliRunner().invoke(cli_app, ["quarantine", "reject", str(qid), "--by", "Tom", "--reason", "IBAN unverified"])
     assert out.exit_code == 1 and "stored, not emitted yet" in out.output and "emit-pending" in out.output

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from webhook_world import OTHER_SECRET, SECRET, Recorder, TestClient, bank_event, po_event, signed
 
-from ofm.control.store import tables as t
+from ofm.store import tables as t
 from ofm.webhooks.app import create_app
 from ofm.webhooks.intake import CLI_SOURCE, emitted_up_to, pending, store_approval
 from ofm.webhooks.schemas import Approval
@@ -191,7 +191,7 @@ def test_the_prefect_event_id_is_the_same_when_an_event_is_sent_again(store):
 
 
 def test_concurrent_receivers_store_an_event_id_once(store_url, store):
-    from ofm.control.store import Store
+    from ofm.store import Store
 
     approval = Approval(kind="purchase_order.approved", system="procurement", object="po", record_id="PO-7",
                         approver="a", event_id="evt-race", via="webhook:procurement")

@@ -8,9 +8,9 @@ import pytest
 from typer.testing import CliRunner
 from webhook_world import TestClient, po_event, signed
 
-from ofm.control.cli import app as cli_app
-from ofm.control.settings import get_settings
-from ofm.control.store import QuarantineEntry, Store
+from ofm.cli.main import app as cli_app
+from ofm.settings import get_settings
+from ofm.store import QuarantineEntry, Store
 from ofm.webhooks.app import create_app
 from ofm.webhooks.relay import confirmed_client
 
@@ -50,7 +50,7 @@ def sqlite_store(tmp_path):
 def test_a_webhook_approval_reaches_the_prefect_server_with_the_record_as_resource(sqlite_store, tmp_path):
     from pydantic import SecretStr
 
-    from ofm.control.settings import Settings
+    from ofm.settings import Settings
 
     settings = Settings(_env_file=None, database_url=str(sqlite_store.engine.url), webhook_relay_seconds=3600,
                         webhook_secrets={"procurement": SecretStr("whsec-real-prefect-0123456789")})

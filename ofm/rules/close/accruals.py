@@ -11,7 +11,7 @@ The expense account of a line is its product's (`property_account_expense_id`), 
 category's, else the close policy's default. A line whose account cannot be named, or whose currency has
 no rate, is not guessed: it is returned as a refusal naming the order line and what is missing.
 
-Pure: the Odoo reads are in ofm/tasks/close_odoo.py. Plain Python over tuples: 100,000 lines take well
+Pure: the Odoo reads are in ofm/tasks/close/odoo.py. Plain Python over tuples: 100,000 lines take well
 under a second (bench/close_accruals.py).
 """
 

@@ -2,7 +2,7 @@
 
 Each item is a fact with a status: `ok`, `attention` (a controller should look, the period may still be
 locked) or `blocking` (locking now would freeze something wrong). The verdict is ready to lock only
-with no blocking item, and it says why not. Pure: the facts are read by ofm/tasks/close_odoo.py (Odoo)
+with no blocking item, and it says why not. Pure: the facts are read by ofm/tasks/close/odoo.py (Odoo)
 and the store (quarantine, deferred entries); rendered as Markdown and CSV for the close binder.
 """
 

@@ -10,7 +10,7 @@ import pytest
 from bank_regen import GOLDEN_DIR
 from typer.testing import CliRunner
 
-from ofm.control.cli_bank import bank_app
+from ofm.cli.bank import bank_app
 
 runner = CliRunner()
 
@@ -59,7 +59,7 @@ def test_max_mb_option(tmp_path):
 
 
 def test_bank_parse_imports_nothing_heavy():
-    code = ("import sys; from ofm.control.cli_bank import parse; from ofm.connectors import bank; "
+    code = ("import sys; from ofm.cli.bank import parse; from ofm.connectors import bank; "
             "print([m for m in ('prefect', 'pandas', 'great_expectations', 'sqlalchemy') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
@@ -156,7 +156,7 @@ def test_the_installed_command_exits_1_with_one_line_for_each_new_case(tmp_path)
     cases = [("camt052-v01-report.xml", 2500), ("mt942-interim-no-balances.sta", 300),
              ("mt940-german-ns-no-currency.sta", 420), ("ofx211-investment-cash.ofx", 2600),
              ("camt052-v08-intraday-no-closing.xml", 1500), ("ofx102-no-ledgerbal.ofx", 700)]
-    code = ("import sys; from ofm.control.cli import main; sys.argv = ['ofm', 'bank', 'parse', sys.argv[1]]; "
+    code = ("import sys; from ofm.cli.main import main; sys.argv = ['ofm', 'bank', 'parse', sys.argv[1]]; "
             "main()")
     for name, cut in cases:
         bad = tmp_path / f"hostile-{name}"

@@ -15,7 +15,7 @@ import pytest
 from odoo_client_testkit import make_client, rpc_result
 
 from ofm.connectors.odoo.dialect import Dialect, available, dialect_for
-from ofm.control.odoo_usage import load_usage
+from ofm.connectors.odoo.usage import load_usage
 
 CAPTURES = Path(__file__).resolve().parents[2] / "data" / "real-captures"
 

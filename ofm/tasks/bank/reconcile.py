@@ -1,0 +1,179 @@
+"""Match statement lines to open items and reconcile what is certain, the way Odoo does it.
+
+Per the contract (flow_trace.json): the statement line's suspense line is moved to the open
+item's account (and partner), then `account.move.line.reconcile` settles them. A run killed
+between the two leaves the moved line unreconciled: the next run matches the entry again and
+finishes the job on the same line. A difference
+within tolerance (bank fees) is written off by a small posted entry whose counterpart line is
+reconciled along, anchored by its `ref` so that a re-run never books the fee twice. What is
+not certain goes to quarantine (category `match`) with ranked suggestions.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from ofm.canonical import Lineage, content_hash
+from ofm.tasks.bank.intake import BankFile
+from ofm.tasks.bank.lines import Line, OpenItems, booked, entry_ref, minor_to_float
+from ofm.tasks.shared.audit import audit_rows, quarantine_records
+from ofm.tasks.shared.outcome import Received
+from ofm.tasks.shared.ownership import claim, elsewhere, mark_sent, mine
+from ofm.tasks.shared.resources import resources
+from ofm.tasks.shared.runinfo import RunInfo
+
+MOVE_LINE = "account.move.line"
+
+
+@dataclass(frozen=True)
+class Matching:
+    """The engine's answer for the entries of one file that Odoo has not reconciled yet."""
+
+    result: Any  # ofm.rules.bank.MatchResult
+    considered: int
+
+
+@task(name="match-entries", cache_policy=NO_CACHE)
+def match_entries(bank: BankFile, lines: dict[str, Line], open_items: OpenItems, run: RunInfo) -> Matching:
+    """Run the matching cascade over the file's unreconciled entries (pure, vectorised)."""
+    from ofm.rules.bank import entries_frame, load_policy, match
+
+    entries = entries_frame(bank.statements, bank.ids)
+    open_ids = {eid for eid, line in lines.items() if not line.reconciled}
+    # reconciled by a run killed before it recorded so: settle its intents
+    resources().store.settle({f"{MOVE_LINE}:reconcile:{eid}": line.line_id for eid, line in lines.items()
+                              if line.reconciled})
+    entries = entries[entries.entry_id.isin(open_ids)].reset_index(drop=True)
+    policy = load_policy(resources().settings.bank_matching_policy)
+    result = match(entries, open_items.items, open_items.banks, policy)
+    audit_rows(run, "matched", [(entry_ref(m.entry_id), run.correlation_id(entry_ref(m.entry_id)),
+                                 {"rule": m.rule, "odoo_lines": list(m.line_ids), "writeoff_minor": m.writeoff_minor,
+                                  "policy": policy.source}) for m in result.match_list()])
+    return Matching(result, len(entries))
+
+
+@task(name="reconcile-in-odoo", cache_policy=NO_CACHE)
+def reconcile(bank: BankFile, lines: dict[str, Line], open_items: OpenItems, matching: Matching,
+              run: RunInfo) -> tuple[dict[str, str], set[str]]:
+    """Retarget suspense lines, book write-offs, reconcile; returns entry id -> rule for what was done, and the
+    entries another live run is reconciling (left to it)."""
+    from ofm.rules.bank import load_policy
+    from ofm.store import OutboxIntent
+
+    res = resources()
+    matches = matching.result.match_list()
+    if not matches:
+        return {}, set()
+    keys = {m.entry_id: f"{MOVE_LINE}:reconcile:{m.entry_id}" for m in matches}
+    rows = claim([OutboxIntent(
+        idempotency_key=keys[m.entry_id], object_type="bank-entry", record_ref=entry_ref(m.entry_id),
+        target_model=MOVE_LINE, operation="reconcile", payload_hash=content_hash(list(m.line_ids))[:16],
+        correlation_id=run.correlation_id(entry_ref(m.entry_id)), flow_run_id=run.flow_run_id) for m in matches], run)
+    left = {m.entry_id for m in matches if elsewhere(rows[keys[m.entry_id]], run)}
+    todo = [m for m in matches if mine(rows[keys[m.entry_id]], run)]
+    sent = [m for m in todo if rows[keys[m.entry_id]].state == "sent"]
+    if sent:  # taken over from a run that died since the lines were read: reconciled already?
+        done = {r["id"] for r in res.odoo.read(MOVE_LINE, [lines[m.entry_id].counterpart_id for m in sent],
+                                               ["reconciled"]) if r["reconciled"]}
+        finished = {m.entry_id for m in sent if lines[m.entry_id].counterpart_id in done}
+        res.store.settle({keys[e]: lines[e].line_id for e in finished})
+        todo = [m for m in todo if m.entry_id not in finished]
+    if not todo:
+        return {}, left
+    mark_sent([keys[m.entry_id] for m in todo], run)  # before the first write: only the owner writes
+    writeoffs = _writeoffs([m for m in todo if m.writeoff_minor], bank, open_items,
+                           load_policy(res.settings.bank_matching_policy).writeoff_account)
+    _set_partners(todo, lines)
+    groups: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for m in todo:
+        groups[(open_items.account_of[m.line_ids[0]], m.partner_id)].append(lines[m.entry_id].counterpart_id)
+    for (account_id, partner_id), ids in groups.items():
+        res.odoo.write(MOVE_LINE, ids, {"account_id": account_id, **({"partner_id": partner_id} if partner_id else {})})
+    for m in todo:
+        res.odoo.call(MOVE_LINE, "reconcile",
+                      ids=[lines[m.entry_id].counterpart_id, *m.line_ids, *writeoffs.get(m.entry_id, [])])
+    res.store.mark_done({keys[m.entry_id]: lines[m.entry_id].line_id for m in todo})
+    res.store.resolve_open([entry_ref(m.entry_id) for m in todo], actor=run.actor,
+                           note=f"reconciled in run {run.run_id}")  # e.g. a person created the missing invoice
+    audit_rows(run, "reconciled", [(entry_ref(m.entry_id), run.correlation_id(entry_ref(m.entry_id)),
+                                    {"rule": m.rule, "statement_line": lines[m.entry_id].line_id,
+                                     "odoo_lines": list(m.line_ids), "writeoff_minor": m.writeoff_minor})
+                                   for m in todo])
+    return {m.entry_id: m.rule for m in todo}, left
+
+
+def _set_partners(matches: list, lines: dict[str, Line]) -> None:
+    """The matched items' partner on their statement lines, one write per partner.
+
+    Odoo rewrites a statement line's journal items when its partner changes (and deletes any
+    item not on the bank or suspense account), so this happens while the counterpart is still
+    on suspense; a line an interrupted run already moved keeps its partner as it is.
+    """
+    by_partner: dict[int, list[int]] = defaultdict(list)
+    for m in matches:
+        line = lines[m.entry_id]
+        if m.partner_id and line.partner_id != m.partner_id and line.on_suspense:
+            by_partner[int(m.partner_id)].append(line.line_id)
+    for partner_id, ids in by_partner.items():
+        resources().odoo.write("account.bank.statement.line", ids, {"partner_id": partner_id})
+
+
+def _writeoffs(matches: list, bank: BankFile, open_items: OpenItems, account_code: str) -> dict[str, list[int]]:
+    """One posted entry per written-off difference (anchored by ref); entry id -> its counterpart line."""
+    if not matches:
+        return {}
+    odoo = resources().odoo
+    found = odoo.search_read("account.account", [("code", "=", account_code)], ["id"])
+    if not found:
+        raise ValueError(f"the write-off account {account_code} of the matching policy does not exist in Odoo")
+    currency = bank.statements[0].currency
+    dates = {eid: (e.booking_date or e.value_date).isoformat() for _, eid, e in booked(bank)}
+    vals = []
+    for m in matches:
+        amount = minor_to_float(m.writeoff_minor, currency)  # residual - applied: what the item still lacks
+        item_account = open_items.account_of[m.line_ids[0]]
+        vals.append({"move_type": "entry", "date": dates[m.entry_id], "ref": f"OFM write-off {m.entry_id}",
+                     "line_ids": [
+                         (0, 0, {"account_id": item_account, "partner_id": m.partner_id or False,
+                                 "name": "Bank difference written off", "debit": max(-amount, 0.0),
+                                 "credit": max(amount, 0.0)}),
+                         (0, 0, {"account_id": found[0]["id"], "name": "Bank fees / small difference",
+                                 "debit": max(amount, 0.0), "credit": max(-amount, 0.0)})]})
+    found_moves = odoo.find_by_anchors("account.move", ["ref"], vals, ["id"])  # booked by an interrupted run?
+    missing = [v for v, f in zip(vals, found_moves, strict=True) if f is None]
+    created = iter(odoo.create_idempotent("account.move", missing, ["ref"], ["id"]) if missing else [])
+    move_ids = [f["id"] if f is not None else next(created) for f in found_moves]
+    drafts = [row["id"] for row in odoo.read("account.move", move_ids, ["state"]) if row["state"] == "draft"]
+    if drafts:
+        odoo.call("account.move", "action_post", ids=drafts)
+    rows = odoo.search_read(MOVE_LINE, [("move_id", "in", move_ids), ("account_id", "in",
+                                                                      sorted(set(open_items.account_of.values())))],
+                            ["move_id"])
+    line_of_move = {r["move_id"][0]: r["id"] for r in rows}
+    return {m.entry_id: [line_of_move[mid]] for m, mid in zip(matches, move_ids, strict=True)}
+
+
+@task(name="hold-unmatched", cache_policy=NO_CACHE)
+def hold_unmatched(bank: BankFile, matching: Matching, run: RunInfo) -> int:
+    """Unmatched entries to quarantine (category `match`) with their best suggestions."""
+    entries = {eid: (a, e) for a, eid, e in booked(bank)}
+    rows = []
+    for u in matching.result.unmatched:
+        account, entry = entries[u.entry_id]
+        hints = [{"odoo_lines": list(s.line_ids), "score": round(float(s.score), 3), "why": s.why}
+                 for s in u.suggestions]
+        lineage = Lineage(source_system="bank", external_id=u.entry_id, content_hash=u.entry_id,
+                          received_at=bank.received.lineage.received_at,
+                          correlation_id=run.correlation_id(entry_ref(u.entry_id)))
+        payload = {"account": account, "file": bank.name, "entry": entry.model_dump(mode="json"),
+                   "suggestions": hints}
+        reason = u.reason + (f"; best guess: {u.suggestions[0].why}" if u.suggestions else "")
+        owner = "accounts-receivable" if entry.amount.amount > 0 else "accounts-payable"
+        rows.append((Received(raw=payload, lineage=lineage, mapping="bank/entry"), "match", reason,
+                     "suggestions" if u.suggestions else "amount", owner))
+    return len(quarantine_records(run, "match", rows, object_type="bank-entry"))

@@ -1,0 +1,150 @@
+"""Reading what the procure-to-pay flows need from Odoo, batched: orders by number, their lines and
+open receipt moves, and the reference data an order points at (partners, companies, currencies,
+products, taxes, units, analytic accounts). One search per kind of record for the whole batch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from ofm.canonical import PurchaseOrder
+from ofm.mappings.p2p_policy import P2PPolicy
+from ofm.rules.p2p import OdooLine, OdooMove, OdooOrder, References
+from ofm.tasks.shared.resources import resources
+
+PO, POL, PICKING, MOVE = "purchase.order", "purchase.order.line", "stock.picking", "stock.move"
+ORDER_FIELDS = ["name", "origin", "state", "locked", "partner_id", "currency_id", "company_id", "order_line",
+                "invoice_ids", "picking_ids"]
+LINE_FIELDS = ["sequence", "product_id", "product_qty", "price_unit", "qty_received", "qty_invoiced", "tax_ids",
+               "analytic_distribution", "order_id"]
+ALL = ["|", ["active", "=", True], ["active", "=", False]]
+
+
+def many2one_id(value: Any) -> int | None:
+    """The id of a many2one value as Odoo reads it ([id, "name"], an id, or False)."""
+    if isinstance(value, list | tuple):
+        return int(value[0]) if value else None
+    return int(value) if value else None
+
+
+def _dec(value: Any) -> Decimal:
+    return Decimal(str(value or 0))
+
+
+def read_orders(numbers: Iterable[str]) -> dict[str, OdooOrder]:
+    """Odoo purchase orders by procurement number (`origin`); the oldest wins if two carry one."""
+    numbers = sorted(set(numbers))
+    if not numbers:
+        return {}
+    odoo = resources().odoo
+    rows = [row for start in range(0, len(numbers), 2000)  # a bounded domain per request
+            for row in odoo.search_read(PO, [["origin", "in", numbers[start:start + 2000]]], ORDER_FIELDS)]
+    rows.sort(key=lambda r: r["id"])
+    line_ids = [lid for row in rows for lid in row.get("order_line") or []]
+    lines: dict[int, dict[str, Any]] = {}
+    if line_ids:
+        lines = {r["id"]: r for r in odoo.read(POL, line_ids, LINE_FIELDS)}
+    out: dict[str, OdooOrder] = {}
+    for row in rows:
+        if row["origin"] in out:
+            continue
+        out[row["origin"]] = OdooOrder(
+            id=row["id"], name=row["name"], state=row["state"], locked=bool(row.get("locked")),
+            partner_id=many2one_id(row.get("partner_id")), currency_id=many2one_id(row.get("currency_id")),
+            company_id=many2one_id(row.get("company_id")), invoice_ids=tuple(row.get("invoice_ids") or ()),
+            lines=tuple(_line(lines[lid]) for lid in row.get("order_line") or [] if lid in lines))
+    return out
+
+
+def _line(row: dict[str, Any]) -> OdooLine:
+    analytic = row.get("analytic_distribution") or {}
+    return OdooLine(id=row["id"], sequence=int(row.get("sequence") or 0), product_id=many2one_id(row.get("product_id")),
+                    product_qty=_dec(row.get("product_qty")), price_unit=_dec(row.get("price_unit")),
+                    qty_received=_dec(row.get("qty_received")), qty_invoiced=_dec(row.get("qty_invoiced")),
+                    tax_ids=tuple(sorted(row.get("tax_ids") or ())),
+                    analytic=tuple(sorted((str(k), _dec(v)) for k, v in analytic.items())))
+
+
+def read_open_moves(orders: Iterable[OdooOrder]) -> dict[int, list[OdooMove]]:
+    """Open stock moves of each order's receipts (order id -> moves), two calls for all orders."""
+    orders = list(orders)
+    if not orders:
+        return {}
+    odoo = resources().odoo
+    line_order = {line.id: o.id for o in orders for line in o.lines}
+    rows = odoo.search_read(MOVE, [["purchase_line_id", "in", sorted(line_order)],
+                                   ["state", "not in", ["done", "cancel", "draft"]]],
+                            ["picking_id", "purchase_line_id", "product_uom_qty", "state", "product_uom"], order="id")
+    out: dict[int, list[OdooMove]] = {}
+    for r in rows:
+        line = many2one_id(r.get("purchase_line_id"))
+        if line is None or not r.get("picking_id"):
+            continue
+        out.setdefault(line_order[line], []).append(OdooMove(
+            id=r["id"], picking_id=many2one_id(r["picking_id"]) or 0, purchase_line_id=line,
+            product_uom_qty=_dec(r.get("product_uom_qty")), state=r.get("state") or "",
+            picking_name=r["picking_id"][1] if isinstance(r["picking_id"], list | tuple) else "",
+            unit_id=many2one_id(r.get("product_uom"))))
+    return out
+
+
+def read_references(orders: list[PurchaseOrder], policy: P2PPolicy) -> dict[str, References]:
+    """What each order's references are in Odoo (order number -> References), a few calls for the batch."""
+    if not orders:
+        return {}
+    odoo = resources().odoo
+    codes = sorted({o.supplier_code for o in orders if o.supplier_code})
+    vats = sorted({o.supplier_vat for o in orders if o.supplier_vat})
+    by_code: dict[str, dict[str, Any]] = {}
+    by_vat: dict[str, dict[str, Any]] = {}
+    for anchor, values, into in (("ref", codes, by_code), ("vat", vats, by_vat)):
+        if values:
+            rows = odoo.search_read("res.partner", [*ALL, [anchor, "in", values]], ["ref", "vat", "active"])
+            for row in sorted(rows, key=lambda r: (not r.get("active"), r["id"])):  # an active one first
+                into.setdefault(str(row.get(anchor) or ""), row)
+    companies = {r["name"]: r["id"] for r in odoo.search_read(
+        "res.company", [["name", "in", sorted(set(policy.companies.values()))]], ["name"])}
+    currencies = {r["name"]: r for r in odoo.search_read(
+        "res.currency", [*ALL, ["name", "in", sorted({o.currency for o in orders})]], ["name", "active"])}
+    rows = odoo.search_read("product.product", [["default_code", "in", sorted(
+        {line.product_code for o in orders for line in o.lines if line.product_code})]], ["default_code", "uom_id"],
+        order="id")
+    products = {r["default_code"]: r["id"] for r in rows}
+    product_units = {r["default_code"]: uid for r in rows if (uid := many2one_id(r.get("uom_id")))}
+    # Tax names repeat per company (every Belgian company has its "21% G"): the order's company's one counts,
+    # a tax of another company would make Odoo refuse the whole order.
+    tax_ids: dict[tuple[str, int | None], int] = {}
+    for r in odoo.search_read("account.tax", [["name", "in", sorted(set(policy.taxes.values()))],
+                                              ["type_tax_use", "=", "purchase"]], ["name", "company_id"], order="id"):
+        tax_ids.setdefault((r["name"], many2one_id(r.get("company_id"))), r["id"])
+    uoms = odoo.search_read("uom.uom", ALL, odoo.dialect.unit_fields, order="id")
+    units = {r["name"]: r["id"] for r in uoms if r["active"] and r["name"] in set(policy.units.values())}
+    unit_roots = {r["id"]: odoo.dialect.unit_size(r)[0] for r in uoms}
+    centers = sorted({cc for o in orders for line in o.lines for cc in line.analytic_distribution})
+    analytic: dict[str, int] = {}
+    if centers:
+        wanted = {policy.analytic_code(cc): cc for cc in centers}
+        for r in odoo.search_read("account.analytic.account", [["code", "in", sorted(wanted)]], ["code"]):
+            analytic[wanted[r["code"]]] = r["id"]
+    out = {}
+    for o in orders:
+        partner = by_code.get(o.supplier_code or "") or by_vat.get(o.supplier_vat or "")
+        company_name = policy.companies.get(o.legal_entity)
+        currency = currencies.get(o.currency)
+        codes_used = {t.code for line in o.lines for t in line.taxes}
+        company = companies.get(company_name) if company_name else None
+        taxes = {c: tax_ids[(policy.taxes[c], company)] for c in codes_used
+                 if c in policy.taxes and (policy.taxes[c], company) in tax_ids}
+        out[o.number] = References(
+            partner=partner["id"] if partner else None, partner_active=bool(partner and partner.get("active")),
+            company=company,
+            currency=currency["id"] if currency else None,
+            currency_active=bool(currency and currency.get("active")),
+            products=products, units={u: units[n] for u, n in policy.units.items() if n in units},
+            product_units=product_units, unit_roots=unit_roots,
+            unit_names={r["id"]: r["name"] for r in uoms},
+            taxes=taxes,
+            unmapped_taxes=frozenset(c for c in codes_used if c not in policy.taxes),
+            analytic=analytic, unrouted=company_name is None)
+    return out

@@ -1,0 +1,301 @@
+"""Purchase-order sync tasks: map, check dependencies, decide per order, write to Odoo exactly once.
+
+Write order for every Odoo change: outbox intent (unique key) -> mark sent -> Odoo call -> mark done.
+Creates are anchored by `origin` (the procurement number): an interrupted run is resolved by
+reading Odoo before deciding, so an order is never created twice; a created order left unconfirmed
+is confirmed by the next run (its state says so). Amendments are diffs against Odoo and so
+idempotent; their outbox key carries the revision and the diff's hash.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from ofm.canonical import PurchaseOrder, content_hash
+from ofm.mappings.p2p_policy import P2PPolicy
+from ofm.rules.p2p.orders import OdooOrder, OrderAction, OrderDecision, decide_order
+from ofm.tasks.p2p.common import DEPENDENCY, ORDERS, DocResult, hold
+from ofm.tasks.p2p.odoo import PO, read_orders, read_references
+from ofm.tasks.shared.audit import audit_rows
+from ofm.tasks.shared.outcome import Received
+from ofm.tasks.shared.ownership import ELSEWHERE, claim, done_meanwhile, elsewhere, elsewhere_reason, mark_sent, mine
+from ofm.tasks.shared.resources import resources
+from ofm.tasks.shared.runinfo import RunInfo
+
+REVISION_CURSOR = "procurement.purchase_order.revision:"
+
+
+@dataclass(frozen=True)
+class Planned:
+    order: PurchaseOrder
+    item: Received
+    decision: OrderDecision
+    existing: OdooOrder | None
+
+
+@task(name="map-purchase-orders", cache_policy=NO_CACHE)
+def map_orders(items: list[Received], run: RunInfo) -> tuple[list[tuple[PurchaseOrder, Received]], list[DocResult]]:
+    """Raw orders -> canonical; one that does not map is refused with the record and field named."""
+    from ofm.mappings.purchase_docs import DocumentError, map_purchase_order
+
+    mapped, refused = [], []
+    for item in items:
+        try:
+            mapped.append((map_purchase_order(item.raw, item.lineage), item))
+        except DocumentError as exc:
+            refused.append((item, "business", str(exc), exc.field, "procurement"))
+    audit_rows(run, "mapped", [(o.record_ref, i.lineage.correlation_id,
+                                {"revision": o.revision, "status": o.approval_status.value, "lines": len(o.lines)})
+                               for o, i in mapped])
+    return mapped, hold(run, refused, ORDERS.object_type, "rejected")
+
+
+def _superseded(order: PurchaseOrder, applied: dict[str, str]) -> int | None:
+    """The revision already applied when it is newer than this one (an old revision arriving late)."""
+    done = applied.get(REVISION_CURSOR + order.number)
+    if done is not None and order.revision is not None and int(done) > order.revision:
+        return int(done)
+    return None
+
+
+@task(name="plan-purchase-orders", cache_policy=NO_CACHE)
+def plan_orders(mapped: list[tuple[PurchaseOrder, Received]], policy: P2PPolicy, run: RunInfo
+                ) -> tuple[list[Planned], list[DocResult]]:
+    """Check every dependency in Odoo (a few batched reads) and decide per order."""
+    results: list[DocResult] = []
+    current = []
+    applied = resources().store.get_cursors([REVISION_CURSOR + o.number for o, _ in mapped])
+    for order, item in mapped:
+        newer = _superseded(order, applied)
+        if newer is None:
+            current.append((order, item))
+        else:
+            results.append(DocResult(item, "unchanged", reasons=(f"superseded: revision {newer} is already applied",)))
+    refs = read_references([o for o, _ in current], policy)
+    existing = read_orders(o.number for o, _ in current)
+    plans = []
+    for order, item in current:
+        status = str(item.raw.get("status") or "")
+        action = policy.status.get(status)
+        if action is None:
+            results += hold(run, [(item, "business", f"{order.number} status: {status!r} is not in the status map "
+                                   f"of {policy.source}", "status", "procurement")], ORDERS.object_type, "rejected")
+            continue
+        found = existing.get(order.number)
+        decision = decide_order(order, action, refs[order.number], found)
+        plans.append(Planned(order, item, decision, found))
+    audit_rows(run, "decided", [(p.order.record_ref, p.item.lineage.correlation_id,
+                                 {"action": p.decision.action.value, "reasons": list(p.decision.reasons),
+                                  "field": p.decision.field, "odoo_id": p.existing.id if p.existing else None})
+                                for p in plans])
+    return plans, results
+
+
+def _claim(plans: list[Planned], keys: list[str], operation: str, payloads: list, run: RunInfo
+           ) -> tuple[list[Planned], list[DocResult], list[Planned]]:
+    """Claim the intents; the plans this run holds, the outcomes of the others: owned by another live run
+    (left to it), or done by a concurrent run since this run read Odoo; and the held ones left `sent` by a
+    run that died. An intent done before this run started is taken again: Odoo no longer shows what it did."""
+    from ofm.store import OutboxIntent
+
+    rows = claim([
+        OutboxIntent(idempotency_key=key, object_type=ORDERS.object_type, record_ref=p.order.record_ref,
+                     target_model=PO, operation=operation, payload_hash=content_hash(payload),
+                     correlation_id=p.item.lineage.correlation_id, flow_run_id=run.flow_run_id)
+        for p, key, payload in zip(plans, keys, payloads, strict=True)], run, redo_done=True)
+    held = [p for p, key in zip(plans, keys, strict=True) if mine(rows[key], run)]
+    others = [DocResult(p.item, ELSEWHERE, reasons=(elsewhere_reason(rows[key]),))
+              for p, key in zip(plans, keys, strict=True) if elsewhere(rows[key], run)]
+    others += [DocResult(p.item, "unchanged", rows[key].odoo_id, reasons=(f"{operation} done by a concurrent run",))
+               for p, key in zip(plans, keys, strict=True) if done_meanwhile(rows[key], run)]
+    sent = [p for p, key in zip(plans, keys, strict=True) if mine(rows[key], run) and rows[key].state == "sent"]
+    return held, others, sent
+
+
+def _odoo_refused(failed: Failed, run: RunInfo) -> list[DocResult]:
+    """Orders Odoo itself refused (or could not be reached for): quarantined with Odoo's own words."""
+    from ofm.connectors.odoo import OdooPermanentError
+
+    return hold(run, [(p.item, "business" if isinstance(err, OdooPermanentError) else "technical",
+                       f"Odoo refused {p.decision.action.value}: {err}", getattr(err, "server_name", None) or None,
+                       "procurement" if isinstance(err, OdooPermanentError) else "integration")
+                      for p, err in failed], ORDERS.object_type, "rejected")
+
+
+def _refused(plans: list[Planned], run: RunInfo, why: dict[str, str] | None = None) -> list[DocResult]:
+    return hold(run, [(p.item, p.decision.category, (why or {}).get(p.order.number) or "; ".join(p.decision.reasons),
+                       p.decision.field, p.decision.owner) for p in plans], ORDERS.object_type, "rejected")
+
+
+@task(name="load-purchase-orders", cache_policy=NO_CACHE)
+def load_orders(plans: list[Planned], run: RunInfo) -> list[DocResult]:
+    """Apply the decisions to Odoo; every order ends with one outcome."""
+    by = {a: [p for p in plans if p.decision.action is a] for a in OrderAction}
+    results: list[DocResult] = []
+    results += [DocResult(p.item, "ignored", reasons=p.decision.reasons) for p in by[OrderAction.IGNORE]]
+    results += hold(run, [(p.item, DEPENDENCY, "; ".join(p.decision.reasons), p.decision.field, p.decision.owner)
+                          for p in by[OrderAction.WAIT]], ORDERS.object_type, "waiting")
+    results += _refused(by[OrderAction.REFUSE], run)
+    created, failed, left = _create(by[OrderAction.CREATE], run)
+    updated, failed_updates, left_updates = _update(by[OrderAction.UPDATE], run)
+    failed += failed_updates
+    results += left + left_updates
+    confirms = [(p, oid) for p, oid in [*created, *updated, *[(p, p.existing.id) for p in by[OrderAction.CONFIRM]
+                                                               if p.existing]] if p.decision.confirm]
+    failed += _confirm(confirms, run)
+    results += _odoo_refused(failed, run)
+    gone = {p.order.number for p, _ in failed}
+    created = [(p, oid) for p, oid in created if p.order.number not in gone]
+    updated = [(p, oid) for p, oid in updated if p.order.number not in gone]
+    by[OrderAction.CONFIRM] = [p for p in by[OrderAction.CONFIRM] if p.order.number not in gone]
+    cancelled, refused = _cancel(by[OrderAction.CANCEL], run)
+    results += _refused(refused, run, {p.order.number: "cancellation refused by Odoo: the order stays "
+                                       "confirmed (a posted bill, or locked)" for p in refused})
+    names = _names([oid for _, oid in [*created, *updated, *cancelled]]
+                   + [p.existing.id for p in [*by[OrderAction.UNCHANGED], *by[OrderAction.CONFIRM]] if p.existing])
+    results += [DocResult(p.item, "created", oid, names.get(oid)) for p, oid in created]
+    results += [DocResult(p.item, "updated", oid, names.get(oid),
+                          reasons=(f"lines changed: {', '.join(p.decision.changed_lines)}",)) for p, oid in updated]
+    results += [DocResult(p.item, "cancelled", oid, names.get(oid)) for p, oid in cancelled]
+    results += [DocResult(p.item, "updated" if p.decision.confirm else "unchanged", p.existing.id,
+                          names.get(p.existing.id), reasons=p.decision.reasons)
+                for p in [*by[OrderAction.UNCHANGED], *by[OrderAction.CONFIRM]] if p.existing]
+    results += [DocResult(p.item, "unchanged", reasons=p.decision.reasons)
+                for p in by[OrderAction.UNCHANGED] if not p.existing]
+    store = resources().store
+    # An order found in Odoo settles a create an interrupted run left `sent` (it did land).
+    store.settle({f"{PO}:create:{p.order.number}": p.existing.id for p in plans if p.existing})
+    store.set_cursors({REVISION_CURSOR + r.received.lineage.external_id: str(r.received.lineage.revision)
+                       for r in results if r.status in ("created", "updated", "cancelled", "unchanged", "ignored")
+                       and r.received.lineage.revision})
+    return results
+
+
+Failed = list[tuple["Planned", Exception]]
+
+
+def _create(plans: list[Planned], run: RunInfo) -> tuple[list[tuple[Planned, int]], Failed, list[DocResult]]:
+    """Create the orders in batches (anchor `origin`), each exactly once; a batch Odoo refuses is split
+    until the refused orders stand alone. Orders another run holds are left to it."""
+    from ofm.store import NotOwnerError
+    from ofm.tasks.shared.bisect import write_bisecting
+
+    if not plans:
+        return [], [], []
+    res = resources()
+    key = {p.order.number: f"{PO}:create:{p.order.number}" for p in plans}
+    plans, left, sent = _claim(plans, [key[p.order.number] for p in plans], "create",
+                               [p.decision.vals for p in plans], run)
+    out: list[tuple[Planned, int]] = []
+    if sent:  # taken over `sent` from a run that died since this run read Odoo: look them up first
+        hits = res.odoo.find_by_anchors(PO, ["origin"], [p.decision.vals for p in sent], ["id"])
+        out = [(p, int(hit["id"])) for p, hit in zip(sent, hits, strict=True) if hit]  # landed: confirmed below
+        plans = [p for p in plans if p.order.number not in {q.order.number for q, _ in out}]
+
+    def write(batch: list[Planned]) -> list[int]:
+        mark_sent([key[p.order.number] for p in batch], run)
+        return res.odoo.create_idempotent(PO, [p.decision.vals for p in batch], ["origin"], ["id"])
+
+    failed: Failed = []
+    size = res.settings.odoo_batch_size
+    for start in range(0, len(plans), size):
+        for plan, result in write_bisecting(plans[start:start + size], write):
+            if isinstance(result, NotOwnerError):  # the lease ran out and another run took it: not sent
+                left.append(DocResult(plan.item, ELSEWHERE, reasons=(str(result),)))
+            else:
+                (failed if isinstance(result, Exception) else out).append((plan, result))
+    res.store.mark_done({key[p.order.number]: oid for p, oid in out})
+    _failed(failed, key)
+    audit_rows(run, "created", [(p.order.record_ref, p.item.lineage.correlation_id,
+                                 {"odoo_model": PO, "odoo_id": oid, "revision": p.order.revision,
+                                  "lines": len(p.order.lines)}) for p, oid in out])
+    return out, failed, left
+
+
+def _failed(failed: Failed, key: dict[str, str]) -> None:
+    from ofm.connectors.odoo import OdooPermanentError
+
+    for p, err in failed:
+        resources().store.mark_failed(key[p.order.number], str(err), permanent=isinstance(err, OdooPermanentError))
+
+
+def _confirm(pairs: list[tuple[Planned, int]], run: RunInfo) -> Failed:
+    """button_confirm per batch; an order Odoo refuses to confirm stays a draft there (the next run
+    confirms it once the cause is fixed) and is reported with Odoo's reason."""
+    from ofm.tasks.shared.bisect import write_bisecting
+
+    res = resources()
+
+    def confirm(batch: list[tuple[Planned, int]]) -> list[int]:
+        ids = [oid for _, oid in batch]
+        res.odoo.call(PO, "button_confirm", ids=ids)
+        return ids
+
+    failed: Failed = []
+    size = res.settings.odoo_batch_size
+    for start in range(0, len(pairs), size):  # one call per batch: a request stays bounded
+        failed += [(pair[0], result) for pair, result in write_bisecting(pairs[start:start + size], confirm)
+                   if isinstance(result, Exception)]
+    bad = {p.order.number for p, _ in failed}
+    audit_rows(run, "confirmed", [(p.order.record_ref, p.item.lineage.correlation_id, {"odoo_id": oid})
+                                  for p, oid in pairs if p.order.number not in bad])
+    return failed
+
+
+def _update(plans: list[Planned], run: RunInfo) -> tuple[list[tuple[Planned, int]], Failed, list[DocResult]]:
+    """Write each amended order's line changes (one write per order: its commands differ)."""
+    from ofm.connectors.odoo import OdooPermanentError, OdooTransientError
+    from ofm.store import NotOwnerError
+
+    if not plans:
+        return [], [], []
+    res = resources()
+    payloads = {p.order.number: list(p.decision.line_commands) for p in plans}
+    keys = {p.order.number: f"{PO}:amend:{p.order.number}:rev{p.order.revision}:{content_hash(c)[:16]}"
+            for p, c in zip(plans, payloads.values(), strict=True)}
+    plans, left, _ = _claim(plans, list(keys.values()), "write", list(payloads.values()), run)  # diffs: idempotent
+    out: list[tuple[Planned, int]] = []
+    failed: Failed = []
+    for p in plans:
+        key, commands = keys[p.order.number], payloads[p.order.number]
+        assert p.existing is not None
+        try:
+            mark_sent([key], run)
+        except NotOwnerError as err:  # the lease ran out and another run took it: not sent
+            left.append(DocResult(p.item, ELSEWHERE, reasons=(str(err),)))
+            continue
+        try:
+            res.odoo.write(PO, [p.existing.id], {"order_line": commands})
+        except (OdooPermanentError, OdooTransientError) as err:
+            res.store.mark_failed(key, str(err), permanent=isinstance(err, OdooPermanentError))
+            failed.append((p, err))
+            continue
+        res.store.mark_done({key: p.existing.id})
+        out.append((p, p.existing.id))
+    audit_rows(run, "amended", [(p.order.record_ref, p.item.lineage.correlation_id,
+                                 {"odoo_id": oid, "revision": p.order.revision,
+                                  "lines": list(p.decision.changed_lines)}) for p, oid in out])
+    return out, failed, left
+
+
+def _cancel(plans: list[Planned], run: RunInfo) -> tuple[list[tuple[Planned, int]], list[Planned]]:
+    """button_cancel, then read back: Odoo leaves an order with a posted bill confirmed without error."""
+    if not plans:
+        return [], []
+    odoo = resources().odoo
+    ids = [p.existing.id for p in plans if p.existing]
+    odoo.call(PO, "button_cancel", ids=ids)
+    states = {r["id"]: r["state"] for r in odoo.read(PO, ids, ["state"])}
+    done = [(p, p.existing.id) for p in plans if p.existing and states.get(p.existing.id) == "cancel"]
+    audit_rows(run, "cancelled", [(p.order.record_ref, p.item.lineage.correlation_id, {"odoo_id": oid})
+                                  for p, oid in done])
+    return done, [p for p in plans if p.existing and states.get(p.existing.id) != "cancel"]
+
+
+def _names(ids: list[int]) -> dict[int, str]:
+    ids, size = sorted(set(ids)), resources().settings.odoo_batch_size * 10
+    return {r["id"]: r["name"] for start in range(0, len(ids), size)
+            for r in resources().odoo.read(PO, ids[start:start + size], ["name"])}

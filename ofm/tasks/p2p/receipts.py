@@ -1,0 +1,190 @@
+"""Goods-receipt tasks: apply procurement receipt confirmations to the receipts Odoo made for the order.
+
+Per receipt, in receipt-date order (each one changes what is open): the open moves of its order are
+read, the decision taken in the order line's and the move's units (rules/p2p/receipts.py), then, as
+captured in flow_trace.json, traces a1/a2 and real-captures/backorder_wizard.json (receipt_odoo.py):
+mark the picking with the receipt's reference (the anchor, in its `note`), write `quantity` + `picked`
+on the moves, `button_validate`; a partial receipt answers Odoo's backorder wizard per the policy
+(`process` = keep a backorder, `process_cancel_backorder` = close short) with the wizard action's
+context. A receipt is `applied` only when Odoo, read back, shows the picking done and the moves done
+at the written quantities; otherwise it is validated once more, then quarantined (`technical`, owner
+integration) with what Odoo shows and left pending in the outbox, so the next run applies it again.
+Odoo calls: the orders, their open moves and the units are read once for the whole batch (five
+reads); a full receipt then costs five calls (note, moves, validate, two reads back; one more per
+distinct quantity), a partial one two more (wizard, answer); an order with several receipts in one
+run is read again between them.
+Exactly once: outbox intent `stock.picking:receive:<receipt>` before the first write; a re-run that
+finds it `sent` looks for a done picking carrying the receipt's mark: found = it landed (settled),
+not found = Odoo never validated it, so it is applied again on the moves still open (quantities are
+absolute on those moves; an earlier receipt's done moves are not touched, so receipts add up).
+Receipts of one order change the same moves, so a run claims all of an order's receipts at once
+(once the order is confirmed in Odoo) before deciding any: an order whose receipts another live run
+holds is left to that run whole.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from ofm.canonical import GoodsReceipt, content_hash
+from ofm.mappings.p2p_policy import P2PPolicy
+from ofm.rules.p2p.receipts import ReceiptAction, decide_receipt
+from ofm.tasks.p2p.common import DEPENDENCY, RECEIPTS, DocResult, hold
+from ofm.tasks.p2p.odoo import PICKING, read_open_moves, read_orders
+from ofm.tasks.p2p.receipt_odoo import carries_mark, land, mark, read_units
+from ofm.tasks.shared.audit import audit_rows
+from ofm.tasks.shared.outcome import Received
+from ofm.tasks.shared.ownership import ELSEWHERE, claim, elsewhere, elsewhere_reason, mark_sent
+from ofm.tasks.shared.resources import resources
+from ofm.tasks.shared.runinfo import RunInfo
+
+TECHNICAL = "technical"
+
+
+@task(name="map-goods-receipts", cache_policy=NO_CACHE)
+def map_receipts(items: list[Received], run: RunInfo) -> tuple[list[tuple[GoodsReceipt, Received]], list[DocResult]]:
+    """Raw receipts -> canonical; one that does not map is refused with the record and field named."""
+    from ofm.mappings.purchase_docs import DocumentError, map_goods_receipt
+
+    mapped, refused = [], []
+    for item in items:
+        try:
+            mapped.append((map_goods_receipt(item.raw, item.lineage), item))
+        except DocumentError as exc:
+            refused.append((item, "business", str(exc), exc.field, "warehouse"))
+    audit_rows(run, "mapped", [(g.record_ref, i.lineage.correlation_id,
+                                {"order": g.order_number, "lines": len(g.lines)}) for g, i in mapped])
+    return mapped, hold(run, refused, RECEIPTS.object_type, "rejected")
+
+
+def _landed(receipt_ref: str) -> dict[str, Any] | None:
+    rows = resources().odoo.search_read(PICKING, [["note", "ilike", mark(receipt_ref)], ["state", "=", "done"]],
+                                        ["name", "note"], order="id")
+    return next((r for r in rows if carries_mark(r.get("note"), receipt_ref)), None)
+
+
+@task(name="apply-goods-receipts", cache_policy=NO_CACHE)
+def apply_receipts(mapped: list[tuple[GoodsReceipt, Received]], policy: P2PPolicy, run: RunInfo) -> list[DocResult]:
+    """Apply each receipt once, oldest first; every receipt ends with one outcome."""
+    from ofm.connectors.odoo import OdooPermanentError, OdooTransientError
+    from ofm.store import NotOwnerError
+
+    if not mapped:
+        return []
+    res = resources()
+    keys = {g.receipt_ref: f"{PICKING}:receive:{g.receipt_ref}" for g, _ in mapped}
+    state = res.store.outbox_rows(list(keys.values()))  # claimed only when applied: a waiting receipt has none
+    results: list[DocResult] = []
+    todo = []
+    for g, item in mapped:
+        row = state.get(keys[g.receipt_ref])
+        if row is not None and row.state == "done":
+            results.append(DocResult(item, "unchanged", row.odoo_id, reasons=("applied in an earlier run",)))
+            continue
+        todo.append((g, item))  # a `sent` one is settled once this run holds it (_claim_order)
+    orders = read_orders(g.order_number for g, _ in todo)
+    open_moves = read_open_moves(orders.values())  # one read for every order; again only after a receipt
+    units = read_units(orders.values(), open_moves.values(), policy) if orders else None
+    by_order: dict[str, list[tuple[GoodsReceipt, Received]]] = defaultdict(list)
+    for g, item in sorted(todo, key=lambda p: (p[0].receipt_date, p[0].receipt_ref)):
+        by_order[g.order_number].append((g, item))
+    for number, receipts in by_order.items():
+        if orders.get(number) is not None and orders[number].state in ("purchase", "done"):  # else they wait
+            claimed, left = _claim_order(receipts, keys, run)
+            results += left
+            if left and claimed:  # a concurrent or killed run applied some since the read: see what it changed
+                orders.update(read_orders([number]))
+                open_moves.update(read_open_moves([orders[number]]))
+            receipts = claimed
+        stuck: str | None = None  # a receipt of this order that was written but did not land
+        for n, (g, item) in enumerate(receipts):
+            if stuck:  # its quantities may still be on the open moves: the next ones wait for it to land
+                results += hold(run, [(item, DEPENDENCY, f"waits for receipt {stuck} of the same order to land in "
+                                       "Odoo", None, "integration")], RECEIPTS.object_type, "waiting")
+                continue
+            order = orders.get(number)
+            moves = open_moves.get(order.id, []) if order else []
+            decision = decide_receipt(g, order, moves, policy.over_receipt_percent, units)
+            audit_rows(run, "decided", [(g.record_ref, item.lineage.correlation_id,
+                                         {"action": decision.action.value, "reasons": list(decision.reasons),
+                                          "field": decision.field, "partial": decision.partial})])
+            if decision.action is ReceiptAction.WAIT:
+                results += hold(run, [(item, DEPENDENCY, "; ".join(decision.reasons), decision.field,
+                                       decision.owner)], RECEIPTS.object_type, "waiting")
+            elif decision.action is ReceiptAction.REFUSE:
+                results += hold(run, [(item, decision.category, "; ".join(decision.reasons), decision.field,
+                                       decision.owner)], RECEIPTS.object_type, "rejected")
+            else:
+                try:
+                    outcome = _apply(g, item, decision, moves, policy, keys[g.receipt_ref], run)
+                    results += outcome
+                    stuck = None if outcome[0].status == "applied" else g.receipt_ref
+                except NotOwnerError as err:  # the lease ran out and another run took it: nothing was sent
+                    results.append(DocResult(item, ELSEWHERE, reasons=(str(err),)))
+                except (OdooPermanentError, OdooTransientError) as err:  # this receipt only; the others go on
+                    stuck = g.receipt_ref
+                    permanent = isinstance(err, OdooPermanentError)
+                    res.store.mark_failed(keys[g.receipt_ref], str(err), permanent=permanent)
+                    results += hold(run, [(item, "business" if permanent else "technical",
+                                           f"Odoo refused the receipt: {err}", getattr(err, "server_name", None),
+                                           "warehouse" if permanent else "integration")],
+                                    RECEIPTS.object_type, "rejected")
+                if n + 1 < len(receipts):  # another receipt of this order follows: see what this one changed
+                    orders.update(read_orders([number]))
+                    open_moves.update(read_open_moves([orders[number]]))
+    return results
+
+
+def _claim_order(receipts: list[tuple[GoodsReceipt, Received]], keys: dict[str, str], run: RunInfo
+                 ) -> tuple[list[tuple[GoodsReceipt, Received]], list[DocResult]]:
+    """Claim every receipt of one order; the ones to apply, or none when another live run holds any of them."""
+    from ofm.store import OutboxIntent
+
+    rows = claim([OutboxIntent(idempotency_key=keys[g.receipt_ref], object_type=RECEIPTS.object_type,
+                               record_ref=g.record_ref, target_model=PICKING, operation="receive",
+                               payload_hash=content_hash(item.raw), correlation_id=item.lineage.correlation_id,
+                               flow_run_id=run.flow_run_id) for g, item in receipts], run)
+    busy = next((rows[keys[g.receipt_ref]] for g, _ in receipts if elsewhere(rows[keys[g.receipt_ref]], run)), None)
+    if busy is not None:  # its receipts change the same moves: one run applies them all, in order
+        return [], [DocResult(item, ELSEWHERE, reasons=(elsewhere_reason(busy),)) for _, item in receipts]
+    out: list[tuple[GoodsReceipt, Received]] = []
+    results: list[DocResult] = []
+    for g, item in receipts:
+        row = rows[keys[g.receipt_ref]]
+        landed = _landed(g.receipt_ref) if row.state == "sent" else None  # held now: its sender died
+        if row.state == "done":  # applied by a concurrent run since this run read the outbox
+            results.append(DocResult(item, "unchanged", row.odoo_id, reasons=("applied by a concurrent run",)))
+        elif landed:  # an interrupted run validated it; its answer was lost
+            resources().store.settle({keys[g.receipt_ref]: landed["id"]})
+            audit_rows(run, "settled", [(g.record_ref, item.lineage.correlation_id, {"picking": landed["name"]})])
+            results.append(DocResult(item, "applied", landed["id"], landed["name"],
+                                     reasons=("validated by an interrupted run",)))
+        else:
+            out.append((g, item))
+    return out, results
+
+
+def _apply(g: GoodsReceipt, item: Received, decision, moves, policy: P2PPolicy, key: str, run: RunInfo
+           ) -> list[DocResult]:
+    res = resources()
+    picking = decision.picking_id
+    mark_sent([key], run)
+    landing = land(picking, g.receipt_ref, decision.move_quantities, policy)
+    name = landing.picking_name or next((m.picking_name for m in moves if m.picking_id == picking), "") or None
+    facts = {"picking": name, "partial": decision.partial, "backorder": landing.backorder, "policy": policy.backorder,
+             "attempts": landing.attempts, "moves": {str(m): str(q) for m, q in decision.move_quantities}}
+    if not landing.received:  # Odoo answered but did not carry it out: never reported done
+        reason = f"receipt not validated in Odoo after {landing.attempts} attempt(s): {landing.shown}"
+        res.store.mark_failed(key, reason, permanent=False)  # pending: the next run applies it again
+        audit_rows(run, "not-received", [(g.record_ref, item.lineage.correlation_id,
+                                          {**facts, "shown": landing.shown})])
+        return hold(run, [(item, TECHNICAL, reason, None, "integration")], RECEIPTS.object_type, "rejected")
+    res.store.mark_done({key: picking})
+    audit_rows(run, "received", [(g.record_ref, item.lineage.correlation_id, facts)])
+    reasons = ((f"partial: rest open on {landing.backorder}" if landing.backorder
+                else "partial: closed without backorder"),) if decision.partial else ()
+    return [DocResult(item, "applied", picking, name, reasons=reasons)]

@@ -1,0 +1,247 @@
+"""Load decisions into Odoo through the outbox: batched creates, grouped writes, held records.
+
+Order for every write: outbox intent (unique key, owned by this run) -> mark sent -> Odoo call -> mark done.
+A crash anywhere leaves a `sent` row; the next run takes it over and resolves it by anchor lookup
+(`create_idempotent`), so a partner is never created twice. A record whose key another live run
+owns is left to that run (`in progress elsewhere`). A batch rejected by Odoo for a
+business reason is split in halves until the guilty records are isolated and quarantined.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from ofm.rules.supplier_decision import Action, Decision, bank_vals, mask_iban
+from ofm.tasks.shared.artifacts import Progress
+from ofm.tasks.shared.audit import audit_rows, quarantine_records
+from ofm.tasks.shared.bisect import write_bisecting
+from ofm.tasks.shared.outcome import Outcome, Received, RecordResult
+from ofm.tasks.shared.ownership import claim, done_meanwhile, elsewhere, elsewhere_reason, mark_sent, mine
+from ofm.tasks.shared.resources import resources
+from ofm.tasks.shared.runinfo import RunInfo
+from ofm.tasks.suppliers.partners import BANK, PARTNER, payload_hash
+
+Pair = tuple[Decision, Received]
+ELSEWHERE_LOST = "in progress elsewhere: this run's lease ran out before it sent the record"
+
+
+def _claim(pairs: Sequence[Pair], keys: list[str], model: str, operation: str, run: RunInfo,
+           payloads: list[dict[str, Any]], redo_done: bool = False):
+    from ofm.store import OutboxIntent
+
+    return claim([
+        OutboxIntent(idempotency_key=key, object_type="supplier", record_ref=d.record_ref,
+                     target_model=model, operation=operation, payload_hash=payload_hash(p),
+                     correlation_id=item.lineage.correlation_id, flow_run_id=run.flow_run_id)
+        for (d, item), key, p in zip(pairs, keys, payloads, strict=True)
+    ], run, redo_done)
+
+
+def _left(pairs: Sequence[Pair], rows: dict[str, Any], keys: dict[str, str], run: RunInfo) -> list[RecordResult]:
+    """Records another live run owns: not written here, reported, not acknowledged (that run does both)."""
+    return [RecordResult(item, Outcome.ELSEWHERE, reasons=(elsewhere_reason(rows[keys[d.record_ref]]),))
+            for d, item in pairs]
+
+
+def _finish(results: list[tuple[Pair, int | Exception]], keys: dict[str, str], outcome: Outcome,
+            run: RunInfo, step: str) -> list[RecordResult]:
+    """Mark outbox rows done or failed, quarantine failures, audit, return outcomes."""
+    from ofm.connectors.odoo import OdooPermanentError
+    from ofm.store import NotOwnerError
+
+    store = resources().store
+    done = {keys[d.record_ref]: oid for (d, _), oid in results if isinstance(oid, int)}
+    if done:
+        store.mark_done(done)
+    lost = [RecordResult(item, Outcome.ELSEWHERE, reasons=(f"{ELSEWHERE_LOST}: {err}",))
+            for (d, item), err in results if isinstance(err, NotOwnerError)]
+    results = [(pair, r) for pair, r in results if not isinstance(r, NotOwnerError)]
+    failed = [(pair, err) for pair, err in results if isinstance(err, Exception)]
+    for (d, _), err in failed:
+        store.mark_failed(keys[d.record_ref], str(err), permanent=isinstance(err, OdooPermanentError))
+    audit_rows(run, step, [(d.record_ref, item.lineage.correlation_id,
+                            {"odoo_model": PARTNER, "odoo_id": oid, "outbox_key": keys[d.record_ref],
+                             "fields": list(d.changed_fields)})
+                           for (d, item), oid in results if isinstance(oid, int)])
+    out = [RecordResult(item, outcome, odoo_id=oid, changed_fields=d.changed_fields)
+           for (d, item), oid in results if isinstance(oid, int)]
+    out += quarantine_records(run, step, [
+        (item, "business" if isinstance(err, OdooPermanentError) else "technical",
+         f"Odoo refused {d.action.value}: {err}", getattr(err, "server_name", None) or None,
+         "vendor-master" if isinstance(err, OdooPermanentError) else "integration")
+        for (d, item), err in failed])
+    return out + lost
+
+
+def load_creates(pairs: list[Pair], run: RunInfo, progress: Progress) -> list[RecordResult]:
+    """Create new partners (with their bank accounts) in batches, exactly once."""
+    from ofm.tasks.suppliers.intake import mapping_spec
+
+    if not pairs:
+        return []
+    res = resources()
+    mappings = dict.fromkeys(item.mapping for _, item in pairs)
+    anchors = {mapping: list(mapping_spec(mapping).anchors) for mapping in mappings}
+    keys = {d.record_ref: f"{PARTNER}:create:{d.record_ref}" for d, _ in pairs}
+    rows = _claim(pairs, [keys[d.record_ref] for d, _ in pairs], PARTNER, "create", run,
+                  [d.vals for d, _ in pairs])
+    row = {d.record_ref: rows[keys[d.record_ref]] for d, _ in pairs}
+    results = _left([p for p in pairs if elsewhere(row[p[0].record_ref], run)], rows, keys, run)
+    # created by a run that overlapped this one: Odoo has it now, this run's read was just earlier
+    results += [RecordResult(item, Outcome.UNCHANGED, odoo_id=row[d.record_ref].odoo_id,
+                             reasons=("created by a concurrent run",))
+                for d, item in pairs if done_meanwhile(row[d.record_ref], run)]
+    conflicts = [(d, item) for d, item in pairs
+                 if row[d.record_ref].state == "done" and not done_meanwhile(row[d.record_ref], run)]
+    results += quarantine_records(run, "load", [
+        (item, "technical", f"the outbox records it as created (Odoo id {row[d.record_ref].odoo_id}) "
+         "but Odoo has no partner with its VAT or vendor code: archived by hand, merged or deleted?",
+         "outbox", "integration") for d, item in conflicts])
+    todo = [(d, item) for d, item in pairs if mine(row[d.record_ref], run)]
+    landed, todo = _landed(todo, row, anchors, keys, run)
+    results += landed
+
+    def write(batch: list[Pair]) -> list[int]:
+        mark_sent([keys[d.record_ref] for d, _ in batch], run)
+        return res.odoo.create_idempotent(PARTNER, [d.vals for d, _ in batch], anchors[batch[0][1].mapping], ["id"])
+
+    size = res.settings.odoo_batch_size
+    for mapping in anchors:  # one anchor list per batch: a batch never mixes sources
+        same = [p for p in todo if p[1].mapping == mapping]
+        for start in range(0, len(same), size):
+            chunk = same[start:start + size]
+            results += _finish(write_bisecting(chunk, write), keys, Outcome.CREATED, run, "loaded")
+            progress.advance(len(chunk))
+    return results
+
+
+def _landed(todo: list[Pair], row: dict[str, Any], anchors: dict[str, list[str]], keys: dict[str, str],
+            run: RunInfo) -> tuple[list[RecordResult], list[Pair]]:
+    """Creates taken over `sent` from a run that died since this run read Odoo: looked up by anchor first."""
+    res = resources()
+    sent = [(d, item) for d, item in todo if row[d.record_ref].state == "sent"]
+    found: dict[str, int] = {}
+    for mapping in {item.mapping for _, item in sent}:
+        same = [(d, item) for d, item in sent if item.mapping == mapping]
+        hits = res.odoo.find_by_anchors(PARTNER, anchors[mapping], [d.vals for d, _ in same], ["id"],
+                                        ["|", ("active", "=", True), ("active", "=", False)])
+        found |= {d.record_ref: int(hit["id"]) for (d, _), hit in zip(same, hits, strict=True) if hit}
+    if found:
+        res.store.settle({keys[ref]: oid for ref, oid in found.items()})
+    out = [RecordResult(item, Outcome.CREATED, odoo_id=found[d.record_ref], reasons=("created by an interrupted run",))
+           for d, item in sent if d.record_ref in found]
+    return out, [(d, item) for d, item in todo if d.record_ref not in found]
+
+
+def load_updates(pairs: list[Pair], run: RunInfo, progress: Progress) -> list[RecordResult]:
+    """Write changed owned fields; partners with identical changes share one write call."""
+    if not pairs:
+        return []
+    res = resources()
+    keys = {d.record_ref: f"{PARTNER}:write:{d.odoo_id}:{payload_hash(d.vals)}" for d, _ in pairs}
+    rows = _claim(pairs, [keys[d.record_ref] for d, _ in pairs], PARTNER, "write", run, [d.vals for d, _ in pairs],
+                  redo_done=True)
+    row = {d.record_ref: rows[keys[d.record_ref]] for d, _ in pairs}
+    results = _left([p for p in pairs if elsewhere(row[p[0].record_ref], run)], rows, keys, run)
+    results += [RecordResult(item, Outcome.UNCHANGED, odoo_id=d.odoo_id, reasons=("written by a concurrent run",))
+                for d, item in pairs if done_meanwhile(row[d.record_ref], run)]
+    groups: dict[str, list[Pair]] = {}
+    for pair in (p for p in pairs if mine(row[p[0].record_ref], run)):
+        groups.setdefault(json.dumps(pair[0].vals, sort_keys=True, default=str), []).append(pair)
+
+    def write(batch: list[Pair]) -> list[int]:
+        mark_sent([keys[d.record_ref] for d, _ in batch], run)
+        ids = [d.odoo_id for d, _ in batch]
+        res.odoo.write(PARTNER, ids, batch[0][0].vals)
+        return ids
+
+    for group in groups.values():
+        results += _finish(write_bisecting(group, write), keys, Outcome.UPDATED, run, "loaded")
+        progress.advance(len(group))
+    return results
+
+
+def load_bank_accounts(pairs: list[Pair], run: RunInfo) -> None:
+    """Add approved bank accounts to existing partners (one batched create)."""
+    if not pairs:
+        return
+    res = resources()
+    vals = [{"partner_id": d.odoo_id, **bank_vals(acc)} for d, _ in pairs for acc in d.held_bank_accounts]
+    res.odoo.create_idempotent(BANK, vals, ["acc_number"], ["id"])
+    audit_rows(run, "bank-account-added", [
+        (d.record_ref, item.lineage.correlation_id,
+         {"odoo_id": d.odoo_id, "accounts": [mask_iban(a.iban) for a in d.held_bank_accounts],
+          "approved_by": run.actor}) for d, item in pairs])
+
+
+@task(name="load-partners", cache_policy=NO_CACHE)
+def load_partners(decisions: list[Pair], run: RunInfo) -> list[RecordResult]:
+    """Apply decisions to Odoo; hold what needs a person; return one outcome per record."""
+    creates = [p for p in decisions if p[0].action is Action.CREATE]
+    writes = [p for p in decisions if p[0].action in (Action.UPDATE, Action.HOLD) and p[0].vals]
+    # on the flow run, advanced per batch (long loads stay visible); none to write reads "nothing to write"
+    progress = Progress("supplier-load-progress", len(creates) + len(writes), "Suppliers written to Odoo")
+    results = load_creates(creates, run, progress)
+    written = {r.received.record_ref: r for r in load_updates(writes, run, progress)}
+    banks: list[Pair] = []
+    holds: list[Pair] = []
+    for d, item in decisions:
+        failed = written.get(d.record_ref)
+        if d.action is Action.CREATE:
+            continue
+        if failed is not None and (failed.outcome in (Outcome.QUARANTINED, Outcome.ELSEWHERE)
+                                   or d.action is Action.UPDATE and failed.outcome is Outcome.UNCHANGED):
+            results.append(failed)  # refused, left to the run that owns it, or written by a concurrent run
+        elif d.action is Action.UPDATE:
+            banks += [(d, item)] if d.held_bank_accounts else []
+            results.append(RecordResult(item, Outcome.UPDATED, odoo_id=d.odoo_id,
+                                        changed_fields=d.changed_fields))
+        elif d.action is Action.UNCHANGED:
+            results.append(RecordResult(item, Outcome.UNCHANGED, odoo_id=d.odoo_id, reasons=d.reasons))
+        else:
+            holds.append((d, item))
+    load_bank_accounts(banks, run)
+    # A partner found in Odoo settles a create an interrupted run left `sent` (it did land).
+    resources().store.settle({f"{PARTNER}:create:{d.record_ref}": d.odoo_id for d, _ in decisions
+                              if d.action is not Action.CREATE and d.odoo_id})
+    return results + _hold(holds, run)
+
+
+def _being_created(holds: list[Pair], run: RunInfo) -> tuple[list[Pair], list[RecordResult]]:
+    """A lookalike this run would hold may be the very supplier an overlapping run is creating (its read saw
+    the first batches only): its create intent says so. Those are left to that run, not held for a person."""
+    new = [(d, i) for d, i in holds if d.odoo_id is None and not d.held_bank_accounts]
+    rows = resources().store.outbox_rows([f"{PARTNER}:create:{d.record_ref}" for d, _ in new]) if new else {}
+    out: list[RecordResult] = []
+    left: set[str] = set()
+    for d, item in new:
+        row = rows.get(f"{PARTNER}:create:{d.record_ref}")
+        if row is not None and done_meanwhile(row, run):
+            out.append(RecordResult(item, Outcome.UNCHANGED, odoo_id=row.odoo_id,
+                                    reasons=("created by a concurrent run",)))
+        elif row is not None and row.owner and row.owner != run.owner and row.state != "done":
+            out.append(RecordResult(item, Outcome.ELSEWHERE, reasons=(elsewhere_reason(row),)))
+        else:
+            continue
+        left.add(d.record_ref)
+    return [(d, i) for d, i in holds if d.record_ref not in left], out
+
+
+def _hold(holds: list[Pair], run: RunInfo) -> list[RecordResult]:
+    """Bank changes and lookalikes go to quarantine (approval); pending-at-source is just held."""
+    holds, concurrent = _being_created(holds, run)
+    needs_person = [(d, i) for d, i in holds if d.held_bank_accounts or d.odoo_id is None and
+                    any(r.startswith("possible duplicate") for r in d.reasons)]
+    pending = [(d, i) for d, i in holds if (d, i) not in needs_person]
+    out = [RecordResult(item, Outcome.HELD, odoo_id=d.odoo_id, reasons=d.reasons) for d, item in pending]
+    stored = quarantine_records(run, "decide", [
+        (item, "approval", "; ".join(d.reasons),
+         "bank_accounts" if d.held_bank_accounts else "legal_name",
+         "treasury" if d.held_bank_accounts else "vendor-master") for d, item in needs_person])
+    return concurrent + out + [RecordResult(r.received, r.outcome, odoo_id=d.odoo_id, reasons=r.reasons)
+                               for r, (d, _) in zip(stored, needs_person, strict=True)]

@@ -1,0 +1,136 @@
+"""Partner tasks: read Odoo's reference data, find existing partners, decide, load in batches.
+
+Idempotency is ours: every write is first recorded in the outbox under a unique key, and a
+create whose outcome is unknown is resolved by looking the partner up by its anchors (VAT,
+then vendor code) before anything is created again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from ofm.canonical import Supplier
+from ofm.rules.resemblance import group_by_country, similar_partners
+from ofm.rules.supplier_decision import Decision, References, compact_account, decide, partner_vals
+from ofm.tasks.shared.audit import audit_rows
+from ofm.tasks.shared.outcome import Received
+from ofm.tasks.shared.resources import resources
+from ofm.tasks.shared.runinfo import RunInfo
+
+PARTNER = "res.partner"
+BANK = "res.partner.bank"
+ANY_ACTIVE = ["|", ("active", "=", True), ("active", "=", False)]
+
+
+@dataclass(frozen=True)
+class Approvals:
+    """Decisions a person took on held records (from a quarantine replay)."""
+
+    review: frozenset[str] = frozenset()  # record refs approved as new despite a lookalike
+    bank: frozenset[str] = frozenset()  # record refs whose new bank accounts were approved
+
+
+@task(name="read-odoo-references", cache_policy=NO_CACHE)
+def read_references() -> tuple[References, dict[str, set[str]]]:
+    """Countries, active currencies and payment terms from Odoo: three named-field reads."""
+    odoo = resources().odoo
+    countries = odoo.search_read("res.country", [], ["code"])
+    currencies = odoo.search_read("res.currency", [("active", "=", True)], ["name"])
+    terms = odoo.search_read("account.payment.term", [], ["name"])
+    refs = References(
+        countries={c["code"]: c["id"] for c in countries if c.get("code")},
+        currencies={c["name"]: c["id"] for c in currencies},
+        payment_terms={t["name"]: t["id"] for t in terms},
+    )
+    return refs, {"countries": set(refs.countries), "currencies": set(refs.currencies),
+                  "payment_terms": set(refs.payment_terms)}
+
+
+def _partner_fields(owned: list[str]) -> list[str]:
+    return sorted(set(owned) | {"id", "name", "vat", "ref", "active", "country_id", "supplier_rank"})
+
+
+@task(name="match-and-decide", cache_policy=NO_CACHE)
+def match_and_decide(
+    passed: list[tuple[Supplier, Received]], refs: References, approvals: Approvals, run: RunInfo,
+) -> list[tuple[Decision, Received]]:
+    """Find each supplier's Odoo partner (VAT, then vendor code) and decide what to do.
+
+    Records are grouped by the mapping that read them: each source owns its own fields.
+    """
+    from ofm.tasks.suppliers.intake import mapping_spec
+
+    by_mapping: dict[str, list[tuple[Supplier, Received]]] = {}
+    for pair in passed:
+        by_mapping.setdefault(pair[1].mapping, []).append(pair)
+    decisions: list[tuple[Decision, Received]] = []
+    for mapping, group in by_mapping.items():
+        spec = mapping_spec(mapping)
+        decisions += _decide_group(group, list(spec.anchors), list(spec.ownership.owned), refs, approvals)
+        audit_rows(run, "decided", [
+            (d.record_ref, item.lineage.correlation_id,
+             {"action": d.action.value, "odoo_id": d.odoo_id, "changed_fields": list(d.changed_fields),
+              "reasons": list(d.reasons), "rule": "supplier_decision.decide",
+              "ownership": f"{mapping} ({spec.source}:{spec.object})"})
+            for d, item in decisions[-len(group):]
+        ])
+    return decisions
+
+
+def _decide_group(passed: list[tuple[Supplier, Received]], anchors: list[str], owned: list[str],
+                  refs: References, approvals: Approvals) -> list[tuple[Decision, Received]]:
+    """Decisions for suppliers of one mapping: three batched reads, then pure rules."""
+    odoo = resources().odoo
+    keys = [{"vat": s.vat, "ref": s.vendor_code} for s, _ in passed]
+    found = odoo.find_by_anchors(PARTNER, anchors, keys, _partner_fields(owned), domain=ANY_ACTIVE)
+    partner_ids = sorted({p["id"] for p in found if p})
+    accounts: dict[int, list[str]] = {}
+    if partner_ids:
+        banks = odoo.search_read(BANK, [("partner_id", "in", partner_ids)], ["partner_id", "acc_number"])
+        for bank in banks:
+            accounts.setdefault(bank["partner_id"][0], []).append(bank["acc_number"])
+    unmatched = [s for (s, _), p in zip(passed, found, strict=True) if p is None]
+    lookalikes = _lookalike_pool(odoo, unmatched, refs)
+
+    decisions: list[tuple[Decision, Received]] = []
+    for (supplier, item), existing in zip(passed, found, strict=True):
+        desired = partner_vals(supplier, refs, owned)
+        country = desired.get("country_id") or None
+        pool = lookalikes[bool(supplier.vat)]
+        similar = [] if existing else similar_partners(supplier.legal_name, country, pool)
+        decision = decide(
+            supplier, desired, existing, accounts.get(existing["id"], []) if existing else (),
+            similar=similar, review_approved=item.record_ref in approvals.review,
+            bank_change_approved=item.record_ref in approvals.bank)
+        decisions.append((decision, item))
+    return decisions
+
+
+def _lookalike_pool(odoo, unmatched: list[Supplier], refs: References) -> dict[bool, dict]:
+    """Company partners in the unmatched suppliers' countries (one paged read), in two pools.
+
+    A supplier with a VAT number is compared only with partners without one: a partner with
+    another VAT number is another legal entity, not a duplicate.
+    """
+    country_ids = sorted({refs.countries[s.country] for s in unmatched if s.country in refs.countries})
+    if not country_ids:
+        return {True: {}, False: {}}
+    rows = odoo.search_read(PARTNER, [("is_company", "=", True), ("country_id", "in", country_ids)],
+                            ["name", "country_id", "vat"])
+    return {False: group_by_country(rows), True: group_by_country([r for r in rows if not r.get("vat")])}
+
+
+def existing_accounts(odoo, partner_id: int) -> set[str]:
+    """Compact account numbers Odoo holds for one partner."""
+    rows = odoo.search_read(BANK, [("partner_id", "=", partner_id)], ["acc_number"])
+    return {compact_account(r["acc_number"]) for r in rows}
+
+
+def payload_hash(vals: dict[str, Any]) -> str:
+    from ofm.canonical import content_hash
+
+    return content_hash(vals)[:16]
