@@ -348,3 +348,25 @@ def test_a_bank_only_production_installation_runs_without_a_procurement_token(ba
     first = out.output.splitlines()[0]
     assert first.startswith("Prefect: http://127.0.0.1:") and first.endswith("/api (Prefect settings)")
     assert f"day1.camt053.xml: {len(expected)} entries, {len(expected)} booked; imported {len(expected)}" in out.output
+
+
+def test_the_audit_trail_of_an_entry_names_the_parser_and_the_matching_policy_by_version(bank):
+    import hashlib
+    from importlib import metadata
+
+    from ofm.rules.bank.policy import BUNDLED
+    from ofm.store.audit_trail import steps
+
+    sandbox, odoo, store, docs, tmp = bank
+    path, _statement, expected = day_one(odoo, tmp)
+    run(path)
+    import sqlalchemy as sa
+
+    with store.engine.connect() as conn:
+        refs = conn.execute(sa.text("SELECT record_ref FROM audit_chain WHERE step = 'matched'")).scalars().all()
+    assert refs, "the day-one file has entries matched by a rule"
+    trail = steps(store.trail(refs[0]))
+    by_step = {s.step: s.mapping_version for s in trail}
+    policy = "sha256:" + hashlib.sha256(BUNDLED.read_bytes()).hexdigest()[:12]
+    assert by_step["matched"] == policy  # the rules that matched it, by the file's digest
+    assert by_step["imported"] == f"code:ofm-{metadata.version('odoo-finance-middleware')}"  # the camt parser

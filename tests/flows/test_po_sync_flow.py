@@ -204,3 +204,15 @@ def test_an_order_odoo_refuses_is_isolated_and_the_rest_of_the_batch_lands(w, tm
     out = po_sync(source=path)
     assert out["orders"]["PO-13"]["status"] == "created" and odoo_order(w.odoo, "PO-13")["state"] == "purchase"
     assert w.store.list_quarantine(category="business") == []
+
+
+def test_the_audit_trail_of_an_order_names_the_mapping_it_was_read_with(w, tmp_path):
+    from importlib import metadata
+
+    from ofm.store.audit_trail import steps
+
+    po_sync(source=export(tmp_path, order("PO-1")))
+    trail = steps(w.store.trail("procurement:PO-1"))
+    assert {s.step for s in trail} >= {"received", "mapped", "created", "confirmed"}
+    # the order mapping is code (ofm.mappings.purchase_docs): its version is the release that ran it
+    assert {s.mapping_version for s in trail} == {f"code:ofm-{metadata.version('odoo-finance-middleware')}"}

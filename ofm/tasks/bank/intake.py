@@ -51,6 +51,7 @@ class BankFile:
     held: list[str] = field(default_factory=list)  # reasons the whole file is held
     known: set[str] = field(default_factory=set)  # entry ids Odoo had before this run (re-import, overlap)
     error: str | None = None
+    mapping: str | None = None  # what read it: the CSV mapping's file, or `bank/<format>` (a parser, code)
 
     @property
     def name(self) -> str:
@@ -100,11 +101,26 @@ def read_statement_file(path: str, run: RunInfo, csv_mapping: str | None = None)
         _hold(bank, run, "parse", bank.error, "treasury", "technical")
         return bank
     bank.ids = entry_ids(bank.statements)
+    bank.mapping = _mapping_of(bank, csv_mapping)
     audit_rows(run, "parsed", [(bank.received.record_ref, bank.received.lineage.correlation_id,
-                                {"statements": len(bank.statements),
+                                {"mapping": bank.mapping, "statements": len(bank.statements),
                                  "entries": sum(len(s.entries) for s in bank.statements),
                                  "format": bank.statements[0].format if bank.statements else None})])
     return bank
+
+
+def _mapping_of(bank: BankFile, csv_mapping: str | None) -> str | None:
+    """The audit's name for what read the file: a CSV mapping by its file (so its version is the file's digest),
+    any other format by its parser (`bank/camt`: the release's code)."""
+    fmt = bank.statements[0].format if bank.statements else None
+    if fmt is None or not str(fmt).lower().startswith("csv") or csv_mapping is None:
+        return f"bank/{fmt}" if fmt else None
+    from ofm.connectors.bank.csv_mapping import BUNDLED_DIR
+
+    path = Path(csv_mapping)
+    if not (path.suffix in (".yaml", ".yml") or "/" in csv_mapping):
+        path = BUNDLED_DIR / f"{csv_mapping}.yaml"
+    return str(path.resolve())
 
 
 @task(name="check-and-route-statements", cache_policy=NO_CACHE)

@@ -143,7 +143,8 @@ def import_lines(bank: BankFile, run: RunInfo) -> tuple[dict[str, Line], int, se
     for statement_id, ids in loose.items():
         res.odoo.write(LINE, ids, {"statement_id": statement_id})
     audit_rows(run, "imported", [(entry_ref(eid), run.correlation_id(entry_ref(eid)),
-                                  {"amount": str(e.amount), "date": str(e.booking_date), "journal":
+                                  {"mapping": bank.mapping, "amount": str(e.amount), "date": str(e.booking_date),
+                                   "journal":
                                    bank.journals[a].code, "bank_reference": e.bank_reference,
                                    "statement": statement_of.get(eid)})
                                  for a, eid, e in todo])

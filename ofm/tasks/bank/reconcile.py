@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from prefect import task
@@ -53,8 +54,15 @@ def match_entries(bank: BankFile, lines: dict[str, Line], open_items: OpenItems,
     result = match(entries, open_items.items, open_items.banks, policy)
     audit_rows(run, "matched", [(entry_ref(m.entry_id), run.correlation_id(entry_ref(m.entry_id)),
                                  {"rule": m.rule, "odoo_lines": list(m.line_ids), "writeoff_minor": m.writeoff_minor,
-                                  "policy": policy.source}) for m in result.match_list()])
+                                  "policy": policy.source, "mapping": _policy_file()}) for m in result.match_list()])
     return Matching(result, len(entries))
+
+
+def _policy_file() -> str:
+    """The matching policy's file, so the audit records its version (digest) beside each match it made."""
+    from ofm.rules.bank.policy import BUNDLED
+
+    return str(Path(resources().settings.bank_matching_policy or BUNDLED).resolve())
 
 
 @task(name="reconcile-in-odoo", cache_policy=NO_CACHE)

@@ -48,7 +48,8 @@ def map_orders(items: list[Received], run: RunInfo) -> tuple[list[tuple[Purchase
         except DocumentError as exc:
             refused.append((item, "business", str(exc), exc.field, "procurement"))
     audit_rows(run, "mapped", [(o.record_ref, i.lineage.correlation_id,
-                                {"revision": o.revision, "status": o.approval_status.value, "lines": len(o.lines)})
+                                {"mapping": i.mapping, "revision": o.revision, "status": o.approval_status.value,
+                                 "lines": len(o.lines)})
                                for o, i in mapped])
     return mapped, hold(run, refused, ORDERS.object_type, "rejected")
 

@@ -57,7 +57,8 @@ def map_receipts(items: list[Received], run: RunInfo) -> tuple[list[tuple[GoodsR
         except DocumentError as exc:
             refused.append((item, "business", str(exc), exc.field, "warehouse"))
     audit_rows(run, "mapped", [(g.record_ref, i.lineage.correlation_id,
-                                {"order": g.order_number, "lines": len(g.lines)}) for g, i in mapped])
+                                {"mapping": i.mapping, "order": g.order_number, "lines": len(g.lines)})
+                               for g, i in mapped])
     return mapped, hold(run, refused, RECEIPTS.object_type, "rejected")
 
 

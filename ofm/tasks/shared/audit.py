@@ -52,8 +52,10 @@ def mapping_version(name: str) -> str | None:
 
 
 def _mapping_file(name: str) -> Path | None:
-    """The file behind a mapping name: `payroll.yaml` (ledger mappings), or `procurement/supplier` (YAML field
-    mappings), in the configured folder or shipped with the package."""
+    """The file behind a mapping name: an absolute path, `payroll.yaml` (ledger mappings), or `procurement/supplier`
+    (YAML field mappings), in the configured folder or shipped with the package."""
+    if Path(name).is_absolute():  # a file a flow read by its configured path (a bank CSV mapping, a policy)
+        return Path(name) if Path(name).is_file() else None
     settings = resources().settings
     if name.endswith((".yaml", ".yml")):
         from ofm.mappings.ledger import BUNDLED_DIR
