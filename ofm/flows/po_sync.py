@@ -49,4 +49,5 @@ def po_sync(source: str | None = None, full_refresh: bool = False, replay: list[
         results.add(settled)
         results.add(load_orders(quote(plans), run))
         return end_run(run, finish(results, ORDERS, intake, run, res.odoo.stats.writes - writes_before, "orders"),
-                       ("waiting", "rejected"), sources=["procurement"])
+                       ("waiting", "rejected"), sources=["procurement"],
+                       companies=sorted({order.legal_entity for order, _ in mapped}))

@@ -72,7 +72,8 @@ def three_way_match(source: str | None = None, replay: list[int] | None = None, 
                 "exceptions": [{"record": r.received.record_ref, "outcome": r.status, "odoo_id": r.odoo_id,
                                 "owner": r.owner, "codes": list(r.codes), "reasons": list(r.reasons)}
                                for r in results if r.status in ("held", "rejected")]},
-                      ("held", "rejected"), sources=["procurement"])
+                      ("held", "rejected"), sources=["procurement"],
+                      companies=sorted({m.bill.legal_entity for m in mapped if m.bill.legal_entity}))
 
 
 def _advance_watermark(bills: Bills) -> None:

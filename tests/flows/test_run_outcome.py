@@ -134,7 +134,7 @@ def test_an_order_waiting_for_its_supplier_ends_with_exceptions_a_clean_one_comp
 
     run = flow_run(waiting["flow_run_id"])
     assert run.state.name == EXCEPTIONS_STATE and run.name.startswith("po-sync-file-")
-    assert {"flow:po-sync", "source:procurement"} <= set(run.tags)
+    assert {"flow:po-sync", "source:procurement", "company:ACME-DE"} <= set(run.tags)
     [quarantined] = events(waiting["flow_run_id"], RECORDS_QUARANTINED)
     assert quarantined.payload["by_owner"][0]["category"] == "dependency"
     table = json.loads(artifacts(waiting["flow_run_id"])["purchase-orders-exceptions"].data)
