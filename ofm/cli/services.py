@@ -76,7 +76,9 @@ def prefect_service(port: int = 4200) -> Service:
     return Service("prefect-server", f"http://127.0.0.1:{port}/api/health",
                    [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
                    {"PREFECT_HOME": str((VAR / "prefect").resolve()), "DO_NOT_TRACK": "1",
-                    "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "true"})
+                    "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "true",
+                    # the UI calls the API on this port (Prefect's default names 4200 whatever --port says)
+                    "PREFECT_UI_API_URL": f"http://127.0.0.1:{port}/api"})
 
 
 def demo_port(name: str, default: int) -> int:
