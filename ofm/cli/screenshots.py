@@ -106,12 +106,14 @@ def plan_shots(prefect: PrefectReader) -> Plan:
     """The pages to take, in order, each with the texts that prove its data is on screen."""
     plan = Plan()
     flows = {f["id"]: f["name"] for f in prefect.post("/flows/filter", {"limit": 200})}
-    runs = prefect.post("/flow_runs/filter", {"limit": 200, "sort": "START_TIME_DESC"})
+    # runs that started: the list's default range ends now, so scheduled runs of the deployments are not on it
+    runs = prefect.post("/flow_runs/filter", {"flow_runs": {"start_time": {"is_null_": False}}, "limit": 200,
+                                              "sort": "START_TIME_DESC"})
     if not runs:
         plan.skips.append(Skip(1, "runs", "no flow run on this server: run `make demo` first"))
         return plan
     plan.shots.append(Shot(1, "runs", "/runs", (runs[0]["name"],),
-                           "The flow runs list: every run of the demo, its state and tags."))
+                           "The flow runs list: every run of the demo, its state and tags.", full_page=True))
 
     run = pick_exceptions_run(runs, flows, prefect)
     if run is None:
@@ -140,12 +142,16 @@ def plan_shots(prefect: PrefectReader) -> Plan:
         plan.shots.append(Shot(4, "run-logs", f"/runs/flow-run/{run['id']}?tab=Logs", (run["name"], *first),
                                "The same run's logs: counts, holds and warnings.", full_page=True))
 
-    open_work = sorted({a["key"] for a in prefect.post(
-        "/artifacts/filter", {"artifacts": {"key": {"like_": OPEN_WORK_PREFIX}}, "limit": 200})
-        if (a.get("key") or "").startswith(OPEN_WORK_PREFIX)})
-    if open_work:
-        plan.shots.append(Shot(5, "open-work", f"/artifacts/key/{open_work[0]}", (open_work[0],),
-                               f"The open work of one owner team ({open_work[0]}): what waits, since when, why.",
+    latest: dict[str, dict] = {}  # the newest artifact of each open-work-<owner> key: that team's table now
+    for found in prefect.post("/artifacts/filter", {"artifacts": {"key": {"like_": OPEN_WORK_PREFIX}}, "limit": 200,
+                                                    "sort": "CREATED_DESC"}):
+        if (found.get("key") or "").startswith(OPEN_WORK_PREFIX):
+            latest.setdefault(found["key"], found)
+    if latest:
+        key = sorted(latest)[0]
+        plan.shots.append(Shot(5, "open-work", f"/artifacts/artifact/{latest[key]['id']}",
+                               (key, *table_cell(latest[key].get("data"))),
+                               f"The open work of one owner team ({key}): what waits, since when, why.",
                                full_page=True))
     else:
         plan.skips.append(Skip(5, "open-work", f"no artifact named {OPEN_WORK_PREFIX}* on this server "
@@ -427,7 +433,9 @@ def screenshots(
     typer.echo(f"Prefect UI: {ui_url}; {len(plan.shots)} page(s) to take, into {out}/")
     out.mkdir(parents=True, exist_ok=True)
     for skip in plan.skips:
-        typer.echo(f"  skipped {skip.number:02d}-{skip.name}: {skip.reason}")
+        earlier = out / f"{skip.number:02d}-{skip.name}.png"
+        typer.echo(f"  skipped {skip.number:02d}-{skip.name}: {skip.reason}"
+                   + (f" (the picture of an earlier run stays: {earlier})" if earlier.exists() else ""))
     incomplete = 0
     try:
         with Browser(executable) as browser:

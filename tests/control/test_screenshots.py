@@ -137,7 +137,8 @@ def test_the_pages_after_the_demo() -> None:
                  artifact("a3", "bank-2", "bank-reconciliation-summary"),
                  artifact("a4", "bank-2", "bank-reconciliation-unmatched", "table"),
                  artifact("w2", "ow-1", "open-work-treasury", "table"),
-                 artifact("w1", "ow-1", "open-work-accounts-payable", "table")]
+                 artifact("w1", "ow-1", "open-work-accounts-payable", "table"),
+                 artifact("w3", "ow-2", "open-work-accounts-payable", "table", json.dumps([{"id": "Q-7"}]))]
     logs = [{"flow_run_id": "bank-2", "message": "second"}, {"flow_run_id": "bank-1", "message": "entries 14\nmore"}]
     deployments = [{"id": "d1", "name": "bank-reconciliation", "schedules": [{"x": 1}]},
                    {"id": "d2", "name": "po-sync", "schedules": [{"x": 1}]},
@@ -159,7 +160,8 @@ def test_the_pages_after_the_demo() -> None:
     assert shots["run-exceptions"].route == "/artifacts/artifact/a2"
     assert shots["run-exceptions"].wait_for == ("bank-reconciliation-unmatched", "no match: unknown counterparty")
     assert shots["run-logs"].wait_for == ("bank-1-name", "entries 14")
-    assert shots["open-work"].route == "/artifacts/key/open-work-accounts-payable"
+    assert shots["open-work"].route == "/artifacts/artifact/w3"  # the newest table of the first team
+    assert shots["open-work"].wait_for == ("open-work-accounts-payable", "Q-7")
     assert shots["deployment"].route == "/deployments/deployment/d2"  # the one with a trigger
     assert shots["automations"].wait_for == ("failed run",)
     assert shots["events"].route == "/events?events=ofm.*"
