@@ -8,7 +8,7 @@ export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: setup demo test lint bench bench-real stop clean
+.PHONY: setup demo test lint bench bench-real stop clean screenshots
 
 $(UV):
 	$(PY) -m venv .tools
@@ -46,6 +46,16 @@ bench-real: setup
 
 stop: setup
 	.venv/bin/ofm demo --stop
+
+# Pictures of the Prefect UI after `make demo` (docs/screenshots/), with headless Chromium: the Debian package,
+# installed here if /usr/bin/chromium is missing (apt-get, as root or through sudo).
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+screenshots: setup
+	@test -x /usr/bin/chromium || { echo "chromium is missing: installing the Debian package (apt-get install -y chromium)"; \
+	  mkdir -p var/logs; { $(SUDO) apt-get install -y chromium || { $(SUDO) apt-get update && \
+	  $(SUDO) apt-get install -y chromium; }; } >var/logs/apt-chromium.log 2>&1 || \
+	  { echo "error: apt-get could not install chromium; see var/logs/apt-chromium.log"; exit 1; }; }
+	.venv/bin/ofm screenshots
 
 clean:
 	rm -rf .venv .tools var

@@ -20,16 +20,18 @@ from pathlib import Path
 import httpx
 import typer
 
-from ofm.cli.services import VAR, demo_services
+from ofm.cli.services import VAR, demo_port, demo_services
 
 DEMO_ENV = {
     "OFM_ENVIRONMENT": "sandbox",
     "OFM_DATABASE_URL": f"sqlite:///{VAR / 'demo.db'}",
-    "OFM_ODOO_URL": "http://127.0.0.1:8070", "OFM_ODOO_DB": "sandbox",
+    "OFM_ODOO_URL": f"http://127.0.0.1:{demo_port('odoo', 8070)}", "OFM_ODOO_DB": "sandbox",
     "OFM_ODOO_LOGIN": "integration@example.com", "OFM_ODOO_API_KEY": "sandbox-key",
-    "OFM_PROCUREMENT_URL": "http://127.0.0.1:8071", "OFM_PROCUREMENT_TOKEN": "sandbox-token",
+    "OFM_PROCUREMENT_URL": f"http://127.0.0.1:{demo_port('procurement', 8071)}",
+    "OFM_PROCUREMENT_TOKEN": "sandbox-token",
     "OFM_ACK_DIR": str(VAR / "acks"),
-    "OFM_LEDGER_API_URL": "http://127.0.0.1:8072",  # the expense platform's ledger-source API (ofm sandbox ledger)
+    # the expense platform's ledger-source API (ofm sandbox ledger)
+    "OFM_LEDGER_API_URL": f"http://127.0.0.1:{demo_port('ledger', 8072)}",
 }
 
 

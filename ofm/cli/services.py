@@ -76,12 +76,22 @@ def prefect_service(port: int = 4200) -> Service:
     return Service("prefect-server", f"http://127.0.0.1:{port}/api/health",
                    [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
                    {"PREFECT_HOME": str((VAR / "prefect").resolve()), "DO_NOT_TRACK": "1",
-                    "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "true"})
+                    "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "true",
+                    # the UI calls the API on this port (Prefect's default names 4200 whatever --port says)
+                    "PREFECT_UI_API_URL": f"http://127.0.0.1:{port}/api"})
 
 
-def demo_services(prefect_port: int = 4200, odoo_port: int = 8070, procurement_port: int = 8071,
-                  suppliers: int = 300, ledger_port: int = 8072) -> list[Service]:
+def demo_port(name: str, default: int) -> int:
+    """OFM_DEMO_<NAME>_PORT (ODOO, PROCUREMENT, LEDGER), else the default: two checkouts on one machine can run
+    their demos side by side, each against its own sandboxes."""
+    return int(os.environ.get(f"OFM_DEMO_{name.upper()}_PORT") or default)
+
+
+def demo_services(prefect_port: int = 4200, odoo_port: int | None = None, procurement_port: int | None = None,
+                  suppliers: int = 300, ledger_port: int | None = None) -> list[Service]:
     """The four services, with their state kept under var/ (the ledger sandbox starts with no deliveries)."""
+    odoo_port = odoo_port or demo_port("odoo", 8070)
+    procurement_port = procurement_port or demo_port("procurement", 8071)
     ofm = [sys.executable, "-m", "ofm.cli.main"]
     return [
         prefect_service(prefect_port),
@@ -95,8 +105,9 @@ def demo_services(prefect_port: int = 4200, odoo_port: int = 8070, procurement_p
     ]
 
 
-def ledger_service(port: int = 8072) -> Service:
+def ledger_service(port: int | None = None) -> Service:
     """The sub-ledger platform's ledger-source API, empty at start: the demo adds deliveries (POST
     /admin/deliveries) and `ledger-batch --source api` pulls them (OFM_LEDGER_API_URL=http://127.0.0.1:8072)."""
+    port = port or demo_port("ledger", 8072)
     return Service("ledger-sandbox", f"http://127.0.0.1:{port}/health",
                    [sys.executable, "-m", "ofm.cli.main", "sandbox", "ledger", "--port", str(port)], {}, 30.0)
