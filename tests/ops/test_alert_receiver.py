@@ -67,3 +67,19 @@ def test_without_a_token_configured_there_is_no_alerts_route(tmp_path):
     with intake(tmp_path, token=None) as client:
         assert client.post("/alerts", json={"subject": "x", "body": "y"}).status_code == 404
         assert client.get("/healthz").status_code == 200
+
+
+def test_the_demo_sends_alerts_to_its_own_intake_with_a_token_made_once(tmp_path):
+    from ofm.ops.automations import notification_block
+    from ofm.ops.demo_alerts import with_demo_destination
+
+    token_file = tmp_path / "var" / "alert-token"
+    demo = with_demo_destination(Settings(_env_file=None), "http://127.0.0.1:8074/", token_file)
+    again = with_demo_destination(Settings(_env_file=None), "http://127.0.0.1:8074", token_file)
+    assert demo.alert_webhook_url.get_secret_value() == "http://127.0.0.1:8074/alerts"
+    assert demo.alert_token.get_secret_value() == again.alert_token.get_secret_value() == token_file.read_text().strip()
+    assert oct(token_file.stat().st_mode & 0o777) == "0o600" and len(demo.alert_token.get_secret_value()) == 64
+    block = notification_block(demo, "ofm-alerts")
+    assert block._build_request_args("b", "s")["headers"] == {TOKEN_HEADER: demo.alert_token.get_secret_value()}
+    configured = Settings(_env_file=None, alert_channel="slack", alert_webhook_url=SecretStr("https://hooks.slack.com/x"))
+    assert with_demo_destination(configured, "http://127.0.0.1:8074", token_file) is configured

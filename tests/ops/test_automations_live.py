@@ -180,6 +180,11 @@ def test_applying_again_replaces_never_duplicates_and_drops_what_the_file_no_lon
     [failed] = [a for a in read_automations() if a.name == declared[0]]
     assert failed.actions[0].type == "send-notification" and "[P1]" in failed.actions[0].subject
     assert "P1" in failed.description and "priority:P1" in failed.tags
+    with get_client(sync_client=True) as client:  # the block as the UI and the API show it: no URL, no token
+        block = client.read_block_document_by_name("ofm-alerts", "custom-webhook", include_secrets=False)
+    assert failed.actions[0].block_document_id == block.id
+    shown = block.model_dump_json()
+    assert TOKEN not in shown and settings.alert_webhook_url.get_secret_value() not in shown
 
 
 def test_a_feed_that_does_not_arrive_by_its_deadline_alerts_p1_and_one_that_arrives_does_not(world):
