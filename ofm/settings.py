@@ -103,6 +103,20 @@ class Settings(BaseSettings):
         default=30.0, gt=0, description="How often the webhook server emits stored events Prefect has not "
                                         "confirmed yet (also at startup and after each request).")
 
+    automations_file: Path | None = Field(
+        default=None, description="Automations YAML (what alerts, ranked); defaults to the bundled "
+                                  "ofm/ops/automations.yaml.")
+    alert_channel: Literal["webhook", "slack", "teams"] = Field(
+        default="webhook", description="How alerts are sent: a JSON POST (webhook), a Slack or a Teams webhook.")
+    alert_webhook_url: SecretStr | None = Field(
+        default=None, description="Where alerts go (a Slack or Teams webhook URL carries its token: kept secret). "
+                                  "Unset: automations still fire and show in the Prefect UI, nothing is sent.")
+    alert_token: SecretStr | None = Field(
+        default=None, description="Header X-OFM-Alert-Token of the webhook channel; the webhook intake's POST /alerts "
+                                  "requires it (unset: that route is off).")
+    alert_log: Path = Field(
+        default=Path("var/alerts.log"), description="Where the intake's POST /alerts appends one JSON line per alert.")
+
     @model_validator(mode="after")
     def _sandbox_token(self) -> Settings:
         if self.environment == "sandbox" and self.procurement_token is None:

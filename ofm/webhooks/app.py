@@ -1,4 +1,4 @@
-"""The webhook intake as an ASGI app (Starlette): `POST /webhooks/{source}`, `GET /healthz`.
+"""The webhook intake as an ASGI app (Starlette): `POST /webhooks/{source}`, `GET /healthz` (and `POST /alerts`).
 
 A request is checked cheapest first: unknown source 404; Content-Length over the limit 413 (before reading);
 the bytes actually read over the limit 413; timestamp or signature missing, wrong or stale 401; not JSON or
@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from ofm.ops.alert_receiver import alert_routes
 from ofm.settings import PLACEHOLDER_SECRETS, Settings, SettingsError
 from ofm.store import Store
 from ofm.webhooks import signing
@@ -165,7 +166,7 @@ def create_app(settings: Settings, store: Store | None = None, client: ClientFac
             store.close()
 
     app = Starlette(routes=[Route("/webhooks/{source}", receive, methods=["POST"]),
-                            Route("/healthz", healthz, methods=["GET"])], lifespan=lifespan)
+                            Route("/healthz", healthz, methods=["GET"]), *alert_routes(settings)], lifespan=lifespan)
     app.state.relay = relay
     app.state.store = store
     return app

@@ -17,6 +17,7 @@ from prefect.cache_policies import NO_CACHE
 
 from ofm.canonical import BankStatement, Lineage
 from ofm.tasks.shared.audit import audit_rows, quarantine_records
+from ofm.tasks.shared.feeds import BANK_STATEMENTS, feed_arrived
 from ofm.tasks.shared.outcome import Received
 from ofm.tasks.shared.resources import resources
 from ofm.tasks.shared.runinfo import RunInfo
@@ -94,6 +95,7 @@ def read_statement_file(path: str, run: RunInfo, csv_mapping: str | None = None)
         raise ValueError(f"{file.name}: {size} bytes is more than the {MAX_BYTES} bytes a statement may have")
     data = file.read_bytes()
     bank = BankFile(_receive(file, data, run))
+    feed_arrived(BANK_STATEMENTS, run, file=file.name, sha256=bank.received.raw["sha256"], bytes=len(data))
     try:
         bank.statements = parse_bytes(data, file.name, csv_mapping=csv_mapping)
     except BankFileError as exc:
