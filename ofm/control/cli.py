@@ -232,7 +232,7 @@ def demo(
     run_demo(suppliers=suppliers, odoo=odoo)
 
 
-from ofm.control import cli_close, cli_ledger, cli_p2p, cli_webhooks  # noqa: E402, F401 - register their commands
+from ofm.control import cli_close, cli_ledger, cli_openwork, cli_p2p, cli_webhooks  # noqa: E402, F401 - register commands
 
 
 def main() -> None:
