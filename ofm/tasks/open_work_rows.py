@@ -160,14 +160,18 @@ def supplier(p: Mapping[str, Any]) -> Facts:
 
 
 def journal_entry(p: Mapping[str, Any]) -> Facts:
+    """A sub-ledger entry as delivered (a file's rows, a report's lines) or as mapped (a deferred entry)."""
     entry = p.get("entry") if isinstance(p.get("entry"), dict) else {}
+    batch = p.get("batch") if isinstance(p.get("batch"), dict) else {"batch_id": p.get("batch")}
     lines = next((v for k in LINE_KEYS for v in (p.get(k), entry.get(k)) if isinstance(v, list) and v), [])
     debits = [decimal(line.get("debit")) for line in lines if isinstance(line, dict)]
-    currency = next((line.get("currency") for line in lines if isinstance(line, dict) and line.get("currency")), None)
+    currency = next((line.get("currency") for line in lines if isinstance(line, dict) and line.get("currency")),
+                    batch.get("currency"))
     first = lines[0] if lines and isinstance(lines[0], dict) else {}
     day = next((d.get(k) for k in DATE_KEYS for d in (entry, p, first) if d.get(k)), None)
     total = sum((d for d in debits if d is not None), Decimal(0))
-    return Facts(reference=_text(p.get("batch"), p.get("file")), date=day,
+    return Facts(reference=_text(batch.get("batch_id"), entry.get("ref") or entry.get("report"), entry.get("title"),
+                                 p.get("file")), date=day,
                  amount=_money(total, currency, "debit") if any(d is not None for d in debits) else None)
 
 

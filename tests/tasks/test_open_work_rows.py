@@ -42,8 +42,13 @@ PAYROLL = {"batch": "PAY-2026-11", "file": "payroll-2026-11.csv",
            "rows": [{"date": "2026-11-30", "debit": "4370,00", "credit": ""},
                     {"date": "2026-11-30", "debit": "1092,50", "credit": ""},
                     {"date": "2026-11-30", "debit": "", "credit": "5462,50"}]}
+DEFERRED = {"batch": {"source": "payroll", "batch_id": "PAY-2026-10", "currency": "EUR"},
+            "entry": {"number": "1", "accounting_date": "2026-10-15", "ref": "PAY-2026-10-RUN-1",
+                      "lines": [{"debit": "3959.00", "credit": "0", "currency": "EUR"},
+                                {"debit": "0", "credit": "3959.00", "currency": "EUR"}]}}
 EXPENSE = {"batch": "EXP-2026-11-30", "file": "expenses-2026-11-30.json",
-           "entry": {"report": "ER-4", "approved_on": "2026-11-30", "lines": [{"debit": "12.00"}, {"credit": "12.00"}]}}
+           "entry": {"report": "ER-4", "approved_on": "2026-11-30", "title": "Parking",
+                     "lines": [{"debit": "12.00"}, {"credit": "12.00"}]}}
 
 
 @pytest.mark.parametrize(("object_type", "payload", "expected"), [
@@ -58,8 +63,9 @@ EXPENSE = {"batch": "EXP-2026-11-30", "file": "expenses-2026-11-30.json",
     ("supplier", {"id": "SUP-000051", "legal_name": "Friedrich & Fuchs GmbH", "vendor_code": "V-00051",
                   "tax_id": "DE490219848"}, Facts("Friedrich & Fuchs GmbH", "V-00051 | DE490219848 | SUP-000051")),
     ("journal-entry", PAYROLL, Facts(None, "PAY-2026-11 | payroll-2026-11.csv", "5462.50 debit", "2026-11-30")),
-    ("journal-entry", EXPENSE, Facts(None, "EXP-2026-11-30 | expenses-2026-11-30.json", "12.00 debit",
-                                     "2026-11-30")),
+    ("journal-entry", EXPENSE, Facts(None, "EXP-2026-11-30 | ER-4 | Parking | expenses-2026-11-30.json",
+                                     "12.00 debit", "2026-11-30")),
+    ("journal-entry", DEFERRED, Facts(None, "PAY-2026-10 | PAY-2026-10-RUN-1", "3959.00 EUR debit", "2026-10-15")),
     ("statement-file", {"file": "day1.xml", "sha256": "x"}, Facts(reference="day1.xml")),
     ("something-new", {"id": "X-1"}, Facts(reference="X-1")),
     ("vendor-bill", {"supplier": "not a dict", "total": object()}, Facts(counterparty=None, reference=None)),
