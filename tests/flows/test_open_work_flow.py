@@ -223,3 +223,32 @@ def test_bank_entries_stored_before_names_were_get_them_from_odoo_in_one_read_pe
         assert names == [" + ".join(m["move_name"] for m in ms) for ms in moves]  # what was stored is Odoo's name
         assert rows[qid]["suggestions"] == "; ".join(f"{n} ({s['score']:.2f}: {s['why']})"
                                                      for n, s in zip(names, payload["suggestions"], strict=True))
+
+
+def test_the_command_prints_the_rows_the_flow_publishes(world, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from ofm.control.cli import app
+    from ofm.control.settings import get_settings
+
+    sandbox, odoo, store, settings, _ = world
+    seed_documents(odoo)
+    path, _, _ = day_one(odoo, tmp_path)
+    bank_reconciliation(file=str(path), actor="test")
+    published = {k.removeprefix("open-work-"): json.loads(a.data)
+                 for k, a in artifacts(open_work(actor="test")["flow_run_id"]).items() if a.type == "table"}
+    monkeypatch.setenv("OFM_DATABASE_URL", store.engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("OFM_ODOO_URL", ODOO_URL)
+    monkeypatch.setenv("OFM_BACKLOG_THRESHOLDS", "accounts-receivable=1,default=50")
+    get_settings.cache_clear()
+    try:
+        shown = CliRunner().invoke(app, ["open-work", "--json"], catch_exceptions=False)
+        text = CliRunner().invoke(app, ["open-work", "--team", "accounts-receivable"], catch_exceptions=False)
+    finally:
+        get_settings.cache_clear()
+    assert shown.exit_code == 0 and json.loads(shown.output) == published
+    assert text.exit_code == 0 and "accounts-receivable: 2 open (threshold 1), oldest 0 min - OVER THRESHOLD" in \
+        text.output and "accounts-payable" not in text.output.split("\n", 1)[1]
+    for row in published["accounts-receivable"]:
+        assert f"#{row['quarantine id']}  " in text.output and row["reason"] in text.output
+        assert f"odoo: {row['odoo']}" in text.output and "suggestion 1: INV/" in text.output
