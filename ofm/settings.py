@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, NonNegativeInt, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Values that are only ever right in the sandbox; refused anywhere else.
 PLACEHOLDER_SECRETS = frozenset(
@@ -116,6 +116,20 @@ class Settings(BaseSettings):
                                   "requires it (unset: that route is off).")
     alert_log: Path = Field(
         default=Path("var/alerts.log"), description="Where the intake's POST /alerts appends one JSON line per alert.")
+    backlog_thresholds: Annotated[dict[str, NonNegativeInt], NoDecode] = Field(
+        default_factory=lambda: {"default": 50},
+        description="Open quarantine entries an owner team may have before the open-work flow emits "
+                    "`ofm.quarantine.backlog` for it: `team=N,...`, `default=N` for every other team.")
+
+    @field_validator("backlog_thresholds", mode="before")
+    @classmethod
+    def _thresholds(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        pairs = [p.strip() for p in value.split(",") if p.strip()]
+        if any(p.count("=") != 1 for p in pairs):
+            raise ValueError("write team=N pairs separated by commas, e.g. treasury=10,default=50")
+        return {team.strip(): number.strip() for team, number in (p.split("=") for p in pairs)}
 
     @model_validator(mode="after")
     def _sandbox_token(self) -> Settings:

@@ -207,10 +207,14 @@ def run_demo(suppliers: int = 300, odoo: str = "sandbox") -> None:
                 + (" - nothing new arrived, nothing was written." if writes == 0 else "."), bold=True)
         open_rows = res.store.list_quarantine(status="open", limit=1000)
         verdict = res.store.verify_audit()
+        from ofm.flows.open_work import open_work
+
+        work = open_work(actor="demo")  # the open quarantine per owner team, published in Prefect
     say()
     say("What is left for people", bold=True)
     say(f"  {len(open_rows)} open quarantine entries: OFM_DATABASE_URL={os.environ['OFM_DATABASE_URL']} "
         ".venv/bin/ofm quarantine list")
+    say(f"  {work['line']}, per team in {api.removesuffix('/api')}/artifacts (open-work-<team>)")
     say(f"  audit chain: {'intact' if verdict.ok else 'BROKEN'} ({verdict.rows_checked} rows verified)")
     say(f"  Prefect UI with every run, its tasks and artifacts: {api.removesuffix('/api')}/runs")
     again = "make demo ODOO=real" if ROOT == REAL else "make demo"

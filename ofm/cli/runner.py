@@ -20,6 +20,7 @@ FLOWS: dict[str, tuple[str, str, bool]] = {
     "ledger-batch": ("ofm.flows.ledger_batch", "ledger_batch", False),
     "month-end-close": ("ofm.flows.month_end_close", "month_end_close", False),
     "audit-verify": ("ofm.flows.audit_verify", "audit_verify", False),
+    "open-work": ("ofm.flows.open_work", "open_work", False),
 }
 STORE_ONLY = frozenset({"audit-verify"})  # flows that read the control-plane store alone: no Odoo settings needed
 

@@ -54,7 +54,7 @@ def bank_reconciliation(file: str, csv_mapping: str | None = None, actor: str = 
             reconciled, left_matches = reconcile(quote(bank), quote(lines), quote(open_items), quote(matching), run)
             # entries another live run is importing or reconciling: that run does it and reports it
             counts[ELSEWHERE] = len(left | left_matches)
-            hold_unmatched(quote(bank), quote(matching), run)
+            hold_unmatched(quote(bank), quote(matching), run, quote(open_items), quote(lines))
             counts.update(reconciled=len(reconciled), unmatched=len(matching.result.unmatched),
                           reconciled_before=sum(1 for line in lines.values() if line.reconciled))
             remember_statements(bank)

@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ofm.store import tables as t
-from ofm.store.engine import insert, lock
+from ofm.store.engine import chunks, insert, lock
 from ofm.store.redaction import scrub
 from ofm.store.values import AuditEntry, AuditRow, AuditVerdict
 
@@ -104,6 +104,15 @@ def trail(conn: sa.Connection, record_ref: str) -> list[AuditRow]:
     """Every audit row of one record, oldest first."""
     query = sa.select(t.audit_chain).where(t.audit_chain.c.record_ref == record_ref).order_by(t.audit_chain.c.id)
     return [_row(r) for r in conn.execute(query)]
+
+
+def trails(conn: sa.Connection, record_refs: Sequence[str]) -> dict[str, list[AuditRow]]:
+    """The audit rows of many records, oldest first per record: one query per chunk of references."""
+    c, found = t.audit_chain.c, {}
+    for part in chunks(sorted(set(record_refs))):
+        for r in conn.execute(sa.select(t.audit_chain).where(c.record_ref.in_(part)).order_by(c.id)):
+            found.setdefault(r.record_ref, []).append(_row(r))
+    return found
 
 
 def verify(conn: sa.Connection, chunk: int = VERIFY_CHUNK) -> AuditVerdict:

@@ -175,6 +175,11 @@ class Store:
         with transaction(self.engine, readonly=True) as conn:
             return _audit.trail(conn, record_ref)
 
+    def trails(self, record_refs: Sequence[str]) -> dict[str, list[AuditRow]]:
+        """The audit rows of many records (one read per chunk), oldest first per record."""
+        with transaction(self.engine, readonly=True) as conn:
+            return _audit.trails(conn, record_refs)
+
     def verify_audit(self) -> AuditVerdict:
         """Recompute every hash and link, then match the last row to the head checkpoint.
 

@@ -167,21 +167,35 @@ def _writeoffs(matches: list, bank: BankFile, open_items: OpenItems, account_cod
 
 
 @task(name="hold-unmatched", cache_policy=NO_CACHE)
-def hold_unmatched(bank: BankFile, matching: Matching, run: RunInfo) -> int:
-    """Unmatched entries to quarantine (category `match`) with their best suggestions."""
+def hold_unmatched(bank: BankFile, matching: Matching, run: RunInfo, open_items: OpenItems | None = None,
+                   lines: dict[str, Line] | None = None) -> int:
+    """Unmatched entries to quarantine (category `match`) with their best suggestions, each naming its Odoo
+    documents (`INV/2026/00012`), and the entry's own statement line and its journal entry."""
     entries = {eid: (a, e) for a, eid, e in booked(bank)}
+    names = document_names(open_items)
     rows = []
     for u in matching.result.unmatched:
         account, entry = entries[u.entry_id]
-        hints = [{"odoo_lines": list(s.line_ids), "score": round(float(s.score), 3), "why": s.why}
-                 for s in u.suggestions]
+        hints = [{"odoo_lines": list(s.line_ids), "documents": [names.get(int(i)) for i in s.line_ids],
+                  "score": round(float(s.score), 3), "why": s.why} for s in u.suggestions]
         lineage = Lineage(source_system="bank", external_id=u.entry_id, content_hash=u.entry_id,
                           received_at=bank.received.lineage.received_at,
                           correlation_id=run.correlation_id(entry_ref(u.entry_id)))
+        line = (lines or {}).get(u.entry_id)
         payload = {"account": account, "file": bank.name, "entry": entry.model_dump(mode="json"),
-                   "suggestions": hints}
+                   "suggestions": hints,
+                   **({"statement_line": line.line_id, "statement_move": line.move_id} if line else {})}
         reason = u.reason + (f"; best guess: {u.suggestions[0].why}" if u.suggestions else "")
         owner = "accounts-receivable" if entry.amount.amount > 0 else "accounts-payable"
         rows.append((Received(raw=payload, lineage=lineage, mapping="bank/entry"), "match", reason,
                      "suggestions" if u.suggestions else "amount", owner))
     return len(quarantine_records(run, "match", rows, object_type="bank-entry"))
+
+
+def document_names(open_items: OpenItems | None) -> dict[int, str]:
+    """Open item (account.move.line id) -> the name of its Odoo document, as read with the open items."""
+    if open_items is None or open_items.items.empty:
+        return {}
+    items = open_items.items
+    return {int(i): str(n) for i, n in zip(items.line_id.tolist(), items.move_name.tolist(), strict=True)
+            if n is not None and str(n) not in ("", "None", "nan", "False")}
