@@ -165,7 +165,7 @@ def demo(
     run_demo(suppliers=suppliers, odoo=odoo)
 
 
-from ofm.cli import automations, close, ledger, p2p, screenshots, webhooks  # noqa: E402, F401 - register their commands
+from ofm.cli import automations, close, ledger, p2p, screenshots, serve, webhooks  # noqa: E402, F401 - register their commands
 
 
 def main() -> None:
