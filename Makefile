@@ -1,6 +1,7 @@
 # Two commands do all the set-up on a fresh machine with only Python 3.11+ and pip:
 #   make demo   - every flow end to end against the bundled sandboxes, history in a Prefect server
 #   make test   - the whole test suite (SQLite and PostgreSQL)
+#   make serve  - the flows as Prefect deployments: server, worker, webhook intake, schedules and triggers
 PY ?= python3
 UV_VERSION := 0.13.8
 UV := .tools/bin/uv
@@ -8,7 +9,7 @@ export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: setup demo test lint bench bench-real stop clean screenshots
+.PHONY: setup demo serve test lint bench bench-real stop clean screenshots
 
 $(UV):
 	$(PY) -m venv .tools
@@ -22,6 +23,10 @@ setup: .venv/.synced
 
 demo: setup
 	.venv/bin/ofm demo $(if $(filter real,$(ODOO)),--odoo real,)
+
+# The Prefect server, the work pool and a worker, the webhook intake, the automations, every deployment (ofm serve).
+serve: setup
+	.venv/bin/ofm serve
 
 test: setup
 	.venv/bin/pytest

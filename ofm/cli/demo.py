@@ -64,13 +64,14 @@ def _real_services(suppliers: int) -> tuple[list, dict[str, str]]:
 
 
 def stop_services() -> None:
+    from ofm.cli.serve import serve_services  # what `ofm serve` started: its worker and webhook intake, first
     from ofm.cli.services import Service
 
-    named = {svc.name: svc for svc in demo_services()}
+    named = {svc.name: svc for svc in [*serve_services(), *demo_services()]}
     named["odoo-real"] = Service("odoo-real", "", [], {})  # stopped by its recorded pid; no build needed
     named["procurement-sandbox-real"] = Service("procurement-sandbox-real", "", [], {})
     for svc in named.values():
-        say(f"{svc.name}: {'stopped' if svc.stop() else 'not started by the demo'}")
+        say(f"{svc.name}: {'stopped' if svc.stop() else 'not running'}")
 
 
 def _start(suppliers: int, extra: list | None = None) -> str:
@@ -117,6 +118,7 @@ def run_demo(suppliers: int = 300, odoo: str = "sandbox") -> None:
     from ofm.tasks.shared.resources import build_resources, use_resources
 
     settings = Settings(_env_file=None)
+    _deploy(api, settings)
     admin = httpx.Client(base_url=settings.procurement_url, timeout=10, headers={
         "Authorization": f"Bearer {settings.procurement_token.get_secret_value()}"})
     story = ROOT / "demo-story.json"
@@ -219,6 +221,17 @@ def run_demo(suppliers: int = 300, odoo: str = "sandbox") -> None:
     say(f"  Prefect UI with every run, its tasks and artifacts: {api.removesuffix('/api')}/runs")
     again = "make demo ODOO=real" if ROOT == REAL else "make demo"
     say(f"  Run `{again}` again (nothing is written the second time); stop the services with `make stop`")
+
+
+def _deploy(api: str, settings) -> None:
+    """Every deployment of prefect.yaml on the demo's server, so its Deployments page shows them with their schedules
+    and triggers, and the automations; no worker runs the deployments here (`make serve` starts one). No Secret
+    blocks either: they would hold the sandbox's keys, and `make serve` creates them from the real settings."""
+    from ofm.cli.serve import deploy_everything
+
+    say()
+    say("Deployments - every flow of prefect.yaml, with its schedules and triggers (`make serve` runs them)", bold=True)
+    deploy_everything(api, settings, say, secrets=False, if_changed=True)
 
 
 def _first_story(run, admin: httpx.Client, store, p2p, odoo) -> None:

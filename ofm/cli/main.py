@@ -165,7 +165,16 @@ def demo(
     run_demo(suppliers=suppliers, odoo=odoo)
 
 
-from ofm.cli import automations, close, ledger, openwork, p2p, screenshots, webhooks  # noqa: E402, F401
+from ofm.cli import (  # noqa: E402, F401 - register their commands
+    automations,
+    close,
+    ledger,
+    openwork,
+    p2p,
+    screenshots,
+    serve,
+    webhooks,
+)
 
 
 def main() -> None:
