@@ -23,6 +23,7 @@ FORBIDDEN = {  # package (or module) -> what it must never import
     "ofm.mappings": ("ofm.tasks", "ofm.flows", "ofm.cli", "ofm.webhooks", "ofm.sandbox"),
     "ofm.connectors": ("ofm.tasks", "ofm.flows", "ofm.cli", "ofm.webhooks", "ofm.sandbox"),
     "ofm.webhooks": ("ofm.tasks", "ofm.flows", "ofm.cli", "ofm.sandbox"),
+    "ofm.deploy": ("ofm.store", "ofm.tasks", "ofm.flows", "ofm.cli", "ofm.webhooks", "ofm.sandbox", "ofm.testbed"),
     "ofm.ops": ("ofm.store", "ofm.tasks", "ofm.flows", "ofm.cli", "ofm.webhooks", "ofm.sandbox", "ofm.testbed"),
     "ofm.tasks": ("ofm.flows", "ofm.cli", "ofm.sandbox", "ofm.testbed"),
     "ofm.flows": ("ofm.cli", "ofm.sandbox", "ofm.testbed"),
