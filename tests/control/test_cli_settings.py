@@ -5,13 +5,10 @@ has no token stops before anything runs."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
+from local_servers import serving
 from typer.testing import CliRunner
 
 from ofm.cli import runner
@@ -26,19 +23,8 @@ API_KEY = "7c1d0e9a-real-looking-key"
 
 @pytest.fixture(scope="module")
 def odoo_url() -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(odoo_app(OdooSandbox(api_key=API_KEY)), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(5)
+    with serving(odoo_app(OdooSandbox(api_key=API_KEY))) as url:
+        yield url
 
 
 @pytest.fixture

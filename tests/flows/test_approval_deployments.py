@@ -10,17 +10,15 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from flow_world import World, world
+from local_servers import serving
 
 from ofm.deploy.deployments import PREFECT_FILE, deploy_all, ensure_work_pool
 from ofm.deploy.secrets import ensure_secret_blocks
@@ -45,12 +43,6 @@ def api_url() -> str:
     return str(get_current_settings().api.url)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def deployed() -> dict:
     """Every deployment of prefect.yaml on the test server (the work pool first, as `ofm serve` does)."""
@@ -70,16 +62,8 @@ def w(tmp_path) -> Iterator[World]:
 @pytest.fixture
 def odoo_over_http(w: World) -> Iterator[str]:
     """The world's Odoo sandbox on a real port, for the worker's runs (the test reads the same sandbox)."""
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(odoo_app(w.sandbox), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(5)
+    with serving(odoo_app(w.sandbox)) as url:
+        yield url
 
 
 @pytest.fixture

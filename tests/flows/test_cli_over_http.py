@@ -4,13 +4,10 @@ environment variables, talking HTTP to an Odoo sandbox served by uvicorn on a re
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
+from local_servers import serving
 from typer.testing import CliRunner
 
 from ofm.cli.main import app
@@ -22,25 +19,11 @@ from ofm.settings import get_settings
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def odoo_server() -> Iterator[tuple[str, OdooSandbox]]:
     sandbox = OdooSandbox()
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(odoo_app(sandbox), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", sandbox
-    server.should_exit = True
-    thread.join(5)
+    with serving(odoo_app(sandbox)) as url:
+        yield url, sandbox
 
 
 def test_run_from_a_file_against_odoo_over_http_then_again_writes_nothing(odoo_server, tmp_path, monkeypatch):

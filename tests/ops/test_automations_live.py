@@ -9,8 +9,6 @@ The file's copy shortens the windows: feeds 10 s instead of 26 h, no repeat thro
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -18,8 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import uvicorn
 import yaml
+from local_servers import serving
 from pydantic import SecretStr
 
 from ofm.connectors.odoo import OdooClient, OdooConfig, RetryPolicy
@@ -40,14 +38,6 @@ pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_harness")]
 TOKEN = "alert-token-for-the-test-0123456789"
 WINDOW = 10  # seconds: the feeds' deadline in the test's copy of the file (Prefect's least)
 LATENCY: dict[str, float] = {}
-
-
-def free_port(first: int = 8350, last: int = 8399) -> int:
-    for port in range(first, last + 1):
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    raise RuntimeError("no free port in 8350-8399")
 
 
 def api_url() -> str:
@@ -90,30 +80,20 @@ class Alerts:
 def world(tmp_path_factory) -> Iterator[tuple[Alerts, Settings]]:
     """The webhook intake with POST /alerts under uvicorn, and the automations applied (twice) pointing at it."""
     tmp = tmp_path_factory.mktemp("alerts")
-    port = free_port()
     intake = Settings(_env_file=None, database_url=f"sqlite:///{tmp / 'intake.db'}", webhook_relay_seconds=3600,
                       webhook_secrets={"procurement": SecretStr("p" * 32)}, alert_token=SecretStr(TOKEN),
                       alert_log=tmp / "alerts.log")
-    server = uvicorn.Server(uvicorn.Config(create_app(intake), host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the webhook intake did not start"
-    settings = Settings(_env_file=None, automations_file=copy_for_test(tmp), alert_channel="webhook",
-                        alert_webhook_url=SecretStr(f"http://127.0.0.1:{port}/alerts"), alert_token=SecretStr(TOKEN))
-    apply_automations(api_url(), settings=settings)
-    try:
-        yield Alerts(intake.alert_log), settings
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        for alert in Alerts(intake.alert_log).all():
-            print(json.dumps(alert))
-        if LATENCY:
-            print("\nevent-to-alert latency: " + ", ".join(f"{k} {v:.2f} s" for k, v in LATENCY.items()))
+    with serving(create_app(intake), lifespan="on") as base:
+        settings = Settings(_env_file=None, automations_file=copy_for_test(tmp), alert_channel="webhook",
+                            alert_webhook_url=SecretStr(f"{base}/alerts"), alert_token=SecretStr(TOKEN))
+        apply_automations(api_url(), settings=settings)
+        try:
+            yield Alerts(intake.alert_log), settings
+        finally:
+            for alert in Alerts(intake.alert_log).all():
+                print(json.dumps(alert))
+            if LATENCY:
+                print("\nevent-to-alert latency: " + ", ".join(f"{k} {v:.2f} s" for k, v in LATENCY.items()))
 
 
 @pytest.fixture(scope="module")

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
 
 import httpx
 import pytest
 import uvicorn
+from local_servers import serving
 from pydantic import SecretStr
 from typer.testing import CliRunner
 from webhook_world import SECRET, Recorder, po_event, signed
@@ -107,24 +106,9 @@ def test_serve_hands_the_intake_to_uvicorn(cli, monkeypatch):
     assert SECRET not in out.output
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_the_intake_under_a_real_uvicorn(settings, store):
     recorder = Recorder()
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, store=store, client=recorder), host="127.0.0.1",
-                                           port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 20
-        while not server.started and time.monotonic() < deadline:
-            time.sleep(0.05)
-        base = f"http://127.0.0.1:{port}"
+    with serving(create_app(settings, store=store, client=recorder), lifespan="on") as base:
         assert httpx.get(f"{base}/healthz").status_code == 200
         request = signed(po_event(), time.time())
         r = httpx.post(f"{base}/webhooks/procurement", content=request.body, headers=request.headers)
@@ -132,6 +116,3 @@ def test_the_intake_under_a_real_uvicorn(settings, store):
         big = b"x" * (settings.webhook_max_body_bytes + 1)
         assert httpx.post(f"{base}/webhooks/procurement", content=big, headers=request.headers).status_code == 413
         assert [e.resource.id for e in recorder.events] == ["ofm.procurement.po.PO-0042"]
-    finally:
-        server.should_exit = True
-        thread.join(10)
