@@ -101,11 +101,18 @@ def _samples_missing() -> str | None:
     return None if os.path.isdir(path) else f"no {os.path.normpath(path)} (set OFM_SAMPLES_DIR)"
 
 
+def _chromium_missing() -> str | None:
+    from ofm.cli.screenshots import find_chromium
+
+    return None if find_chromium() else "chromium is not installed (`make screenshots` installs the Debian package)"
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Deselect what needs ../shared when it is not there, in one line each (never under CI=true).
 
     tests/real needs a real Odoo; `agpl_sample` tests read third-party files that may not be copied
-    into the repository. Everything else runs on a fresh clone.
+    into the repository; `chromium` tests drive the Debian package a fresh machine lacks. Everything else runs on
+    a fresh clone.
     """
     real = [i for i in items if "tests/real/" in i.nodeid.replace("\\", "/") or i.nodeid.startswith("real/")]
     for item in real:
@@ -116,7 +123,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     groups = [*((f"real-Odoo {v} suite", [i for i in real if _version(i) == v], lambda v=v: _real_odoo_missing(v))
                 for v in versions),
               ("AGPL-3 bank sample tests", [i for i in items if i.get_closest_marker("agpl_sample")],
-               _samples_missing)]
+               _samples_missing),
+              ("browser tests", [i for i in items if i.get_closest_marker("chromium")], _chromium_missing)]
     said = []
     for label, group, missing in groups:
         why = missing() if group and missing else None
