@@ -3,7 +3,8 @@
 What is checked is the table in `usage.yaml`; this module only asks the server, each thing once
 whatever the number of flows using it: one `fields_get` per model (attributes `type` only: it also
 proves the model is installed and readable), one access question per model and operation, asked of
-Odoo itself, and one probe per method.
+Odoo itself (`ofm.connectors.odoo.access`; a missing right is named with the Odoo groups that grant it, from
+the table's `grants`), and one probe per method.
 
 A method is probed by calling it on no records with an argument it does not take: the server looks the
 method up first (an unknown one answers "... does not exist"), then refuses the argument before running
@@ -19,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ofm.connectors.odoo.access import has_access
 from ofm.connectors.odoo.usage import OdooUsage, load_usage
 
 if TYPE_CHECKING:
@@ -102,7 +104,7 @@ def _ask(odoo, usage: OdooUsage, flows: list[str]) -> Findings:
             continue
         for operation in use.access:
             if (model, operation) not in found.access:
-                found.access[(model, operation)] = _has_access(odoo, model, operation)
+                found.access[(model, operation)] = has_access(odoo, model, operation)
         for method in use.methods:
             if (model, method) not in found.methods:
                 found.methods[(model, method)] = _has_method(odoo, model, method)
@@ -120,10 +122,15 @@ def _missing(usage: OdooUsage, flow: str, found: Findings, dialect: Dialect) -> 
         names = [*use.fields, *(n for n in dialect.unit_fields if n not in use.fields)] if model == UOM \
             else list(use.fields)
         out += [f"field {dialect.describe(model, name)}" for name in names if name not in fields]
-        out += [f"access {op} on {model} for the integration user" for op in use.access
-                if not found.access[(model, op)]]
+        out += [f"access {op} on {model} for the integration user{_granted_by(usage, model, op)}"
+                for op in use.access if not found.access[(model, op)]]
         out += [f"method {model}.{m}" for m in use.methods if not found.methods[(model, m)]]
     return out
+
+
+def _granted_by(usage: OdooUsage, model: str, operation: str) -> str:
+    groups = usage.groups(model, operation)
+    return f" (Odoo group {' or '.join(groups)})" if groups else ""
 
 
 def _fields(odoo, model: str) -> set[str] | None:
@@ -135,20 +142,6 @@ def _fields(odoo, model: str) -> set[str] | None:
         raise
     except OdooError:
         return None
-
-
-def _has_access(odoo, model: str, operation: str) -> bool:
-    """`has_access` on Odoo >= 18, `check_access_rights` before."""
-    from ofm.connectors.odoo import OdooError
-
-    try:
-        if odoo.version.major >= 18:
-            # a record method: over JSON-RPC Odoo reads the first argument as ids, so send none
-            return bool(odoo.call(model, "has_access", ids=[], kwargs={"operation": operation}))
-        return bool(odoo.call(model, "check_access_rights", args=[operation],
-                              kwargs={"raise_exception": False}))
-    except OdooError:
-        return False
 
 
 def _has_method(odoo, model: str, method: str) -> bool:

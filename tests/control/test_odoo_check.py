@@ -43,7 +43,8 @@ def test_the_sandbox_lacks_only_the_right_to_lock_a_period_and_says_so():
     report, _ = _check(flow="month-end-close")
     assert not report.ok
     assert report.lines[1:] == ["  MISSING  month-end-close: 1 item(s)",
-                                "             access write on res.company for the integration user"]
+                                "             access write on res.company for the integration user "
+                                "(Odoo group base.group_erp_manager)"]
 
 
 @pytest.mark.parametrize("protocol", ["json2", "jsonrpc"])

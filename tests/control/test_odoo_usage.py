@@ -39,6 +39,16 @@ def test_every_flow_ofm_runs_is_in_the_table():
     assert set(FLOWS) >= STORE_ONLY and all(systems_needed(name, {}) == () for name in STORE_ONLY)
 
 
+def test_every_right_a_flow_needs_names_the_groups_granting_it():
+    """Checked against Odoo 18's and 19's ir.model.access.csv when written; on the real servers, users with only
+    the README's groups per flow pass `ofm odoo check` (tests/real/test_real_least_privilege.py)."""
+    unnamed = [(flow, *right) for flow in USAGE.flows for right in USAGE.rights(flow) if not USAGE.groups(*right)]
+    assert not unnamed
+    assert USAGE.groups("purchase.order", "create") == ("purchase.group_purchase_user",)
+    assert USAGE.rights("goods-receipt")[:3] == [("purchase.order", "read"), ("purchase.order.line", "read"),
+                                                 ("stock.picking", "read")]
+
+
 def _fields(flow: str, model: str) -> set[str]:
     return set(USAGE.flows[flow][model].fields)
 
@@ -78,6 +88,8 @@ def test_aliases_expand_to_flows_and_unknown_names_are_refused():
     (lambda t: t["flows"]["po-sync"]["uom.uom"].update({"access": ["delete"]}), "access"),
     (lambda t: t["aliases"].update({"nightly": ["payroll"]}), "alias nightly"),
     (lambda t: t["flows"]["po-sync"]["uom.uom"].update({"fields": ["name", "name"]}), "listed twice"),
+    (lambda t: t["grants"].update({"quality.check": {"read": ["base.group_user"]}}), "grants: no module"),
+    (lambda t: t["grants"]["uom.uom"].update({"delete": ["base.group_user"]}), "delete"),
 ])
 def test_a_broken_table_is_refused_when_loaded(change, message):
     table = yaml.safe_load(USAGE_FILE.read_text(encoding="utf-8"))

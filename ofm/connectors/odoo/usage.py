@@ -33,6 +33,7 @@ class OdooUsage(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     modules: dict[str, str]
+    grants: dict[str, dict[Operation, tuple[str, ...]]] = {}  # model -> operation -> groups granting it
     aliases: dict[str, tuple[str, ...]] = {}
     flows: dict[str, dict[str, ModelUse]]
 
@@ -48,10 +49,21 @@ class OdooUsage(BaseModel):
                         raise ValueError(f"flow {flow}, {model}: a {kind} is listed twice")
                 if any(m.startswith("_") for m in use.methods):
                     raise ValueError(f"flow {flow}, {model}: private methods cannot be called over RPC")
+        unknown = sorted(set(self.grants) - set(self.modules))
+        if unknown:
+            raise ValueError(f"grants: no module declared for {', '.join(unknown)}")
         for alias, flows in self.aliases.items():
             if alias in self.flows or not set(flows) <= set(self.flows):
                 raise ValueError(f"alias {alias}: must name flows of the table, and not be one")
         return self
+
+    def groups(self, model: str, operation: str) -> tuple[str, ...]:
+        """The Odoo groups (xml ids) that grant `operation` on `model`, any one enough; () if not declared."""
+        return self.grants.get(model, {}).get(operation, ())  # type: ignore[call-overload]
+
+    def rights(self, flow: str) -> list[tuple[str, str]]:
+        """(model, operation) pairs a flow needs, each once, in the table's order."""
+        return list(dict.fromkeys((model, op) for model, use in self.flows[flow].items() for op in use.access))
 
     def names(self) -> list[str]:
         """Flow names `--flow` accepts."""
