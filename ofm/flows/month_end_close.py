@@ -67,7 +67,8 @@ def month_end_close(period: str, company: str | None = None, lock: bool = False,
     bounds(period)  # a wrong period stops here, before anything is read
     settings = resources().settings
     policy = load_close_policy(settings.close_policy)
-    with running("month-end-close", actor) as run:
+    # the company's lock date is written only with `lock`: without it, the run does not need that right
+    with running("month-end-close", actor, skip_rights=() if lock else [("res.company", "write")]) as run:
         names = legal_entities(company)
         entities = companies_of(names)
         missing = sorted(set(names) - set(entities))

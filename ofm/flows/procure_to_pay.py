@@ -13,7 +13,7 @@ from prefect import flow
 from ofm.flows.goods_receipt import goods_receipt
 from ofm.flows.po_sync import po_sync
 from ofm.flows.three_way_match import three_way_match
-from ofm.tasks.shared.runinfo import current_run
+from ofm.tasks.shared.runinfo import current_run, preflight
 from ofm.tasks.shared.runstate import EXCEPTIONS_STATE, finish, stamp
 
 
@@ -24,6 +24,7 @@ def _run_name() -> str:
 @flow(name="procure-to-pay", flow_run_name=_run_name, log_prints=False)
 def procure_to_pay(actor: str = "ofm") -> dict:
     """po-sync, goods-receipt and three-way-match from the procurement API, in that order."""
+    preflight("procure-to-pay")  # every step's rights before the first step writes; the steps then ask none
     steps = {}
     for name, step in (("po-sync", po_sync), ("goods-receipt", goods_receipt), ("three-way-match", three_way_match)):
         result = step(actor=actor)

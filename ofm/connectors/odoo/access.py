@@ -2,7 +2,8 @@
 
 Odoo answers one (model, operation) per call (`has_access` on 18 and later, `check_access_rights`
 before; neither writes anything) and has no call that answers several: `ir.model.access` is readable
-by administrators only. So a flow's preflight asks each right of its row of the usage table once, and
+by administrators only. So a flow's preflight asks each right of its row of the usage table once (all at
+once, in a few threads: about one round trip of wall time), and
 a right once seen granted is not asked again by the same client (one client per process in
 production): a run costs as many calls as its flow has distinct rights the first time in a process,
 none after. A refused right is asked again next time, so a right granted meanwhile is seen at once.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from ofm.connectors.odoo.errors import OdooAccessError, OdooError, OdooTransientError
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
     from ofm.connectors.odoo.usage import OdooUsage
 
 Right = tuple[str, str]  # (model, operation)
+_PARALLEL = 8  # questions in flight at once: a flow has 2 to 13 rights
 
 _granted: weakref.WeakKeyDictionary[OdooClient, set[Right]] = weakref.WeakKeyDictionary()
 
@@ -47,17 +50,20 @@ def has_access(odoo: OdooClient, model: str, operation: str) -> bool:
 
 
 def missing(odoo: OdooClient, rights: Iterable[Right]) -> list[Right]:
-    """The rights the server refuses, asking only those this client has not yet seen granted."""
+    """The rights the server refuses, in order, asking only those this client has not yet seen granted.
+
+    The questions go out together (a few threads on the client's connection pool): the preflight costs about
+    one round trip of wall time, not one per right."""
     seen = _granted.setdefault(odoo, set())
-    out: list[Right] = []
-    for right in dict.fromkeys(rights):
-        if right in seen:
-            continue
-        if has_access(odoo, *right):
-            seen.add(right)
-        else:
-            out.append(right)
-    return out
+    ask = [right for right in dict.fromkeys(rights) if right not in seen]
+    if not ask:
+        return []
+    if odoo.protocol == "jsonrpc":  # version, protocol and (JSON-RPC) uid learnt once, before the threads
+        odoo.uid  # noqa: B018
+    with ThreadPoolExecutor(max_workers=min(_PARALLEL, len(ask)), thread_name_prefix="ofm-rights") as pool:
+        answers = list(pool.map(lambda right: has_access(odoo, *right), ask))
+    seen.update(right for right, yes in zip(ask, answers, strict=True) if yes)
+    return [right for right, yes in zip(ask, answers, strict=True) if not yes]
 
 
 def describe(usage: OdooUsage, model: str, operation: str) -> str:
@@ -69,12 +75,20 @@ def describe(usage: OdooUsage, model: str, operation: str) -> str:
 def require(odoo: OdooClient, flow: str, usage: OdooUsage, skip: Iterable[Right] = ()) -> None:
     """Raise OdooRightsMissing naming the flow and each missing right, unless it has them all.
 
-    A flow that is not in the usage table (it uses no Odoo right of its own) passes."""
-    if flow not in usage.flows:
+    `flow` may be a run that chains flows (an alias of the table: procure-to-pay): then the rights of all of
+    them, before the first writes. A name the table does not know (a flow using no Odoo right) passes."""
+    if flow not in usage.names():
         return
     skipped = set(skip)
-    lacking = missing(odoo, [r for r in usage.rights(flow) if r not in skipped])
+    needs: dict[Right, list[str]] = {}
+    for name in usage.expand(flow):
+        for right in usage.rights(name):
+            if right not in skipped:
+                needs.setdefault(right, []).append(name)
+    lacking = missing(odoo, needs)
     if lacking:
-        names = "; ".join(describe(usage, *right) for right in lacking)
+        chained = flow in usage.aliases
+        names = "; ".join(describe(usage, *right) + (f" for {', '.join(needs[right])}" if chained else "")
+                          for right in lacking)
         raise OdooRightsMissing(f"{flow}: the integration user lacks {names}; nothing was read or written "
                                 f"(`ofm odoo check --flow {flow}` lists what the flow needs)")

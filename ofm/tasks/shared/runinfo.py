@@ -7,7 +7,7 @@ process for the duration of the flow and, when the flow ends, frees the keys it 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -49,8 +49,12 @@ def current_run(flow_name: str, actor: str) -> RunInfo:
 
 
 @contextmanager
-def running(flow_name: str, actor: str) -> Iterator[RunInfo]:
+def running(flow_name: str, actor: str, skip_rights: Iterable[tuple[str, str]] = ()) -> Iterator[RunInfo]:
     """The run, live for the block: its outbox keys are not taken over by another run meanwhile.
+
+    First, before the run reads or writes anything, the preflight: the integration user's rights on every
+    model and operation its flow's row of the usage table lists (`skip_rights`: those this run will not use),
+    asked of Odoo; one missing raises OdooRightsMissing naming flow, model, operation and the groups granting it.
 
     At the end (normal, or an ordinary exception) its keys not done are released for the next run.
     A process that dies releases nothing: a run on the same host takes its keys over once the pid is
@@ -59,6 +63,7 @@ def running(flow_name: str, actor: str) -> Iterator[RunInfo]:
     from ofm.tasks.shared.resources import resources
 
     run = current_run(flow_name, actor)
+    preflight(flow_name, skip_rights)
     owners.register(run.run_id)
     try:
         yield run
@@ -69,6 +74,20 @@ def running(flow_name: str, actor: str) -> Iterator[RunInfo]:
         _release(resources().store, run)
     finally:
         owners.unregister(run.run_id)
+
+
+def preflight(flow_name: str, skip_rights: Iterable[tuple[str, str]] = ()) -> None:
+    """Fail fast when the integration user lacks a right the flow needs (a flow the table has no row for passes;
+    a run chaining flows, procure-to-pay, checks all of theirs).
+
+    Costs one call per distinct right of the flow the first time in a process, none once seen granted."""
+    from ofm.connectors.odoo.access import require
+    from ofm.connectors.odoo.usage import load_usage
+    from ofm.tasks.shared.resources import resources
+
+    usage = load_usage()
+    if flow_name in usage.names():
+        require(resources().odoo, flow_name, usage, skip_rights)
 
 
 def _release(store, run: RunInfo) -> None:
