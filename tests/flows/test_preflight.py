@@ -64,3 +64,15 @@ def test_procure_to_pay_checks_every_steps_rights_before_its_first_step_writes(w
                                                 r"purchase\.group_purchase_user\) for three-way-match; nothing"):
         procure_to_pay()
     assert w.sandbox.records("purchase.order") == [] and w.odoo_write_calls() == writes
+
+
+def test_asking_rights_is_not_counted_as_a_write() -> None:
+    """`has_access` changes nothing: a re-run that only asks its rights reports 0 write calls (the demo's
+    "nothing was written" and every flow's `odoo_writes` count on it)."""
+    from ofm.connectors.odoo.stats import CallStats
+
+    stats = CallStats()
+    for model in ("purchase.order", "account.move"):
+        stats.record(model, "has_access")
+        stats.record(model, "check_access_rights")
+    assert stats.total == 4 and stats.writes == 0

@@ -18,7 +18,7 @@ from ofm.connectors.retry_after import parse_retry_after  # noqa: F401 - re-expo
 # Methods that change nothing: safe to resend after an ambiguous failure.
 READ_ONLY_METHODS: frozenset[str] = frozenset({
     "read", "search", "search_read", "search_count", "fields_get", "name_search",
-    "check_access_rights", "has_group", "context_get", "version",
+    "check_access_rights", "has_access", "has_group", "context_get", "version",
 })
 
 
