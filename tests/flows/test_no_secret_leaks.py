@@ -1,20 +1,22 @@
 """Secrets never leak: the demo's whole story told with known secret values, then everything it left scanned.
 
-The story is `ofm demo`'s own (`ofm.cli.demo.run_demo`): its settings (`DEMO_ENV`) carry distinctive values
-for every secret setting (Odoo API key, procurement token, ledger-source API token, a webhook secret, the alert
-token and the alert webhook URL), and the three sandboxes it talks HTTP to are served in this process on
-127.0.0.1:85xx, configured to accept exactly those values. The Prefect server is the test harness's. Then runs
-fail on purpose so exception texts exist: the procurement platform, the ledger-source API and Odoo refuse the
-token / key, Odoo is unreachable; through `ofm run` (its stdout and stderr kept) and as flows called directly
-(the exceptions kept). A signed webhook and a forged one reach the intake, an alert with its token reaches
-`POST /alerts`.
+The story is `ofm demo`'s own (`ofm.cli.demo.run_demo`): its settings (`DEMO_ENV`) carry distinctive values for
+every secret setting (Odoo API key, procurement token, ledger-source API token, a webhook secret, the alert token,
+the alert webhook URL; on PostgreSQL also the store URL's password, of a login role made for the test), and the
+sandboxes it talks HTTP to are served in this process on 127.0.0.1:85xx, accepting exactly those values. The
+Prefect server is the test harness's; in place of the demo's deployments (no secret in them, 23 s) the Secret
+blocks and the alert block are saved as `ofm serve` does, so Prefect holds every secret, encrypted. Alerts go to
+the webhook intake's POST /alerts (the URL's query is its secret). Then runs fail on purpose so exception texts
+exist: the procurement platform, the ledger-source API and Odoo refuse the token / key, Odoo is unreachable;
+through `ofm run` / `ofm odoo check` (output kept) and as flows called directly (tracebacks kept). A signed
+webhook and a forged one reach the intake, alerts with and without the token.
 
-Then every place a secret could have gone is read back and searched for each value, also URL-encoded and
-base64-encoded (at each of the three alignments a value can have inside a longer encoded text): captured logs,
-Prefect's logs, artifacts and events read back from its API, every text column of every table of the store and
-of Prefect's own database (the harness's SQLite file), the exceptions, the CLI's output, and every file under
-the run's folder (acks, close binder, var/). Zero hits. Prefect keeps the Secret and notification blocks it is
-given encrypted (block data is Fernet-encrypted at rest), so the scan of its database finds them not.
+Then everything is read back and searched for each value, raw, URL-encoded and base64-encoded (at each of the
+three alignments a value can have inside a longer encoded text): caplog, the process's and the Prefect server's
+stdout/stderr, Prefect's logs, artifacts, events, flow and task runs, blocks, automations read back from its API,
+every column of every table of the store and of Prefect's own database (the harness's SQLite, found from
+PREFECT_SERVER_DATABASE_CONNECTION_URL) and the raw bytes of both files, the exceptions, the CLI's output, every
+file under the run's folder (acks, close binder, var/) and under PREFECT_HOME. Zero hits.
 """
 
 from __future__ import annotations
@@ -125,7 +127,7 @@ COMPANY_IBAN = "DE89370400440532013000"  # `ofm sandbox odoo`'s default: the dem
 
 
 @pytest.fixture
-def leaks_world(prefect_harness, tmp_path, monkeypatch, caplog, store_url, request):
+def leaks_world(prefect_harness, tmp_path, monkeypatch, caplog, capfd, store_url, request):
     """The demo told with the known secrets, failures after it; what the test scans."""
     from prefect.settings import PREFECT_API_URL
 
@@ -172,6 +174,7 @@ def leaks_world(prefect_harness, tmp_path, monkeypatch, caplog, store_url, reque
             seen["demo stdout"] = demo_out
             seen.update(_failures(tmp_path, env, ports, sandbox, procurement, ledger))
             seen.update(_webhook_and_alert(tmp_path, store_url))
+            seen["stdout and stderr (fd: this process, and the Prefect server's)"] = "".join(capfd.readouterr())
             yield {"api": api, "store_url": store_url, "seen": seen, "tmp_path": tmp_path, "caplog": caplog,
                    "secrets": secrets, "blocks": blocks}
     finally:
@@ -387,16 +390,19 @@ def _database(url: str, label: str) -> dict[str, str]:
 
 
 def _prefect_database() -> dict[str, str]:
+    """The harness's SQLite database: every table through SQL, and its folder's files as bytes."""
     from prefect.settings import PREFECT_SERVER_DATABASE_CONNECTION_URL
 
     url = PREFECT_SERVER_DATABASE_CONNECTION_URL.value().replace("+aiosqlite", "")
-    assert url.startswith("sqlite:///") and Path(url.removeprefix("sqlite:///")).is_file(), url
-    return _database(url, "prefect db")
+    path = Path(url.removeprefix("sqlite:///"))
+    assert url.startswith("sqlite:///") and path.is_file(), url
+    return {**_database(url, "prefect db"), **_files(path.parent, "prefect db file:")}
 
 
 def _files(root: Path, label: str = "file") -> dict[str, str]:
+    """Every file under `root`, as bytes read as text: SQLite files too (their free pages hold deleted rows)."""
     return {f"{label} {p.relative_to(root)}": p.read_bytes().decode("utf-8", "replace")
-            for p in sorted(root.rglob("*")) if p.is_file() and not p.name.endswith((".db", ".db-journal"))}
+            for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def test_no_secret_reaches_any_log_artifact_event_table_file_or_error(leaks_world):
@@ -413,6 +419,8 @@ def test_no_secret_reaches_any_log_artifact_event_table_file_or_error(leaks_worl
               **_files(Path(PREFECT_HOME.value()), "prefect home:"),
               "caplog": "\n".join(f"{r.name} {r.levelname} {r.getMessage()} {r.exc_text or ''} {r.args!r}"
                                   for r in w["caplog"].records)}
+    for written in ("var/acks", "var/close/2026-11", "var/bank", "var/ledger", "var/ubl"):
+        assert any(p.is_file() for p in (w["tmp_path"] / written).iterdir()), f"nothing in {written}"
     assert "Second" not in w["seen"]["demo stdout"] and "audit chain: intact" in w["seen"]["demo stdout"]
     assert len(corpus["prefect db: log"].splitlines()) > 50
     found = hits(corpus, w["secrets"])
