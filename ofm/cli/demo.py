@@ -214,7 +214,10 @@ def run_demo(suppliers: int = 300, odoo: str = "sandbox") -> None:
         work = open_work(actor="demo")  # the open quarantine per owner team, published in Prefect
     say()
     say("What is left for people", bold=True)
-    say(f"  {len(open_rows)} open quarantine entries: OFM_DATABASE_URL={os.environ['OFM_DATABASE_URL']} "
+    from sqlalchemy.engine import make_url  # a store URL may carry a password: shown masked, as SQLAlchemy does
+
+    shown = make_url(os.environ["OFM_DATABASE_URL"]).render_as_string(hide_password=True)
+    say(f"  {len(open_rows)} open quarantine entries: OFM_DATABASE_URL={shown} "
         ".venv/bin/ofm quarantine list")
     say(f"  {work['line']}, per team in {api.removesuffix('/api')}/artifacts (open-work-<team>)")
     say(f"  audit chain: {'intact' if verdict.ok else 'BROKEN'} ({verdict.rows_checked} rows verified)")
