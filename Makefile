@@ -9,7 +9,7 @@ export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: setup demo serve test lint bench bench-real stop clean screenshots
+.PHONY: setup demo serve test lint bench bench-real stop clean screenshots chaos
 
 $(UV):
 	$(PY) -m venv .tools
@@ -48,6 +48,13 @@ bench: setup
 ODOO_VERSION ?= 19
 bench-real: setup
 	.venv/bin/python -m bench.real_odoo --version $(ODOO_VERSION)
+
+# The fault suite (python -m chaos): every flow under every fault, CHAOS_SEEDS seeds per scenario, one table; exit 1
+# on any duplicate or loss. The cells are also written to var/chaos.json. `make chaos CHAOS_SEEDS=2` is the quick one.
+CHAOS_SEEDS ?= 10
+chaos: setup
+	@mkdir -p var
+	.venv/bin/python -m chaos --seeds $(CHAOS_SEEDS) --json var/chaos.json
 
 stop: setup
 	.venv/bin/ofm demo --stop

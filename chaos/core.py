@@ -35,6 +35,7 @@ class Cell:
     lost: int
     seconds: float
     note: str = ""
+    injected: tuple[tuple[str, int], ...] = ()  # what the fault really did (faults injected, runs killed), by kind
 
     @property
     def ok(self) -> bool:

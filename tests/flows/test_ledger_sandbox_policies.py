@@ -7,30 +7,20 @@ chapter runs on a real Odoo 19 in tests/real/test_real_ledger_batch.py and the r
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from datetime import date
 
 import pytest
 from flow_world import world
-from pydantic import SecretStr
 
+from chaos.flows import admin_client, october_accrual
 from ofm.cli.demo import sandbox_chart, sandbox_ledger_mappings
-from ofm.connectors.odoo import OdooClient, OdooConfig, RetryPolicy
 from ofm.flows.ledger_batch import ledger_batch
 from ofm.flows.month_end_close import month_end_close
 from ofm.sandbox.ledger import write_samples
-from ofm.sandbox.odoo import SandboxTransport
 from ofm.tasks.shared.resources import use_resources
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
-
-
-def admin_client(sandbox) -> OdooClient:
-    """The sandbox's administrator over JSON-RPC: what a controller setting up the chart and locks uses."""
-    return OdooClient(OdooConfig(url="http://odoo.sandbox", db="sandbox", login="admin", api_key=SecretStr("admin"),
-                                 protocol="jsonrpc", retry=RetryPolicy(max_attempts=1)),
-                      transport=SandboxTransport(sandbox), sleep=lambda _s: None, jitter=lambda: 0.0)
 
 
 @pytest.fixture
@@ -73,23 +63,8 @@ def test_each_locked_period_policy_on_the_sandbox(ledger, tmp_path):
     assert sorted(round(r["balance"], 2) for r in lines if r["display_type"] == "tax") == [-212.1, -3.0]
 
 
-def _october_accrual(folder, amount: str = "250.00") -> str:
-    """The delivery October's close wrote (close_run._write): goods received not invoiced, dated 31 October."""
-    doc = {"batch": {"id": "grni-2026-10-ACME-BE", "entity": "ACME-BE", "period": "2026-10"},
-           "entries": [{"number": "1", "date": "2026-10-31", "ref": "GRNI 2026-10", "lines": [
-               {"account": "600000", "debit": amount, "credit": "0", "currency": "EUR", "analytic": {},
-                "text": "Goods received not invoiced: P00001"},
-               {"account": "444000", "debit": "0", "credit": amount, "currency": "EUR",
-                "text": "Goods received not invoiced 2026-10"}]}],
-           "control": {"debit": amount, "credit": amount, "lines": 2, "entries": 1}}
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "accruals-2026-10-ACME-BE.json"
-    path.write_text(json.dumps(doc), encoding="utf-8")
-    return str(path)
-
-
 def test_the_november_close_reverses_octobers_accrual_through_the_wizard_once(ledger, tmp_path):
-    assert ledger_batch(source=_october_accrual(tmp_path / "october"))["counts"]["posted"] == 1
+    assert ledger_batch(source=october_accrual(tmp_path / "october"))["counts"]["posted"] == 1
     [accrual] = moves(ledger, "accruals")
     result = month_end_close(period="2026-11")
     entity = result["entities"]["ACME-BE"]

@@ -44,6 +44,8 @@ def create_app(sandbox: OdooSandbox) -> App:
             await asyncio.sleep(delay)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         reply = sandbox.handle(WireRequest(scope["method"], scope["path"], headers, body))
+        if reply.late:
+            await asyncio.sleep(sandbox.faults.hang_seconds)
         length = len(reply.body) + (_MISSING_BYTES if reply.drop else 0)
         raw_headers = [(k.encode(), v.encode()) for k, v in reply.headers]
         raw_headers.append((b"content-length", str(length).encode()))

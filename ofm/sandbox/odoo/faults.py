@@ -3,18 +3,25 @@
 - `latency_ms`: added to every request (by the transport or the ASGI app, not the core);
 - `record_cost_ms`: added per record a create or write carries (a real Odoo 19 spends ~2.3 ms
   per partner inside one batched create, per the contract's throughput.json);
-- `rate_limit_every`: every Nth request is answered 429 with `Retry-After: 1`;
+- `rate_limit_every`: every Nth request is answered 429 with `Retry-After: 1`, and so are the
+  `rate_limit_burst - 1` requests after it (a burst);
 - `transient_error_rate`: that share of requests is answered 503 (nothing is applied);
+- `bad_gateway_rate`: that share of requests is answered 502 by the proxy (nothing is applied);
+- `timeout_rate`: that share of requests is applied, then the answer does not come in time (the
+  in-process transport raises the read timeout a client would; the served app answers after
+  `hang_seconds`);
 - `drop_after_commit_rate`: that share of *successful writes* is applied and committed, then the
   answer is lost (the connection drops): the case `create_idempotent` exists for.
 
-Failures come from `random.Random(seed)`, so a test or a bench run is reproducible.
+Failures come from `random.Random(seed)`, so a test or a bench run is reproducible; `FaultDice.injected`
+counts what was injected, per kind ("429", "502", "503", "timeout", "drop").
 """
 
 from __future__ import annotations
 
 import json
 import random
+from collections import Counter
 from dataclasses import dataclass
 
 # What nginx in front of Odoo sends (the contract has no capture of either status).
@@ -32,6 +39,10 @@ class Faults:
     rate_limit_every: int = 0
     drop_after_commit_rate: float = 0.0
     seed: int = 0
+    rate_limit_burst: int = 1
+    bad_gateway_rate: float = 0.0
+    timeout_rate: float = 0.0
+    hang_seconds: float = 30.0
 
 
 def delay_seconds(faults: Faults, path: str, body: bytes) -> float:
@@ -64,25 +75,41 @@ def proxy_page(code: int, text: str) -> bytes:
 
 
 class FaultDice:
-    """The request counter and random source of one `Faults` setting."""
+    """The request counter, random source and tally of injected faults of one `Faults` setting."""
 
     def __init__(self, faults: Faults) -> None:
         self.faults = faults
         self.requests = 0
+        self.injected: Counter[str] = Counter()
         self._random = random.Random(faults.seed)
+        self._burst = 0
 
     def refusal(self) -> tuple[int, str] | None:
-        """(429 or 503, reason) if this request is refused before reaching Odoo, else None."""
+        """(429, 502 or 503, reason) if this request is refused before reaching Odoo, else None."""
         self.requests += 1
-        every = self.faults.rate_limit_every
-        if every and self.requests % every == 0:
-            return 429, "Too Many Requests"
-        rate = self.faults.transient_error_rate
-        if rate and self._random.random() < rate:
-            return 503, "Service Temporarily Unavailable"
+        f = self.faults
+        if f.rate_limit_every and (self._burst or self.requests % f.rate_limit_every == 0):
+            self._burst = (self._burst or max(1, f.rate_limit_burst)) - 1
+            return self._count(429, "Too Many Requests")
+        if f.transient_error_rate and self._random.random() < f.transient_error_rate:
+            return self._count(503, "Service Temporarily Unavailable")
+        if f.bad_gateway_rate and self._random.random() < f.bad_gateway_rate:
+            return self._count(502, "Bad Gateway")
         return None
 
     def drop(self) -> bool:
         """Whether the answer of a committed write is lost."""
-        rate = self.faults.drop_after_commit_rate
-        return bool(rate) and self._random.random() < rate
+        return self._roll(self.faults.drop_after_commit_rate, "drop")
+
+    def timeout(self) -> bool:
+        """Whether the answer of this (applied) request comes too late."""
+        return self._roll(self.faults.timeout_rate, "timeout")
+
+    def _roll(self, rate: float, kind: str) -> bool:
+        hit = bool(rate) and self._random.random() < rate
+        self.injected[kind] += hit
+        return hit
+
+    def _count(self, code: int, text: str) -> tuple[int, str]:
+        self.injected[str(code)] += 1
+        return code, text

@@ -54,6 +54,7 @@ class WireReply:
     body: bytes
     wrote: bool = False
     drop: bool = False
+    late: bool = False  # applied, but answered after the client gave up (Faults.timeout_rate)
 
 
 def reply_json(status: int, payload: Any, wrote: bool = False, extra: tuple[tuple[str, str], ...] = ()) -> WireReply:

@@ -70,6 +70,11 @@ class OdooSandbox:
             self._dice = FaultDice(faults)
 
     @property
+    def injected(self) -> Counter[str]:
+        """Faults injected since the current setting was assigned, per kind (\"429\", \"502\", \"503\", ...)."""
+        return self._dice.injected
+
+    @property
     def major(self) -> int:
         return self.version[0]
 
@@ -128,7 +133,9 @@ class OdooSandbox:
                 headers = (("content-type", HTML), *((("retry-after", "1"),) if code == 429 else ()))
                 return WireReply(code, headers, proxy_page(code, text))
             reply = route(self, request)
-            return replace(reply, drop=True) if reply.wrote and self._dice.drop() else reply
+            if reply.wrote and self._dice.drop():
+                return replace(reply, drop=True)
+            return replace(reply, late=True) if self._dice.timeout() else reply
 
     def version_info(self) -> dict[str, Any]:
         serie = f"{self.version[0]}.{self.version[1]}"

@@ -2,7 +2,8 @@
 
 The fast path for tests and the bench: each request goes straight to the synchronous core. A
 dropped answer (see `Faults.drop_after_commit_rate`) surfaces as the error httpx raises when a
-server closes the connection without answering: `httpx.RemoteProtocolError`.
+server closes the connection without answering: `httpx.RemoteProtocolError`; a late one (see
+`Faults.timeout_rate`) as the client's own read timeout, `httpx.ReadTimeout`.
 """
 
 from __future__ import annotations
@@ -33,4 +34,6 @@ class SandboxTransport(httpx.BaseTransport):
         reply = self.sandbox.handle(WireRequest(request.method, request.url.path, headers, body))
         if reply.drop:
             raise httpx.RemoteProtocolError("Server disconnected without sending a response.", request=request)
+        if reply.late:
+            raise httpx.ReadTimeout("The read operation timed out", request=request)
         return httpx.Response(reply.status, headers=list(reply.headers), content=reply.body, request=request)
