@@ -107,7 +107,8 @@ class FaultDice:
 
     def _roll(self, rate: float, kind: str) -> bool:
         hit = bool(rate) and self._random.random() < rate
-        self.injected[kind] += hit
+        if hit:
+            self.injected[kind] += 1
         return hit
 
     def _count(self, code: int, text: str) -> tuple[int, str]:

@@ -120,3 +120,33 @@ def test_record_cost_is_paid_per_record_written_not_per_read(protocol: str) -> N
     client.search_read("res.partner", [["id", "in", ids]], ["name"])
     model_calls = waits[-3:]  # before them: version / uid look-ups, latency only
     assert model_calls == pytest.approx([0.010 + 5 * 0.002, 0.010 + 3 * 0.002, 0.010])
+
+
+def test_429s_come_in_bursts_and_every_injected_fault_is_counted() -> None:
+    sandbox = OdooSandbox()
+    sandbox.faults = Faults(rate_limit_every=4, rate_limit_burst=3)
+    with http(sandbox) as client:
+        statuses = [json2(client, "res.partner", "search_count", {"domain": []}).status_code for _ in range(12)]
+    assert statuses == [200, 200, 200, 429, 429, 429, 200, 429, 429, 429, 200, 429]
+    assert sandbox.injected == {"429": 7}
+
+
+def test_a_502_is_the_proxy_answering_and_nothing_is_applied() -> None:
+    sandbox = OdooSandbox()
+    sandbox.faults = Faults(bad_gateway_rate=1.0)
+    with http(sandbox) as client:
+        response = json2(client, "res.partner", "create", {"vals_list": [supplier(1)]})
+    assert response.status_code == 502 and "502 Bad Gateway" in response.text
+    assert sandbox.count() == 0 and sandbox.injected["502"] == 1
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_a_timed_out_write_was_applied_and_the_client_calls_it_ambiguous(protocol: str) -> None:
+    sandbox = OdooSandbox()
+    client = make_client(sandbox, protocol)
+    client.uid  # noqa: B018 - log in before the slow spell
+    sandbox.faults = Faults(timeout_rate=1.0)
+    with pytest.raises(OdooAmbiguousError, match="ReadTimeout"):
+        client.create("res.partner", [supplier(1)])
+    assert len(sandbox.records("res.partner", [["vat", "=", "DE100000001"]])) == 1  # it landed all the same
+    assert sandbox.injected["timeout"] == 1
