@@ -51,7 +51,7 @@ bench-real: setup
 
 # The fault suite (python -m chaos): every flow under every fault, CHAOS_SEEDS seeds per scenario, one table; exit 1
 # on any duplicate or loss. The cells are also written to var/chaos.json. `make chaos CHAOS_SEEDS=2` is the quick one.
-CHAOS_SEEDS ?= 10
+CHAOS_SEEDS ?= 8
 chaos: setup
 	@mkdir -p var
 	.venv/bin/python -m chaos --seeds $(CHAOS_SEEDS) --json var/chaos.json

@@ -36,6 +36,7 @@ class Cell:
     seconds: float
     note: str = ""
     injected: tuple[tuple[str, int], ...] = ()  # what the fault really did (faults injected, runs killed), by kind
+    held: int = 0  # delivered records also waiting in quarantine with a reason (a bill held in Odoo as a draft)
 
     @property
     def ok(self) -> bool:

@@ -124,7 +124,8 @@ def run_cell(spec: FlowSpec, fault: str, seed: int, scratch: Path, database_url:
     cell = tally(spec.name, fault, TARGET, seed, received=case.received, in_odoo=in_odoo, quarantined=quarantined,
                  seconds=time.perf_counter() - started,
                  note=", ".join(f"{k} {v}" for k, v in sorted(injected.items()) if v))
-    return replace(cell, injected=tuple(sorted(injected.items())))
+    held = len({k for k in quarantined if in_odoo.get(k, 0)} & set(case.received))
+    return replace(cell, injected=tuple(sorted(injected.items())), held=held)
 
 
 def scenario(flow: str, fault: str) -> Scenario:

@@ -19,7 +19,7 @@ def check(cell, fault: str) -> None:
     assert (cell.duplicated, cell.lost) == (0, 0), cell
     assert cell.delivered + cell.quarantined == cell.records_in, cell
     if cell.flow in DIRTY:
-        assert cell.quarantined > 0, f"the dirty records of {cell.flow}'s input are not in quarantine: {cell}"
+        assert cell.quarantined + cell.held > 0, f"{cell.flow}: its dirty records are not in quarantine: {cell}"
     injected = dict(cell.injected)
     assert any(injected.get(kind, 0) > 0 for kind in EVIDENCE[fault]), f"the fault did not happen: {cell}"
 
