@@ -14,6 +14,7 @@ by the flows before it, kept as a sandbox state file, and loaded into a fresh sa
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import tempfile
 from collections import Counter
@@ -326,6 +327,8 @@ def base_sandbox(name: str, company_iban: bool = False) -> OdooSandbox:
     if build is None:
         return OdooSandbox(company_iban=iban)
     if name not in _BUILT:
+        if not _BUILT:
+            atexit.register(forget_bases)
         folder = Path(tempfile.mkdtemp(prefix=f"ofm-chaos-base-{name}-"))
         with world(folder, suppliers=STORY_SUPPLIERS, sandbox=OdooSandbox(company_iban=iban),
                    **ledger_settings(folder)) as w:
