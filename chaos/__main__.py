@@ -98,11 +98,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write every cell to this file as JSON")
     args = parser.parse_args(argv)
     for name, value in (("DO_NOT_TRACK", "1"), ("PREFECT_SERVER_ANALYTICS_ENABLED", "false"),
-                        ("PREFECT_LOGGING_LEVEL", "ERROR")):
+                        ("PREFECT_LOGGING_LEVEL", "CRITICAL")):
         os.environ.setdefault(name, value)
     root = Path(tempfile.mkdtemp(prefix="ofm-chaos-"))
     os.environ.setdefault("PREFECT_HOME", str(root / "prefect-home"))
-    logging.getLogger("ofm").setLevel(logging.ERROR)  # every injected fault is a warning: the table says it
+    logging.getLogger("ofm").setLevel(logging.CRITICAL)  # every injected fault and killed run logs: the table says it
     started = time.perf_counter()
     chosen = select(args)
     if not chosen:
