@@ -14,18 +14,24 @@ a test can prove it was not vacuous; `SCENARIOS` wraps them for the runner.
 
 from __future__ import annotations
 
+import json
+import random
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from chaos import infra_diskfull
 from chaos.core import Cell, Scenario, tally
 from chaos.infra_kit import (
     PgCluster,
+    Proxy,
     Readback,
     finish,
     odoo_sandbox,
     open_quarantine,
+    prefect_runs,
     prefect_server,
     run,
     run_env,
@@ -36,6 +42,7 @@ from chaos.infra_kit import (
 )
 
 Evidence = dict[str, Any]
+REPO = Path(__file__).resolve().parents[1]
 SUPPLIERS = 300
 
 
@@ -79,10 +86,95 @@ def postgres_restart(seed: int, scratch: Path, suppliers: int = SUPPLIERS) -> tu
                  quarantined=held, seconds=time.monotonic() - started, note=note), evidence
 
 
+def disk_full(seed: int, scratch: Path, suppliers: int = SUPPLIERS) -> tuple[Cell, Evidence]:
+    """Supplier onboarding into the Odoo sandbox with the store (SQLite) and the acknowledgements on a tmpfs of
+    2 MiB filled to a seeded headroom: the run meets ENOSPC; the space is freed and the operator re-runs."""
+    started = time.monotonic()
+    source = scratch / "suppliers.json"
+    anchors = supplier_file(source, suppliers, seed, f"DF{seed}")
+    headroom = random.Random(seed).choice([96, 160, 256, 384, 512]) * 1024
+    with odoo_sandbox(scratch, latency_ms=5) as odoo, prefect_server(scratch) as api:
+        env = run_env(odoo, "sqlite://", scratch, api, OFM_ODOO_BATCH_SIZE="25")
+        spec = {"inbox": str(scratch / "inbox"), "scratch": str(scratch), "size": 4 * 1024 * 1024,
+                "headroom": headroom, "source": str(source), "env": env}
+        done = subprocess.run(infra_diskfull.command(spec), capture_output=True, text=True, cwd=REPO, check=False,
+                              timeout=900)
+        if done.returncode != 0:
+            raise RuntimeError(f"the disk-full namespace failed ({done.returncode}): {done.stderr[-2000:]}")
+        evidence = json.loads(done.stdout.strip().splitlines()[-1])
+        back = Readback(odoo)
+        try:
+            in_odoo = supplier_counts(back, anchors)
+        finally:
+            back.close()
+    evidence["headroom"] = headroom
+    note = f"ENOSPC with {headroom // 1024} KiB free (probe errno {evidence['probe_errno']}); first run exit " \
+           f"{evidence['first_exit']}, re-run exit {evidence['rerun_exit']}"
+    return tally("supplier-onboarding", "disk-full", "sandbox", seed, received=anchors, in_odoo=in_odoo,
+                 quarantined=evidence["quarantined"], seconds=time.monotonic() - started, note=note), evidence
+
+
+OUTAGE = 30.0
+
+
+def prefect_unreachable(seed: int, scratch: Path, suppliers: int = SUPPLIERS,
+                        outage: float = OUTAGE) -> tuple[Cell, Evidence]:
+    """Supplier onboarding into the Odoo sandbox with its Prefect API behind a proxy that, once the first partners
+    are in Odoo (plus a seeded 0-2 s), resets every connection and refuses every new one for `outage` seconds."""
+    from datetime import UTC, datetime
+    from urllib.parse import urlsplit
+
+    started = time.monotonic()
+    since = datetime.now(UTC).isoformat()
+    source = scratch / "suppliers.json"
+    anchors = supplier_file(source, suppliers, seed, f"PF{seed}")
+    delay = random.Random(seed).uniform(0, 2)
+    with odoo_sandbox(scratch, latency_ms=60, record_cost_ms=5) as odoo, prefect_server(scratch) as api:
+        upstream = urlsplit(api)
+        proxy = Proxy(upstream.hostname or "127.0.0.1", upstream.port or 80)
+        store_url = f"sqlite:///{scratch / 'ofm.db'}"
+        env = run_env(odoo, store_url, scratch, f"http://127.0.0.1:{proxy.port}{upstream.path}",
+                      OFM_ODOO_BATCH_SIZE="10")
+        back = Readback(odoo)
+        try:
+            proc = start_run(["supplier-onboarding", "--source", str(source)], env, scratch)
+            wait_until(lambda: proc.poll() is not None or _written(back, anchors)(), 120, "the first partners")
+            time.sleep(delay)
+            at_cut = sum(supplier_counts(back, anchors).values())
+            proxy.cut()
+            time.sleep(outage)
+            at_restore = sum(supplier_counts(back, anchors).values())
+            running_at_restore = proc.poll() is None
+            proxy.restore()
+            restored = time.monotonic()
+            first = finish(proc)
+            first_ended = time.monotonic() - restored
+            shown_first = prefect_runs(api, "supplier-onboarding", since)
+            second = run(["supplier-onboarding", "--source", str(source)], env, scratch)
+            in_odoo = supplier_counts(back, anchors)
+            held = open_quarantine(store_url)
+            shown = prefect_runs(api, "supplier-onboarding", since)
+        finally:
+            back.close()
+            proxy.close()
+    evidence = {"refused": proxy.refused, "passed": proxy.passed, "partners_at_cut": at_cut,
+                "partners_at_restore": at_restore, "running_at_restore": running_at_restore,
+                "first_ended_after_restore_s": round(first_ended, 1),
+                "first_exit": first.code, "first_tail": first.tail(), "rerun_exit": second.code,
+                "prefect_after_first": shown_first, "prefect": shown}
+    states = ", ".join(str(r["state"]) for r in shown)
+    note = f"proxy refused {proxy.refused} connections in {outage:.0f} s; partners {at_cut}->{at_restore} during " \
+           f"the outage; first run exit {first.code}, re-run exit {second.code}; Prefect shows: {states}"
+    return tally("supplier-onboarding", "prefect-unreachable-30s", "sandbox", seed, received=anchors,
+                 in_odoo=in_odoo, quarantined=held, seconds=time.monotonic() - started, note=note), evidence
+
+
 def _cell(scenario: Callable[..., tuple[Cell, Evidence]]) -> Callable[[int, Path], Cell]:
     return lambda seed, scratch: scenario(seed, scratch)[0]
 
 
 SCENARIOS = [
     Scenario("supplier-onboarding", "postgres-restart", "sandbox", _cell(postgres_restart), needs="postgres-bin"),
+    Scenario("supplier-onboarding", "prefect-unreachable-30s", "sandbox", _cell(prefect_unreachable)),
+    Scenario("supplier-onboarding", "disk-full", "sandbox", _cell(disk_full), needs="mount-namespace"),
 ]

@@ -289,3 +289,104 @@ def supplier_counts(back: Readback, anchors: dict[str, str]) -> dict[str, int]:
     """Source id -> partners in Odoo carrying its vendor code, plus any partner with one of our codes twice."""
     per_ref = back.partners_by_ref(sorted(anchors.values()))
     return {key: per_ref.get(code, 0) for key, code in anchors.items()}
+
+
+# ---- a proxy that can refuse ----------------------------------------------------------------------------------
+
+class Proxy:
+    """A TCP proxy to `upstream` (host, port) on a free port, in a thread of its own. `cut()` resets every open
+    connection and refuses (accept, then reset) every new one until `restore()`; `refused` counts those."""
+
+    def __init__(self, host: str, port: int) -> None:
+        import asyncio
+        import threading
+
+        self.upstream = (host, port)
+        self.port = free_port()
+        self.down = False
+        self.refused = self.passed = 0
+        self._open: set[Any] = set()
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+        self._ready.wait(10)
+
+    def _serve(self) -> None:
+        import asyncio
+
+        async def main() -> None:
+            self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
+            self._ready.set()
+            async with self._server:
+                await self._server.serve_forever()
+
+        with contextlib.suppress(BaseException):  # the CancelledError of close()
+            self._loop.run_until_complete(main())
+
+    @staticmethod
+    def _reset(writer: Any) -> None:
+        import struct
+
+        sock = writer.get_extra_info("socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        writer.close()
+
+    async def _handle(self, reader: Any, writer: Any) -> None:
+        import asyncio
+
+        if self.down:
+            self.refused += 1
+            self._reset(writer)
+            return
+        self.passed += 1
+        try:
+            up_reader, up_writer = await asyncio.open_connection(*self.upstream)
+        except OSError:
+            self._reset(writer)
+            return
+        self._open.update((writer, up_writer))
+
+        async def pipe(src: Any, dst: Any) -> None:
+            with contextlib.suppress(Exception):
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            with contextlib.suppress(Exception):
+                dst.close()
+
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+        self._open.difference_update((writer, up_writer))
+
+    def cut(self) -> None:
+        def now() -> None:
+            self.down = True
+            for writer in list(self._open):
+                self._reset(writer)
+            self._open.clear()
+
+        self._loop.call_soon_threadsafe(now)
+
+    def restore(self) -> None:
+        self._loop.call_soon_threadsafe(lambda: setattr(self, "down", False))
+
+    def close(self) -> None:
+        self._loop.call_soon_threadsafe(self._server.close)
+        self._thread.join(5)
+
+
+def prefect_runs(api: str, flow: str, since: str) -> list[dict[str, Any]]:
+    """What Prefect shows of a flow's runs started after `since` (ISO): state, task runs and log records each."""
+    runs = httpx.post(f"{api}/flow_runs/filter", json={"flow_runs": {"start_time": {"after_": since}},
+                                                         "flows": {"name": {"any_": [flow]}}}, timeout=30).json()
+    shown = []
+    for one in sorted(runs, key=lambda r: r.get("start_time") or ""):
+        ids = {"flow_runs": {"id": {"any_": [one["id"]]}}}
+        tasks = httpx.post(f"{api}/task_runs/count", json=ids, timeout=30).json()
+        logs = httpx.post(f"{api}/logs/filter", json={"logs": {"flow_run_id": {"any_": [one["id"]]}}, "limit": 200},
+                          timeout=30).json()
+        shown.append({"id": one["id"], "state": one["state"]["name"] if one.get("state") else None,
+                      "task_runs": tasks, "logs": len(logs)})
+    return shown
