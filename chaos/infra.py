@@ -14,6 +14,7 @@ a test can prove it was not vacuous; `SCENARIOS` wraps them for the runner.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import subprocess
@@ -29,10 +30,12 @@ from chaos.infra_kit import (
     Proxy,
     Readback,
     finish,
+    kill_at,
     odoo_sandbox,
     open_quarantine,
     prefect_runs,
     prefect_server,
+    real_odoo,
     run,
     run_env,
     start_run,
@@ -92,7 +95,7 @@ def disk_full(seed: int, scratch: Path, suppliers: int = SUPPLIERS) -> tuple[Cel
     started = time.monotonic()
     source = scratch / "suppliers.json"
     anchors = supplier_file(source, suppliers, seed, f"DF{seed}")
-    headroom = random.Random(seed).choice([96, 160, 256, 384, 512]) * 1024
+    headroom = random.Random(seed).choice([128, 256, 512, 768, 1024]) * 1024
     with odoo_sandbox(scratch, latency_ms=5) as odoo, prefect_server(scratch) as api:
         env = run_env(odoo, "sqlite://", scratch, api, OFM_ODOO_BATCH_SIZE="25")
         spec = {"inbox": str(scratch / "inbox"), "scratch": str(scratch), "size": 4 * 1024 * 1024,
@@ -141,6 +144,7 @@ def prefect_unreachable(seed: int, scratch: Path, suppliers: int = SUPPLIERS,
             wait_until(lambda: proc.poll() is not None or _written(back, anchors)(), 120, "the first partners")
             time.sleep(delay)
             at_cut = sum(supplier_counts(back, anchors).values())
+            running_at_cut = proc.poll() is None
             proxy.cut()
             time.sleep(outage)
             at_restore = sum(supplier_counts(back, anchors).values())
@@ -158,7 +162,8 @@ def prefect_unreachable(seed: int, scratch: Path, suppliers: int = SUPPLIERS,
             back.close()
             proxy.close()
     evidence = {"refused": proxy.refused, "passed": proxy.passed, "partners_at_cut": at_cut,
-                "partners_at_restore": at_restore, "running_at_restore": running_at_restore,
+                "partners_at_restore": at_restore, "running_at_cut": running_at_cut,
+                "running_at_restore": running_at_restore,
                 "first_ended_after_restore_s": round(first_ended, 1),
                 "first_exit": first.code, "first_tail": first.tail(), "rerun_exit": second.code,
                 "prefect_after_first": shown_first, "prefect": shown}
@@ -169,6 +174,104 @@ def prefect_unreachable(seed: int, scratch: Path, suppliers: int = SUPPLIERS,
                  in_odoo=in_odoo, quarantined=held, seconds=time.monotonic() - started, note=note), evidence
 
 
+def odoo_restart(seed: int, scratch: Path, suppliers: int = SUPPLIERS) -> tuple[Cell, Evidence]:
+    """Supplier onboarding into a real Odoo 19 of its own, in batches of 10; once the first partners are in Odoo
+    (plus a seeded 0-1 s) the server is stopped and started again; then the operator's re-run."""
+    started = time.monotonic()
+    source = scratch / "suppliers.json"
+    anchors = supplier_file(source, suppliers, seed, f"OR{seed}")
+    delay = random.Random(seed).uniform(0, 1)
+    with real_odoo() as (server, odoo), prefect_server(scratch) as api:
+        store_url = f"sqlite:///{scratch / 'ofm.db'}"
+        env = run_env(odoo, store_url, scratch, api, OFM_ODOO_BATCH_SIZE="10")
+        back = Readback(odoo)
+        try:
+            proc = start_run(["supplier-onboarding", "--source", str(source)], env, scratch)
+            wait_until(lambda: proc.poll() is not None or _written(back, anchors)(), 180, "the first partners")
+            time.sleep(delay)
+            before = server.pid
+            at_stop = sum(supplier_counts(back, anchors).values())
+            server.stop()
+            server.start()
+            after = server.pid
+            first = finish(proc)
+            second = run(["supplier-onboarding", "--source", str(source)], env, scratch)
+            back.close()
+            back = Readback(odoo)
+            in_odoo = supplier_counts(back, anchors)
+            held = open_quarantine(store_url)
+        finally:
+            back.close()
+    evidence = {"pid_before": before, "pid_after": after, "partners_at_stop": at_stop, "first_exit": first.code,
+                "first_tail": first.tail(), "rerun_exit": second.code, "rerun": second.result}
+    note = f"Odoo pid {before}->{after} with {at_stop} partners in; first run exit {first.code}, re-run exit " \
+           f"{second.code}"
+    return tally("supplier-onboarding", "odoo-restart", "odoo19", seed, received=anchors, in_odoo=in_odoo,
+                 quarantined=held, seconds=time.monotonic() - started, note=note), evidence
+
+
+KILLED_FLOWS = ("supplier-onboarding", "ledger-batch")
+
+
+def _ledger_input(back: Readback, scratch: Path, seed: int, entries: int = 60) -> tuple[Path, dict[str, str], str]:
+    """A payroll delivery of `entries` entries (the analytic accounts its cost centres name created first)."""
+    from datetime import date
+
+    from ofm.sandbox.ledger import payroll_csv
+
+    client = back.client()
+    [plan] = client.search_read("account.analytic.plan", [], ["name"], limit=1)
+    client.create("account.analytic.account", [{"name": n, "plan_id": plan["id"]} for n in ("Administration", "Sales")])
+    batch = f"PAY-K{seed}"
+    source = scratch / f"payroll-{batch}.csv"
+    source.write_text(payroll_csv(batch, "2026-11", date(2026, 11, 30), entries=entries))
+    return source, {str(n): str(n) for n in range(1, entries + 1)}, f"ofm:payroll:{batch}:"
+
+
+def killed(seed: int, scratch: Path, flow: str = "supplier-onboarding", suppliers: int = SUPPLIERS,
+           odoo_env: dict[str, str] | None = None) -> tuple[Cell, Evidence]:
+    """`ofm run <flow>` against a real Odoo 19 SIGKILLed at a seeded moment (0-1.5 s after its first record is in
+    Odoo), then the operator's re-run; read back by anchor (partner ref, journal entry ref). The Odoo is a server
+    of its own on a fresh database, or `odoo_env` (the OFM_ODOO_* settings of a fresh database one already runs)."""
+    started = time.monotonic()
+    moment = random.Random(seed).uniform(0, 1.5)
+    own = contextlib.nullcontext((None, odoo_env)) if odoo_env else real_odoo()
+    with own as (_server, odoo), prefect_server(scratch) as api:
+        store_url = f"sqlite:///{scratch / 'ofm.db'}"
+        env = run_env(odoo, store_url, scratch, api, OFM_ODOO_BATCH_SIZE="5" if flow == "ledger-batch" else "10")
+        back = Readback(odoo)
+        try:
+            if flow == "ledger-batch":
+                source, anchors, prefix = _ledger_input(back, scratch, seed)
+
+                def in_odoo() -> dict[str, int]:
+                    return dict(back.moves_by_entry(prefix))
+            else:
+                source = scratch / "suppliers.json"
+                anchors = supplier_file(source, suppliers, seed, f"KL{seed}")
+
+                def in_odoo() -> dict[str, int]:
+                    return supplier_counts(back, anchors)
+            args = [flow, "--source", str(source)]
+            proc = start_run(args, env, scratch)
+            wait_until(lambda: proc.poll() is not None or sum(in_odoo().values()) > 0, 180, "the first record")
+            was_killed = kill_at(proc, moment)
+            at_kill = sum(in_odoo().values())
+            first = finish(proc)
+            second = run(args, env, scratch)
+            seen = in_odoo()
+            held = open_quarantine(store_url)
+        finally:
+            back.close()
+    evidence = {"killed": was_killed, "first_exit": first.code, "records_at_kill": at_kill,
+                "rerun_exit": second.code, "rerun_tail": second.tail(4)}
+    note = f"SIGKILL {moment:.2f} s after the first record ({at_kill} in Odoo)" if was_killed else \
+        f"the run ended before the kill at {moment:.2f} s"
+    note += f"; re-run exit {second.code}"
+    return tally(flow, "killed", "odoo19", seed, received=anchors, in_odoo=seen, quarantined=held,
+                 seconds=time.monotonic() - started, note=note), evidence
+
+
 def _cell(scenario: Callable[..., tuple[Cell, Evidence]]) -> Callable[[int, Path], Cell]:
     return lambda seed, scratch: scenario(seed, scratch)[0]
 
@@ -177,4 +280,7 @@ SCENARIOS = [
     Scenario("supplier-onboarding", "postgres-restart", "sandbox", _cell(postgres_restart), needs="postgres-bin"),
     Scenario("supplier-onboarding", "prefect-unreachable-30s", "sandbox", _cell(prefect_unreachable)),
     Scenario("supplier-onboarding", "disk-full", "sandbox", _cell(disk_full), needs="mount-namespace"),
+    Scenario("supplier-onboarding", "odoo-restart", "odoo19", _cell(odoo_restart), needs="real_odoo"),
+    *(Scenario(flow, "killed", "odoo19", lambda seed, scratch, flow=flow: killed(seed, scratch, flow)[0],
+               needs="real_odoo") for flow in KILLED_FLOWS),
 ]

@@ -61,7 +61,8 @@ def main(spec: dict) -> dict:
     probe = _probe(inbox)
     filler.unlink()
     second = run(args, env, scratch)
-    return {"first_exit": first.code, "first_tail": first.tail(12), "probe_errno": probe,
+    used = sum(f.stat().st_size for f in inbox.rglob("*") if f.is_file())
+    return {"store_bytes": used, "first_exit": first.code, "first_tail": first.tail(12), "probe_errno": probe,
             "enospc": probe == errno.ENOSPC, "rerun_exit": second.code, "rerun_tail": second.tail(4),
             "rerun": second.result, "quarantined": sorted(open_quarantine(store_url))}
 

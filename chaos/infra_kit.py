@@ -390,3 +390,24 @@ def prefect_runs(api: str, flow: str, since: str) -> list[dict[str, Any]]:
         shown.append({"id": one["id"], "state": one["state"]["name"] if one.get("state") else None,
                       "task_runs": tasks, "logs": len(logs)})
     return shown
+
+
+# ---- a real Odoo of the scenario's own -------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def real_odoo(version: int = 19) -> Iterator[tuple[Any, dict[str, str]]]:
+    """A real Odoo server of the scenario's own (the cached build, a free port) on a fresh database copied from
+    the template; yields the server and the OFM_ODOO_* settings; the database is dropped afterwards."""
+    from ofm.testbed.realodoo import Build, Server, find_source
+
+    build = Build(find_source(version))
+    state = build.ensure()
+    db = build.new_database("chaos")
+    server = Server(build)
+    try:
+        server.start()
+        yield server, {"OFM_ODOO_URL": server.url, "OFM_ODOO_DB": db, "OFM_ODOO_LOGIN": state["login"],
+                       "OFM_ODOO_API_KEY": state["api_key"]}
+    finally:
+        server.stop()
+        build.drop_database(db)
