@@ -59,26 +59,26 @@ def _failed_in_one_line(tail: str, cause: str) -> None:
 def test_postgresql_restarted_mid_run_then_a_rerun_settles_every_supplier_once(tmp_path) -> None:
     _require(None if (PG_BIN / "pg_ctl").is_file() else f"no PostgreSQL server binaries in {PG_BIN} "
              "(OFM_CHAOS_PG_BIN)")
-    cell, seen = infra.postgres_restart(0, tmp_path, suppliers=120)
+    cell, seen = infra.postgres_restart(0, tmp_path, suppliers=60)
     assert seen["postmaster_before"] != seen["postmaster_after"]  # the cluster really restarted
     if seen["first_exit"] != 0:  # the run met the restart: it stopped, saying so in one line
         _failed_in_one_line(seen["first_tail"], "127.0.0.1")
     assert seen["rerun_exit"] == 0 and seen["rerun"]["reconciles"]
-    _exactly_once(cell, 120)
+    _exactly_once(cell, 60)
 
 
 def test_the_disk_full_under_the_store_fails_the_run_clearly_and_a_rerun_delivers_each_once(tmp_path) -> None:
     _require(_namespace_missing())
-    cell, seen = infra.disk_full(0, tmp_path, suppliers=120)
+    cell, seen = infra.disk_full(0, tmp_path, suppliers=60)
     assert seen["enospc"], seen  # a write to the store's file system really met ENOSPC
     assert seen["first_exit"] == 1
     _failed_in_one_line(seen["first_tail"], "database or disk is full")
     assert seen["rerun_exit"] == 0 and seen["rerun"]["reconciles"]
-    _exactly_once(cell, 120)
+    _exactly_once(cell, 60)
 
 
 def test_prefect_unreachable_for_30_s_mid_run_loses_no_supplier(tmp_path) -> None:
-    cell, seen = infra.prefect_unreachable(0, tmp_path, suppliers=120)
+    cell, seen = infra.prefect_unreachable(0, tmp_path, suppliers=60)
     assert seen["refused"] >= 1 and seen["running_at_cut"], seen  # connections refused while the run ran
     assert seen["prefect"], "Prefect shows no run of the flow"
-    _exactly_once(cell, 120)
+    _exactly_once(cell, 60)
