@@ -29,6 +29,7 @@ from chaos.infra_kit import (
     PgCluster,
     Proxy,
     Readback,
+    Run,
     finish,
     kill_at,
     odoo_sandbox,
@@ -72,7 +73,7 @@ def postgres_restart(seed: int, scratch: Path, suppliers: int = SUPPLIERS) -> tu
             store.close()
             proc = start_run(["supplier-onboarding", "--source", str(source)], env, scratch)
             wait_until(lambda: proc.poll() is not None or _written(back, anchors)(), 120, "the first partners")
-            before = pg.postmaster_pid()
+            before, running = pg.postmaster_pid(), proc.poll() is None
             pg.restart(mode)
             after = pg.postmaster_pid()
             first = finish(proc)
@@ -81,21 +82,33 @@ def postgres_restart(seed: int, scratch: Path, suppliers: int = SUPPLIERS) -> tu
             held = open_quarantine(pg.url)
         finally:
             back.close()
-    evidence = {"postmaster_before": before, "postmaster_after": after, "mode": mode, "first_exit": first.code,
-                "first_tail": first.tail(), "rerun_exit": second.code, "rerun": second.result}
-    note = f"pg_ctl restart -m {mode} (postmaster {before}->{after}); first run exit {first.code}, " \
-           f"re-run exit {second.code}"
-    return tally("supplier-onboarding", "postgres-restart", "sandbox", seed, received=anchors, in_odoo=in_odoo,
-                 quarantined=held, seconds=time.monotonic() - started, note=note), evidence
+    return _settled("postgres-restart", "sandbox", seed, started, (anchors, in_odoo, held), (first, second),
+                    {"postmaster_before": before, "postmaster_after": after, "mode": mode,
+                     "running_at_restart": running},
+                    f"pg_ctl restart -m {mode} (postmaster {before}->{after})")
 
 
-def disk_full(seed: int, scratch: Path, suppliers: int = SUPPLIERS) -> tuple[Cell, Evidence]:
+def _settled(fault: str, target: str, seed: int, started: float, counted: tuple, runs: tuple[Run, Run],
+             evidence: Evidence, note: str) -> tuple[Cell, Evidence]:
+    """The supplier cell of a fault, a first run and the operator's re-run, with the runs' exits as evidence."""
+    anchors, in_odoo, held = counted
+    first, second = runs
+    evidence |= {"first_exit": first.code, "first_tail": first.tail(), "rerun_exit": second.code,
+                 "rerun": second.result}
+    note += f"; first run exit {first.code}, re-run exit {second.code}"
+    return tally("supplier-onboarding", fault, target, seed, received=anchors, in_odoo=in_odoo, quarantined=held,
+                 seconds=time.monotonic() - started, note=note), evidence
+
+
+def disk_full(seed: int, scratch: Path, suppliers: int = SUPPLIERS,
+              headroom: int | None = None) -> tuple[Cell, Evidence]:
     """Supplier onboarding into the Odoo sandbox with the store (SQLite) and the acknowledgements on a tmpfs of
-    2 MiB filled to a seeded headroom: the run meets ENOSPC; the space is freed and the operator re-runs."""
+    4 MiB filled to leave `headroom` bytes (seeded: 128 KiB to 1 MiB): the run meets ENOSPC; the space is freed
+    and the operator re-runs."""
     started = time.monotonic()
     source = scratch / "suppliers.json"
     anchors = supplier_file(source, suppliers, seed, f"DF{seed}")
-    headroom = random.Random(seed).choice([128, 256, 512, 768, 1024]) * 1024
+    headroom = headroom or random.Random(seed).choice([128, 256, 512, 768, 1024]) * 1024
     with odoo_sandbox(scratch, latency_ms=5) as odoo, prefect_server(scratch) as api:
         env = run_env(odoo, "sqlite://", scratch, api, OFM_ODOO_BATCH_SIZE="25")
         spec = {"inbox": str(scratch / "inbox"), "scratch": str(scratch), "size": 4 * 1024 * 1024,
@@ -202,12 +215,9 @@ def odoo_restart(seed: int, scratch: Path, suppliers: int = SUPPLIERS) -> tuple[
             held = open_quarantine(store_url)
         finally:
             back.close()
-    evidence = {"pid_before": before, "pid_after": after, "partners_at_stop": at_stop, "first_exit": first.code,
-                "first_tail": first.tail(), "rerun_exit": second.code, "rerun": second.result}
-    note = f"Odoo pid {before}->{after} with {at_stop} partners in; first run exit {first.code}, re-run exit " \
-           f"{second.code}"
-    return tally("supplier-onboarding", "odoo-restart", "odoo19", seed, received=anchors, in_odoo=in_odoo,
-                 quarantined=held, seconds=time.monotonic() - started, note=note), evidence
+    return _settled("odoo-restart", "odoo19", seed, started, (anchors, in_odoo, held), (first, second),
+                    {"pid_before": before, "pid_after": after, "partners_at_stop": at_stop},
+                    f"Odoo pid {before}->{after} with {at_stop} partners in")
 
 
 KILLED_FLOWS = ("supplier-onboarding", "ledger-batch")

@@ -411,3 +411,20 @@ def real_odoo(version: int = 19) -> Iterator[tuple[Any, dict[str, str]]]:
     finally:
         server.stop()
         build.drop_database(db)
+
+
+# ---- what the tests check --------------------------------------------------------------------------------------
+
+def use_session_prefect(monkeypatch: Any) -> None:
+    """Point the scenario's runs at the Prefect server of the test session (else each starts one of its own)."""
+    from prefect.settings import PREFECT_API_URL
+
+    monkeypatch.setenv("PREFECT_API_URL", PREFECT_API_URL.value())
+
+
+def assert_exactly_once(cell: Any, records: int) -> None:
+    """Every record delivered or in quarantine, none twice, none lost."""
+    assert cell.records_in == records, cell
+    assert (cell.duplicated, cell.lost) == (0, 0), cell
+    assert cell.delivered + cell.quarantined == records, cell
+    assert cell.delivered, cell
