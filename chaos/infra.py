@@ -103,15 +103,15 @@ def _settled(fault: str, target: str, seed: int, started: float, counted: tuple,
 def disk_full(seed: int, scratch: Path, suppliers: int = SUPPLIERS,
               headroom: int | None = None) -> tuple[Cell, Evidence]:
     """Supplier onboarding into the Odoo sandbox with the store (SQLite) and the acknowledgements on a tmpfs of
-    4 MiB filled to leave `headroom` bytes (seeded: 128 KiB to 1 MiB): the run meets ENOSPC; the space is freed
-    and the operator re-runs."""
+    8 MiB filled to leave `headroom` bytes (seeded: 256 KiB to 2.25 MiB; a whole run of 300 needs ~2.6 MiB): the
+    run meets ENOSPC early or late; the space is freed and the operator re-runs."""
     started = time.monotonic()
     source = scratch / "suppliers.json"
     anchors = supplier_file(source, suppliers, seed, f"DF{seed}")
-    headroom = headroom or random.Random(seed).choice([128, 256, 512, 768, 1024]) * 1024
+    headroom = headroom or random.Random(seed).choice([256, 1024, 1536, 2048, 2304]) * 1024
     with odoo_sandbox(scratch, latency_ms=5) as odoo, prefect_server(scratch) as api:
         env = run_env(odoo, "sqlite://", scratch, api, OFM_ODOO_BATCH_SIZE="25")
-        spec = {"inbox": str(scratch / "inbox"), "scratch": str(scratch), "size": 4 * 1024 * 1024,
+        spec = {"inbox": str(scratch / "inbox"), "scratch": str(scratch), "size": 8 * 1024 * 1024,
                 "headroom": headroom, "source": str(source), "env": env}
         done = subprocess.run(infra_diskfull.command(spec), capture_output=True, text=True, cwd=REPO, check=False,
                               timeout=900)
