@@ -77,6 +77,7 @@ def run_flow(name: str, **params: Any) -> Any:
     import httpx
     from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED, temporary_settings
     from pydantic import ValidationError
+    from sqlalchemy.exc import DBAPIError
 
     from ofm.connectors.odoo import OdooAuthError, OdooError
     from ofm.connectors.procurement import ProcurementError
@@ -92,10 +93,18 @@ def run_flow(name: str, **params: Any) -> Any:
         _fail(str(exc))
     except httpx.HTTPError as exc:  # Prefect went away during the run
         _fail(f"Prefect at {target.api_url}: {type(exc).__name__}: {exc}")
+    except DBAPIError as exc:  # the store's database went away or its disk is full: the driver's own words, not
+        _fail(f"the store: {store_error(exc)}")  # SQLAlchemy's text (it repeats the statement and its values)
     for one in result if isinstance(result, list) else [result]:  # a folder run returns one per file
         if one.get("flow_run_id"):
             one["ui_url"] = f"{target.api_url.removesuffix('/api')}/runs/flow-run/{one['flow_run_id']}"
     return result
+
+
+def store_error(exc: Any) -> str:
+    """The first line of what the store's driver said (`database or disk is full`, `connection ... refused`)."""
+    said = str(getattr(exc, "orig", None) or exc).strip()
+    return said.splitlines()[0] if said else type(exc).__name__
 
 
 def _fail(message: str) -> None:

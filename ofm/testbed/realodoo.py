@@ -302,6 +302,11 @@ class Server:
         self.stop()
         raise RuntimeError(f"Odoo did not answer on {self.url} within {timeout:.0f} s; see {self.log_path}")
 
+    @property
+    def pid(self) -> int | None:
+        """The server process's id while it runs (a restart gives a new one)."""
+        return self._proc.pid if self._proc is not None and self._proc.poll() is None else None
+
     def stop(self) -> None:
         if self._proc is not None and self._proc.poll() is None:
             self._proc.terminate()
