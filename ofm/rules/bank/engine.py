@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from ofm.memory import paused_gc
 from ofm.rules.bank.policy import MatchingPolicy
 from ofm.rules.bank.resolve import resolve
 from ofm.rules.bank.state import State, prepare
@@ -78,7 +79,16 @@ class MatchResult:
 
 def match(entries: pd.DataFrame, items: pd.DataFrame, partner_banks: pd.DataFrame | None,
           policy: MatchingPolicy) -> MatchResult:
-    """Run the policy's rules in order over the entries still open and the items still free."""
+    """Run the policy's rules in order over the entries still open and the items still free.
+
+    Without cyclic garbage collection: the result holds hundreds of thousands of small objects (one
+    Unmatched with its suggestions per entry left), and each collection would walk all of them again."""
+    with paused_gc():
+        return _match(entries, items, partner_banks, policy)
+
+
+def _match(entries: pd.DataFrame, items: pd.DataFrame, partner_banks: pd.DataFrame | None,
+           policy: MatchingPolicy) -> MatchResult:
     if partner_banks is None:
         partner_banks = pd.DataFrame({"partner_id": pd.Series(dtype=np.int64), "iban": pd.Series(dtype=str)})
     s = prepare(entries, items, partner_banks, policy)
