@@ -104,13 +104,14 @@ def _match(entries: pd.DataFrame, items: pd.DataFrame, partner_banks: pd.DataFra
         s.e_open[decision.ambiguous.e.to_numpy()] = False
         closed[done.e.to_numpy()] = closed[decision.ambiguous.e.to_numpy()] = True
         unmatched += _ambiguous(s, rule.why, decision.ambiguous, decision.rivals)
+    ambiguous = len(unmatched)  # every reason the rules give is 'ambiguous: ...', every later one 'no match: ...'
     todo = np.flatnonzero(~closed)
     hints = suggestions(s, todo)
     ids = s.entries.entry_id.to_numpy()
     unmatched += [Unmatched(ids[e], why, [Suggestion(*h) for h in hints.get(e, [])])
                   for e, why in zip(todo.tolist(), reasons(s, todo), strict=True)]
     matches = _matches(s, pd.concat(accepted, ignore_index=True))
-    stats = _stats(s, matches, unmatched)
+    stats = _stats(s, matches, len(unmatched), ambiguous)
     return MatchResult(matches.drop(columns="e"), unmatched, stats)
 
 
@@ -169,7 +170,7 @@ def _matches(s: State, rows: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def _stats(s: State, matches: pd.DataFrame, unmatched: list[Unmatched]) -> dict[str, Any]:
+def _stats(s: State, matches: pd.DataFrame, unmatched: int, ambiguous: int) -> dict[str, Any]:
     """JSON-able counts: entries, lines and absolute amount per currency, per rule."""
     e = matches.e.to_numpy()
     frame = pd.DataFrame({"rule": matches.rule.to_numpy(), "lines": matches.line_ids.map(len).to_numpy(),
@@ -182,7 +183,6 @@ def _stats(s: State, matches: pd.DataFrame, unmatched: list[Unmatched]) -> dict[
                        "amount_minor": {str(k): int(v) for k, v in mine.groupby("cur").amount.sum().items()}}
         if name == "fees":
             rules[name]["writeoff_minor"] = {str(k): int(v) for k, v in mine.groupby("cur").writeoff.sum().items()}
-    ambiguous = sum(u.ambiguous for u in unmatched)
     return {"entries": s.n, "items": len(s.i_resid), "matched": len(matches), "rules": rules,
-            "unmatched": {"entries": len(unmatched), "ambiguous": ambiguous},
+            "unmatched": {"entries": unmatched, "ambiguous": ambiguous},
             "match_rate": round(len(matches) / s.n, 4) if s.n else 0.0}

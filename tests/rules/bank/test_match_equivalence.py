@@ -28,8 +28,11 @@ def _old_normal(values: pd.Series) -> pd.Series:
     return pd.Series(["".join(v.split()).upper() for v in values.tolist()], index=values.index, dtype=object)
 
 
-def _old_tokens(text: list[str], regex: str) -> pd.Series:
-    found = pd.Series(text, dtype=object).str.findall(regex, flags=re.IGNORECASE).explode().dropna()
+def _old_tokens(columns: list[list[str]], regex: str) -> pd.Series:
+    text = pd.Series(columns[0], dtype=object)
+    for column in columns[1:]:
+        text = text + " " + pd.Series(column, dtype=object)
+    found = text.str.findall(regex, flags=re.IGNORECASE).explode().dropna()
     if re.compile(regex).groups > 1:
         found = pd.Series([t[0] for t in found.tolist()], index=found.index, dtype=object)
     return _old_normal(found)
@@ -80,6 +83,8 @@ def _same(new, old) -> None:
     pd.testing.assert_frame_equal(new.matches, old.matches)
     assert new.unmatched == old.unmatched
     assert new.stats == old.stats
+    ambiguous = sum(u.ambiguous for u in new.unmatched)
+    assert new.stats["unmatched"] == {"entries": len(new.unmatched), "ambiguous": ambiguous}
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
