@@ -13,7 +13,10 @@ the call. The baseline is the plain way: for each entry, loop over the open item
 reference-in-remittance and amount (then partner and amount); it runs on --loop-n entries x
 items and the engine is timed on the same data.
 
-Usage: python -m bench.bank_matching [--sizes 100000,1000000] [--loop-n 10000] [--seed 7]
+CPU s is the engine's own processor time (time.process_time), load the 1-minute load average: on a
+shared machine the wall time mostly measures the neighbours.
+
+Usage: python -m bench.bank_matching [--sizes 10000,100000,1000000] [--repeat 1] [--loop-n 10000] [--seed 7]
 """
 
 from __future__ import annotations

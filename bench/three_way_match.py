@@ -12,7 +12,10 @@ interpreter + the inputs + the engine. The baseline is the straightforward way: 
 the bill lines with dict look-ups of the order line, the same checks and the same duplicate rules;
 it runs on --loop-n lines and the engine is timed on the same data.
 
-Usage: python -m bench.three_way_match [--sizes 100000] [--loop-n 10000] [--seed 7]
+CPU s is the engine's own processor time (time.process_time), load the 1-minute load average: on a
+shared machine the wall time mostly measures the neighbours.
+
+Usage: python -m bench.three_way_match [--sizes 10000,100000,1000000] [--repeat 1] [--loop-n 10000] [--seed 7]
 """
 
 from __future__ import annotations
