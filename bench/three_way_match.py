@@ -12,12 +12,16 @@ interpreter + the inputs + the engine. The baseline is the straightforward way: 
 the bill lines with dict look-ups of the order line, the same checks and the same duplicate rules;
 it runs on --loop-n lines and the engine is timed on the same data.
 
-Usage: python -m bench.three_way_match [--sizes 100000] [--loop-n 10000] [--seed 7]
+CPU s is the engine's own processor time (time.process_time), load the 1-minute load average: on a
+shared machine the wall time mostly measures the neighbours.
+
+Usage: python -m bench.three_way_match [--sizes 10000,100000,1000000] [--repeat 1] [--loop-n 10000] [--seed 7]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import tempfile
 import time
@@ -149,25 +153,27 @@ def engine_child(n: int, path: str) -> dict:
     frames = pd.read_pickle(path)
     policy = load_policy()
     before = _rss_mb()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     result = match_bills(*frames, policy)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     inputs = sum(f.memory_usage(deep=True).sum() for f in frames) / 2**20
-    return {"n": n, "seconds": round(seconds, 2), "peak_rss_mb": round(peak), "engine_mb": round(peak - before),
+    return {"n": n, "seconds": round(seconds, 2), "cpu": round(cpu, 2), "load": os.getloadavg()[0],
+            "peak_rss_mb": round(peak), "engine_mb": round(peak - before),
             "input_mb": round(inputs), "bills": result.stats["bills"], "matched": result.stats["match_rate"],
             "reasons": result.stats["reasons"]}
 
 
 def loop_child(n: int, seed: int) -> dict:
     frames, policy = generate(n, seed), load_policy()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     held = per_line_loop(*frames, policy)
-    loop_s = time.perf_counter() - start
-    start = time.perf_counter()
+    loop_s, loop_cpu = time.perf_counter() - start, time.process_time() - cpu
+    start, cpu = time.perf_counter(), time.process_time()
     result = match_bills(*frames, policy)
-    engine_s = time.perf_counter() - start
+    engine_s, engine_cpu = time.perf_counter() - start, time.process_time() - cpu
     return {"n": n, "loop_s": round(loop_s, 2), "engine_s": round(engine_s, 3), "ratio": round(loop_s / engine_s, 1),
+            "cpu_ratio": round(loop_cpu / engine_cpu, 1), "load": os.getloadavg()[0],
             "loop_held": held, "engine_held": result.stats["exceptions"]}
 
 
@@ -177,29 +183,33 @@ def _spawn(*args: object) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="100000")
+    parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--loop-n", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=1, help="engine runs per size, each in a fresh process")
     parser.add_argument("--_child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args._child:
         run_child(args._child, {"gen": lambda n, seed, path: gen_child(n, int(seed), path),
                                 "engine": engine_child, "loop": lambda n, seed: loop_child(n, int(seed))})
         return
-    print(f"{'bill lines x order lines':>25} {'bills':>7} {'engine s':>9} {'peak RSS MB':>12} {'of it engine':>13} "
-          f"{'inputs MB':>10} {'matched':>8}  reasons")
+    print(f"{'bill lines x order lines':>25} {'bills':>7} {'engine s':>9} {'CPU s':>6} {'load':>5} {'peak RSS MB':>12} "
+          f"{'of it engine':>13} {'inputs MB':>10} {'matched':>8}  reasons")
     with tempfile.TemporaryDirectory(prefix="ofm-bench-") as tmp:
         for n in [int(x) for x in args.sizes.split(",") if x]:
             path = f"{tmp}/frames-{n}.pkl"
             _spawn("gen", n, args.seed, path)
-            r = _spawn("engine", n, path)
-            reasons = ", ".join(f"{k} {v}" for k, v in sorted(r["reasons"].items()))
-            print(f"{n:>11,} x {n:<11,} {r['bills']:>7,} {r['seconds']:>9.2f} {r['peak_rss_mb']:>12,} "
-                  f"{r['engine_mb']:>13,} {r['input_mb']:>10,} {r['matched']:>8.1%}  {reasons}")
+            for _ in range(args.repeat):
+                r = _spawn("engine", n, path)
+                reasons = ", ".join(f"{k} {v}" for k, v in sorted(r["reasons"].items()))
+                print(f"{n:>11,} x {n:<11,} {r['bills']:>7,} {r['seconds']:>9.2f} {r['cpu']:>6.2f} {r['load']:>5.1f} "
+                      f"{r['peak_rss_mb']:>12,} {r['engine_mb']:>13,} {r['input_mb']:>10,} {r['matched']:>8.1%}  "
+                      f"{reasons}", flush=True)
     if args.loop_n:
         r = _spawn("loop", args.loop_n, args.seed)
         print(f"\nper-line loop vs engine on {r['n']:,} x {r['n']:,}: loop {r['loop_s']} s ({r['loop_held']:,} bills "
-              f"held), engine {r['engine_s']} s ({r['engine_held']:,} held): engine {r['ratio']}x faster")
+              f"held), engine {r['engine_s']} s ({r['engine_held']:,} held): engine {r['ratio']}x faster "
+              f"({r['cpu_ratio']}x in CPU time; load {r['load']:.1f})")
 
 
 if __name__ == "__main__":

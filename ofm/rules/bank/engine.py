@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from ofm.memory import paused_gc
 from ofm.rules.bank.policy import MatchingPolicy
 from ofm.rules.bank.resolve import resolve
 from ofm.rules.bank.state import State, prepare
@@ -78,7 +79,16 @@ class MatchResult:
 
 def match(entries: pd.DataFrame, items: pd.DataFrame, partner_banks: pd.DataFrame | None,
           policy: MatchingPolicy) -> MatchResult:
-    """Run the policy's rules in order over the entries still open and the items still free."""
+    """Run the policy's rules in order over the entries still open and the items still free.
+
+    Without cyclic garbage collection: the result holds hundreds of thousands of small objects (one
+    Unmatched with its suggestions per entry left), and each collection would walk all of them again."""
+    with paused_gc():
+        return _match(entries, items, partner_banks, policy)
+
+
+def _match(entries: pd.DataFrame, items: pd.DataFrame, partner_banks: pd.DataFrame | None,
+           policy: MatchingPolicy) -> MatchResult:
     if partner_banks is None:
         partner_banks = pd.DataFrame({"partner_id": pd.Series(dtype=np.int64), "iban": pd.Series(dtype=str)})
     s = prepare(entries, items, partner_banks, policy)
@@ -94,13 +104,14 @@ def match(entries: pd.DataFrame, items: pd.DataFrame, partner_banks: pd.DataFram
         s.e_open[decision.ambiguous.e.to_numpy()] = False
         closed[done.e.to_numpy()] = closed[decision.ambiguous.e.to_numpy()] = True
         unmatched += _ambiguous(s, rule.why, decision.ambiguous, decision.rivals)
+    ambiguous = len(unmatched)  # every reason the rules give is 'ambiguous: ...', every later one 'no match: ...'
     todo = np.flatnonzero(~closed)
     hints = suggestions(s, todo)
     ids = s.entries.entry_id.to_numpy()
     unmatched += [Unmatched(ids[e], why, [Suggestion(*h) for h in hints.get(e, [])])
                   for e, why in zip(todo.tolist(), reasons(s, todo), strict=True)]
     matches = _matches(s, pd.concat(accepted, ignore_index=True))
-    stats = _stats(s, matches, unmatched)
+    stats = _stats(s, matches, len(unmatched), ambiguous)
     return MatchResult(matches.drop(columns="e"), unmatched, stats)
 
 
@@ -159,7 +170,7 @@ def _matches(s: State, rows: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def _stats(s: State, matches: pd.DataFrame, unmatched: list[Unmatched]) -> dict[str, Any]:
+def _stats(s: State, matches: pd.DataFrame, unmatched: int, ambiguous: int) -> dict[str, Any]:
     """JSON-able counts: entries, lines and absolute amount per currency, per rule."""
     e = matches.e.to_numpy()
     frame = pd.DataFrame({"rule": matches.rule.to_numpy(), "lines": matches.line_ids.map(len).to_numpy(),
@@ -172,7 +183,6 @@ def _stats(s: State, matches: pd.DataFrame, unmatched: list[Unmatched]) -> dict[
                        "amount_minor": {str(k): int(v) for k, v in mine.groupby("cur").amount.sum().items()}}
         if name == "fees":
             rules[name]["writeoff_minor"] = {str(k): int(v) for k, v in mine.groupby("cur").writeoff.sum().items()}
-    ambiguous = sum(u.ambiguous for u in unmatched)
     return {"entries": s.n, "items": len(s.i_resid), "matched": len(matches), "rules": rules,
-            "unmatched": {"entries": len(unmatched), "ambiguous": ambiguous},
+            "unmatched": {"entries": unmatched, "ambiguous": ambiguous},
             "match_rate": round(len(matches) / s.n, 4) if s.n else 0.0}

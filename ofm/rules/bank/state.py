@@ -24,17 +24,75 @@ def _days(column: pd.Series) -> np.ndarray:
     return column.to_numpy(dtype="datetime64[D]").astype(np.int64)
 
 
-def _normal(values: pd.Series) -> pd.Series:
+SEP = "\x00"  # joins many texts into one string: not whitespace, not a letter or digit, not in a reference
+_OUTER = ("(?<![A-Z0-9])(", ")(?![A-Z0-9])")  # how MatchingPolicy.reference_regex wraps the patterns
+_CONTEXT = ("^", "$", "\\A", "\\Z", "\\b", "\\B", "(?=", "(?!", "(?<")  # anchors and lookarounds
+
+
+def normal_text(value: str) -> str:
     """Upper case without whitespace: 'inv/2026/0001', 'RF18 5390 0754' compare as written by Odoo."""
-    return pd.Series(["".join(v.split()).upper() for v in values.tolist()], index=values.index, dtype=object)
+    return "".join(value.split()).upper()
 
 
-def _tokens(text: pd.Series, regex: str) -> pd.Series:
-    """Reference tokens found in each text (one regex pass over all of them), normalised."""
-    found = text.str.findall(regex, flags=re.IGNORECASE).explode().dropna()
-    if re.compile(regex).groups > 1:  # patterns with their own groups: group 1 is the whole token
-        found = pd.Series([t[0] for t in found.tolist()], index=found.index, dtype=object)
-    return _normal(found)
+def _normal(values: pd.Series) -> pd.Series:
+    """`normal_text` of each value, done on all of them joined into one string (both steps work
+    character by character), unless a value holds the separator: then value by value."""
+    texts = values.tolist()
+    joined = SEP.join(texts)
+    if joined.count(SEP) != max(len(texts) - 1, 0):
+        return pd.Series([normal_text(v) for v in texts], index=values.index, dtype=object)
+    return pd.Series(normal_text(joined).split(SEP) if texts else [], index=values.index, dtype=object)
+
+
+def joinable(regex: str) -> bool:
+    """Whether texts may be searched joined by SEP and find what each alone would: the patterns use no
+    anchor and no lookaround, so only the policy's outer pair looks past a match, at one letter or
+    digit either side (never SEP). A match that would run over SEP is caught in `_tokens`."""
+    if not (regex.startswith(_OUTER[0]) and regex.endswith(_OUTER[1])):
+        return False
+    body = regex[len(_OUTER[0]):-len(_OUTER[1])]
+    return not any(c in body for c in _CONTEXT)
+
+
+def tokens_by_text(text: list[str], pattern: re.Pattern) -> pd.Series:
+    """The plain way: `findall` text by text (group 1 where the pattern has groups), index = text position."""
+    rows = [(k, t[0] if isinstance(t, tuple) else t) for k, v in enumerate(text) for t in pattern.findall(v)]
+    return pd.Series([t for _, t in rows], index=np.array([k for k, _ in rows], dtype=np.int64), dtype=object)
+
+
+def _joined(columns: list[list[str]]) -> str:
+    """Each row's values joined by a space (the row's text), the rows joined by SEP, without a Python
+    loop over the rows: the pieces are laid out by slice assignment and joined once."""
+    n, k = len(columns[0]), len(columns)
+    pieces = [" "] * (2 * k * n)
+    for j, column in enumerate(columns):
+        pieces[2 * j::2 * k] = column
+    pieces[2 * k - 1::2 * k] = [SEP] * n
+    return "".join(pieces[:-1])
+
+
+def _tokens(columns: list[list[str]], regex: str) -> pd.Series:
+    """Reference tokens found in each row's text (its values joined by a space), normalised; the
+    index is the row's position.
+
+    One regex pass over all texts joined by SEP (a million `findall` calls cost four times as much)
+    when `joinable`, else text by text."""
+    pattern = re.compile(regex, flags=re.IGNORECASE)
+    n = len(columns[0])
+    joined = _joined(columns) if n else ""
+    if not joinable(regex) or joined.count(SEP) != max(n - 1, 0):
+        return _normal(tokens_by_text([" ".join(parts) for parts in zip(*columns, strict=True)], pattern))
+    parts = pattern.split(joined)  # text between matches, then each group of a match, in order
+    width = pattern.groups + 1
+    found = parts[1::width]  # group 1: the outer group, the whole match
+    if SEP in "".join(found):
+        return _normal(tokens_by_text(joined.split(SEP), pattern))
+    before = np.fromiter(map(len, parts[0::width]), np.int64, len(found) + 1)[:-1]  # text before match k
+    length = np.fromiter(map(len, found), np.int64, len(found))
+    match_starts = np.cumsum(before) + np.cumsum(length) - length
+    sizes = sum(np.fromiter(map(len, column), np.int64, n) for column in columns) + len(columns)  # + spaces, SEP
+    at = np.searchsorted(np.cumsum(sizes) - sizes, match_starts, side="right") - 1
+    return _normal(pd.Series(found, index=at, dtype=object))
 
 
 def _keys(items: pd.DataFrame) -> pd.Series:
@@ -117,10 +175,9 @@ def prepare(entries: pd.DataFrame, items: pd.DataFrame, partner_banks: pd.DataFr
         if len(dupes):
             raise ValueError(f"{key} must be unique: {dupes.iloc[0]!r} appears twice (deduplicate by identity first)")
     currencies = pd.Index(sorted(set(entries.currency.dropna().unique()) | set(items.currency.dropna().unique())))
-    text = entries.remittance.astype(object).fillna("")
-    for column in ("creditor_reference", "end_to_end_id"):
-        text = text + " " + entries[column].astype(object).fillna("")
-    tokens, keys = _tokens(text, policy.reference_regex), _keys(items)
+    columns = [entries[c].astype(object).fillna("").tolist()
+               for c in ("remittance", "creditor_reference", "end_to_end_id")]
+    tokens, keys = _tokens(columns, policy.reference_regex), _keys(items)
     codes, _ = pd.factorize(pd.concat([tokens, keys], ignore_index=True))
     left = pd.DataFrame({"e": tokens.index.to_numpy(np.int64), "t": codes[:len(tokens)]})
     right = pd.DataFrame({"i": keys.index.to_numpy(np.int64), "t": codes[len(tokens):]})

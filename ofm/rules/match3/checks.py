@@ -51,7 +51,8 @@ def check_lines(lines: pd.DataFrame, orders: pd.DataFrame, policy: MatchPolicy, 
     o = orders.rename(columns={c: f"o_{c}" for c in orders.columns if c not in KEY})
     if "o_revision" not in o:
         o["o_revision"] = 1
-    m = lines.merge(o, on=KEY, how="left", indicator="_found", validate="many_to_one", sort=False)
+    # (order lines are unique on KEY: validate_orders checked it, so the merge need not check again)
+    m = lines.merge(o, on=KEY, how="left", indicator="_found", sort=False)
     for column in _ORDER_INTS:
         m[column] = m[column].fillna(0).astype(np.int64)
     number = m.order_number.astype("string").str.strip()

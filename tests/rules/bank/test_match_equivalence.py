@@ -1,0 +1,115 @@
+"""The optimised engine decides exactly what the previous one did (issue 13): a differential test.
+
+`previous_engine` swaps the plain implementations the engine had before the 1M x 1M work back in
+(reference tokens by one `findall` per text, normalisation value by value, and the plain partner
+look-up); both engines then run on random months (the bench's generator, its texts roughened:
+lower case, references glued to letters, unicode spaces, the separator the fast path joins on,
+items known by references written loosely), and every match, every unmatched entry with its
+reason and suggestions, their order and the counts must be equal.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bench.bank_matching import generate
+from ofm.rules.bank import load_policy, match
+from ofm.rules.bank import state as bank_state
+
+POLICY = load_policy()
+
+
+def _old_normal(values: pd.Series) -> pd.Series:
+    return pd.Series(["".join(v.split()).upper() for v in values.tolist()], index=values.index, dtype=object)
+
+
+def _old_tokens(columns: list[list[str]], regex: str) -> pd.Series:
+    text = pd.Series(columns[0], dtype=object)
+    for column in columns[1:]:
+        text = text + " " + pd.Series(column, dtype=object)
+    found = text.str.findall(regex, flags=re.IGNORECASE).explode().dropna()
+    if re.compile(regex).groups > 1:
+        found = pd.Series([t[0] for t in found.tolist()], index=found.index, dtype=object)
+    return _old_normal(found)
+
+
+@pytest.fixture
+def previous_engine(monkeypatch):
+    """A callable running the engine with the previous implementations patched back in."""
+    def run(*args):
+        with monkeypatch.context() as patch:
+            patch.setattr(bank_state, "_normal", _old_normal)
+            patch.setattr(bank_state, "_tokens", _old_tokens)
+            return match(*args)
+    return run
+
+
+NOISE = ("", " ", "\u00a0", "\u2003", "x", "ß", "Ǆ", "\x00", "/", "\t", "ﬁ", "1")
+
+
+def _roughen(column: pd.Series, rng: np.random.Generator, share: float) -> pd.Series:
+    """Some texts cut to the reference alone, lower-cased, glued to a neighbour or padded with odd characters."""
+    out = []
+    for text in column.astype(object).tolist():
+        if isinstance(text, str) and len(text.split()) > 2 and rng.random() < share:  # the reference alone
+            text = text.split()[1]
+        if isinstance(text, str) and rng.random() < share:
+            left, right = (NOISE[k] for k in rng.integers(0, len(NOISE), 2))  # (numpy drops a trailing NUL)
+            text = left + (text.lower() if rng.random() < 0.5 else text) + right
+        out.append(text)
+    return pd.Series(out, index=column.index, dtype=object)
+
+
+def _month(seed: int, separator: bool):
+    entries, items, banks = generate(1500, seed=seed)
+    rng = np.random.default_rng(seed)
+    entries["remittance"] = _roughen(entries.remittance, rng, 0.3)
+    entries["creditor_reference"] = _roughen(entries.creditor_reference, rng, 0.1)
+    entries["counterparty_name"] = _roughen(entries.counterparty_name, rng, 0.2)
+    items["ref"] = _roughen(items.move_name, rng, 0.05).where(rng.random(len(items)) < 0.05, None)
+    if not separator:
+        for column in ("remittance", "creditor_reference", "ref"):
+            frame = items if column == "ref" else entries
+            frame[column] = frame[column].str.replace("\x00", "\x01")
+    return entries, items, banks
+
+
+def _same(new, old) -> None:
+    pd.testing.assert_frame_equal(new.matches, old.matches)
+    assert new.unmatched == old.unmatched
+    assert new.stats == old.stats
+    ambiguous = sum(u.ambiguous for u in new.unmatched)
+    assert new.stats["unmatched"] == {"entries": len(new.unmatched), "ambiguous": ambiguous}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_engine_decides_as_the_previous_one_on_random_months(seed, previous_engine):
+    entries, items, banks = _month(seed, separator=False)
+    new = match(entries, items, banks, POLICY)
+    _same(new, previous_engine(entries, items, banks, POLICY))
+    assert new.stats["matched"] > 0 and any(u.ambiguous for u in new.unmatched)
+
+
+def test_texts_holding_the_separator_are_searched_one_by_one(previous_engine):
+    entries, items, banks = _month(4, separator=True)
+    assert entries.remittance.str.contains("\x00").any()
+    _same(match(entries, items, banks, POLICY), previous_engine(entries, items, banks, POLICY))
+
+
+@pytest.mark.parametrize("pattern", [r"\bINV/\d{4}/\d{2}/\d{5}", r"(?<=Payment )INV/\d{4}/\d{2}/\d{5}",
+                                     r"INV/\d{4}/\d{2}/\d{5}(?:\s+\w+)?", r"[^/]+/2026/\d\d/\d+"])
+def test_patterns_with_anchors_lookarounds_or_wide_classes(pattern, previous_engine):
+    entries, items, banks = _month(5, separator=True)
+    policy = dataclasses.replace(POLICY, reference_patterns={"invoice": pattern})
+    _same(match(entries, items, banks, policy), previous_engine(entries, items, banks, policy))
+
+
+def test_the_fast_path_is_taken_only_for_plain_patterns():
+    assert bank_state.joinable(POLICY.reference_regex)
+    for pattern in (r"^INV/\d+", r"INV\b", r"(?=INV)INV/\d+", r"INV/\d+$"):
+        assert not bank_state.joinable(dataclasses.replace(POLICY, reference_patterns={"x": pattern}).reference_regex)
