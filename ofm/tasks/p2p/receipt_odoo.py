@@ -24,6 +24,7 @@ from ofm.mappings.p2p_policy import P2PPolicy
 from ofm.rules.p2p import OdooMove, OdooOrder, ReceiptUnits, Unit
 from ofm.tasks.p2p.odoo import MOVE, PICKING, POL, many2one_id
 from ofm.tasks.shared.resources import resources
+from ofm.tasks.shared.write_each import write_each
 
 WIZARD, UOM = "stock.backorder.confirmation", "uom.uom"
 ATTEMPTS = 2
@@ -124,15 +125,8 @@ def _validate(deliveries: list[Delivery], policy: P2PPolicy, prepare: bool) -> l
 
 
 def _mark(deliveries: list[Delivery]) -> None:
-    """Each picking's note: its receipt's mark (Odoo 19 writes a value per record in one call)."""
-    odoo = resources().odoo
-    notes = [{"note": f"<p>{mark(d.receipt_ref)}</p>"} for d in deliveries]
-    if len(deliveries) > 1 and odoo.version.major >= 19:
-        odoo.call(PICKING, "web_save_multi", ids=[d.picking for d in deliveries],
-                  kwargs={"vals_list": notes, "specification": {}})
-        return
-    for d, vals in zip(deliveries, notes, strict=True):
-        odoo.write(PICKING, [d.picking], vals)
+    """Each picking's note: its receipt's mark (one call on Odoo 19 for all of them)."""
+    write_each(PICKING, {d.picking: {"note": f"<p>{mark(d.receipt_ref)}</p>"} for d in deliveries})
 
 
 def _answer_wizard(action: dict[str, Any], pickings: list[int], backorder: str) -> Any:
