@@ -92,18 +92,22 @@ def apply_receipts(mapped: list[tuple[GoodsReceipt, Received]], policy: P2PPolic
     by_order: dict[str, list[tuple[GoodsReceipt, Received]]] = defaultdict(list)
     for g, item in sorted(todo, key=lambda p: (p[0].receipt_date, p[0].receipt_ref)):
         by_order[g.order_number].append((g, item))
-    for number, receipts in list(by_order.items()):
-        if orders.get(number) is not None and orders[number].state in ("purchase", "done"):  # else they wait
-            claimed, left = _claim_order(receipts, keys, run)
-            results += left
-            if left and claimed:  # a concurrent or killed run applied some since the read: see what it changed
-                _reread([number], orders, open_moves)
-            by_order[number] = claimed
+    confirmed = {n: r for n, r in by_order.items()
+                 if orders.get(n) is not None and orders[n].state in ("purchase", "done")}  # the others wait
+    claimed, left = _claim_orders(confirmed, keys, run)
+    for number, (mine_, others) in claimed.items():
+        results += others
+        if others and mine_:  # a concurrent or killed run applied some since the read: see what it changed
+            _reread([number], orders, open_moves)
+        by_order[number] = mine_
+    results += left
     stuck: dict[str, str] = {}  # order -> its receipt that was written but did not land
     while by_order:  # rounds: the next receipt of every order, landed together; the order read again after
         batch: list[Landable] = []
+        decided: list[tuple[str, str, dict[str, Any]]] = []
         for number in list(by_order):
-            results += _decide_next(number, by_order, orders, open_moves, units, policy, stuck, batch, run)
+            results += _decide_next(number, by_order, orders, open_moves, units, policy, stuck, batch, decided, run)
+        audit_rows(run, "decided", decided)
         size = max(1, res.settings.odoo_batch_size)
         for start in range(0, len(batch), size):
             results += _land_batch(batch[start:start + size], policy, keys, stuck, run)
@@ -123,7 +127,8 @@ def _reread(numbers: list[str], orders: dict[str, OdooOrder], open_moves: dict[i
 
 def _decide_next(number: str, by_order: dict[str, list[tuple[GoodsReceipt, Received]]],
                  orders: dict[str, OdooOrder], open_moves: dict[int, list[OdooMove]], units, policy: P2PPolicy,
-                 stuck: dict[str, str], batch: list[Landable], run: RunInfo) -> list[DocResult]:
+                 stuck: dict[str, str], batch: list[Landable], decided: list[tuple[str, str, dict[str, Any]]],
+                 run: RunInfo) -> list[DocResult]:
     """Decide this order's receipts in date order until one is to be applied (it joins the batch)."""
     results: list[DocResult] = []
     queue = by_order[number]
@@ -136,9 +141,9 @@ def _decide_next(number: str, by_order: dict[str, list[tuple[GoodsReceipt, Recei
         order = orders.get(number)
         moves = open_moves.get(order.id, []) if order else []
         decision = decide_receipt(g, order, moves, policy.over_receipt_percent, units)
-        audit_rows(run, "decided", [(g.record_ref, item.lineage.correlation_id,
-                                     {"action": decision.action.value, "reasons": list(decision.reasons),
-                                      "field": decision.field, "partial": decision.partial})])
+        decided.append((g.record_ref, item.lineage.correlation_id,
+                        {"action": decision.action.value, "reasons": list(decision.reasons),
+                         "field": decision.field, "partial": decision.partial}))
         if decision.action is ReceiptAction.WAIT:
             results += hold(run, [(item, DEPENDENCY, "; ".join(decision.reasons), decision.field,
                                    decision.owner)], RECEIPTS.object_type, "waiting")
@@ -173,6 +178,8 @@ def _land_batch(batch: list[Landable], policy: P2PPolicy, keys: dict[str, str], 
         landed: dict[str, Landing | Exception] = land_all(deliveries, policy)
     except (OdooPermanentError, OdooTransientError) as err:  # reading back failed: not known to have landed
         landed = {d.receipt_ref: err for d in deliveries}
+    done: dict[str, int] = {}
+    received: list[tuple[str, str, dict[str, Any]]] = []
     for g, item, decision, moves in batch:
         outcome = landed[g.receipt_ref]
         if isinstance(outcome, Exception):  # this receipt only; the others went on
@@ -182,25 +189,42 @@ def _land_batch(batch: list[Landable], policy: P2PPolicy, keys: dict[str, str], 
                               getattr(outcome, "server_name", None), "warehouse" if permanent else "integration")],
                        RECEIPTS.object_type, "rejected")
         else:
-            one = _outcome(g, item, decision, moves, outcome, policy, keys[g.receipt_ref], run)
+            one = _outcome(g, item, decision, moves, outcome, policy, keys[g.receipt_ref], run, done, received)
         if one[0].status != "applied":
             stuck[g.order_number] = g.receipt_ref
         results += one
+    resources().store.mark_done(done)
+    audit_rows(run, "received", received)
     return results
 
 
-def _claim_order(receipts: list[tuple[GoodsReceipt, Received]], keys: dict[str, str], run: RunInfo
-                 ) -> tuple[list[tuple[GoodsReceipt, Received]], list[DocResult]]:
-    """Claim every receipt of one order; the ones to apply, or none when another live run holds any of them."""
+def _claim_orders(by_order: dict[str, list[tuple[GoodsReceipt, Received]]], keys: dict[str, str], run: RunInfo
+                  ) -> tuple[dict[str, tuple[list[tuple[GoodsReceipt, Received]], list[DocResult]]], list[DocResult]]:
+    """Claim every receipt of these orders in one go; per order the ones to apply and the others' outcomes
+    (none to apply when another live run holds any of an order's receipts)."""
     from ofm.store import OutboxIntent
 
     rows = claim([OutboxIntent(idempotency_key=keys[g.receipt_ref], object_type=RECEIPTS.object_type,
                                record_ref=g.record_ref, target_model=PICKING, operation="receive",
                                payload_hash=content_hash(item.raw), correlation_id=item.lineage.correlation_id,
-                               flow_run_id=run.flow_run_id) for g, item in receipts], run)
-    busy = next((rows[keys[g.receipt_ref]] for g, _ in receipts if elsewhere(rows[keys[g.receipt_ref]], run)), None)
-    if busy is not None:  # its receipts change the same moves: one run applies them all, in order
-        return [], [DocResult(item, ELSEWHERE, reasons=(elsewhere_reason(busy),)) for _, item in receipts]
+                               flow_run_id=run.flow_run_id) for receipts in by_order.values() for g, item in receipts],
+                 run) if by_order else {}
+    out: dict[str, tuple[list[tuple[GoodsReceipt, Received]], list[DocResult]]] = {}
+    elsewhere_results: list[DocResult] = []
+    for number, receipts in by_order.items():
+        busy = next((rows[keys[g.receipt_ref]] for g, _ in receipts if elsewhere(rows[keys[g.receipt_ref]], run)),
+                    None)
+        if busy is not None:  # its receipts change the same moves: one run applies them all, in order
+            elsewhere_results += [DocResult(item, ELSEWHERE, reasons=(elsewhere_reason(busy),)) for _, item in receipts]
+            out[number] = ([], [])
+            continue
+        out[number] = _settle_order(receipts, rows, keys, run)
+    return out, elsewhere_results
+
+
+def _settle_order(receipts: list[tuple[GoodsReceipt, Received]], rows: dict, keys: dict[str, str], run: RunInfo
+                  ) -> tuple[list[tuple[GoodsReceipt, Received]], list[DocResult]]:
+    """An order's claimed receipts: the ones to apply, and those a concurrent or interrupted run applied."""
     out: list[tuple[GoodsReceipt, Received]] = []
     results: list[DocResult] = []
     for g, item in receipts:
@@ -219,7 +243,9 @@ def _claim_order(receipts: list[tuple[GoodsReceipt, Received]], keys: dict[str, 
 
 
 def _outcome(g: GoodsReceipt, item: Received, decision: ReceiptDecision, moves: list[OdooMove], landing: Landing,
-             policy: P2PPolicy, key: str, run: RunInfo) -> list[DocResult]:
+             policy: P2PPolicy, key: str, run: RunInfo, done: dict[str, int],
+             received: list[tuple[str, str, dict[str, Any]]]) -> list[DocResult]:
+    """One landed receipt's outcome; a received one joins `done` and `received` (stored for the batch at once)."""
     res = resources()
     picking = decision.picking_id
     name = landing.picking_name or next((m.picking_name for m in moves if m.picking_id == picking), "") or None
@@ -231,8 +257,8 @@ def _outcome(g: GoodsReceipt, item: Received, decision: ReceiptDecision, moves: 
         audit_rows(run, "not-received", [(g.record_ref, item.lineage.correlation_id,
                                           {**facts, "shown": landing.shown})])
         return hold(run, [(item, TECHNICAL, reason, None, "integration")], RECEIPTS.object_type, "rejected")
-    res.store.mark_done({key: picking})
-    audit_rows(run, "received", [(g.record_ref, item.lineage.correlation_id, facts)])
+    done[key] = picking
+    received.append((g.record_ref, item.lineage.correlation_id, facts))
     reasons = ((f"partial: rest open on {landing.backorder}" if landing.backorder
                 else "partial: closed without backorder"),) if decision.partial else ()
     return [DocResult(item, "applied", picking, name, reasons=reasons)]
