@@ -29,9 +29,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from bench.real_p2p import STARTUP
+
 DAY = date(2026, 11, 3)
 LINE = "account.bank.statement.line"
 MAPPINGS = Path(__file__).resolve().parents[1] / "ofm" / "mappings" / "bank"
+
 
 
 def policy(version: int) -> Path:
@@ -168,7 +171,7 @@ def flow(client, warm, m: int, version: int = 19) -> dict:
     """The flow under a temporary Prefect server, after a warm-up run in a database of its own."""
     from prefect.testing.utilities import prefect_test_harness
 
-    with tempfile.TemporaryDirectory(prefix="ofm-bench-") as tmp, prefect_test_harness(server_startup_timeout=90):
+    with tempfile.TemporaryDirectory(prefix="ofm-bench-") as tmp, prefect_test_harness(server_startup_timeout=STARTUP):
         _flow_run(warm, min(m, 5), Path(tmp) / "warm", version)
         return _flow_run(client, m, Path(tmp) / "run", version)
 
