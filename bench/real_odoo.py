@@ -282,7 +282,7 @@ CONTENDERS = {
     "po-sync": {"ceiling": "raw batched create+confirm", "naive": "create+confirm per order"},
     "goods-receipt": {"ceiling": "batched move writes+validate", "naive": "writes+validate per picking"},
     "three-way-match": {"ceiling": "batched bill create+post", "naive": "create+post per bill"},
-    "bank-reconciliation": {"ceiling": "raw batched line create", "naive": "one create per line"}}
+    "bank-reconciliation": {"ceiling": "batched import+reconcile per entry", "naive": "import+reconcile per entry"}}
 
 
 def _label(name: str, kind: str) -> str:

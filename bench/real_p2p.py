@@ -34,6 +34,8 @@ PERCENT = {"VAT19": "21", "VAT7": "6", "VAT0": "0"}  # the Belgian rates of real
 RECEIVED_ON, BILLED_ON = "2026-11-10", "2026-11-12"
 
 
+STARTUP = 300  # seconds for the temporary Prefect server: the machine may be shared and busy
+
 def _confirmed(client, n: int, lines: int, suppliers: int, batch: int, folder: Path,
                version: int) -> tuple[list[dict], Path]:
     """Untimed: po-sync's products, suppliers and orders, created raw and confirmed."""
@@ -196,7 +198,7 @@ def flow(name: str, client, warm, n: int, lines: int, suppliers: int, batch: int
     """The flow under a temporary Prefect server, after a warm-up run in a database of its own."""
     from prefect.testing.utilities import prefect_test_harness
 
-    with tempfile.TemporaryDirectory(prefix="ofm-bench-") as tmp, prefect_test_harness(server_startup_timeout=90):
+    with tempfile.TemporaryDirectory(prefix="ofm-bench-") as tmp, prefect_test_harness(server_startup_timeout=STARTUP):
         _flow_run(warm, name, min(n, 5), lines, suppliers, batch, Path(tmp) / "warm", version)
         return _flow_run(client, name, n, lines, suppliers, batch, Path(tmp) / "run", version)
 

@@ -293,9 +293,9 @@ def test_a_held_file_is_replayed_from_the_inbox_once_its_account_is_routed(bank,
 @pytest.mark.parametrize(("path", "nth"), [
     ("/account.bank.statement/create", 1),        # the statement committed in Odoo, no line yet
     ("/account.bank.statement.line/create", 1),   # lines committed in Odoo, answer never recorded
-    ("/account.bank.statement.line/write", 1),    # partners set on the matched lines, nothing moved yet
+    ("/account.bank.statement.line/web_save_multi", 1),  # partners set on the matched lines, nothing moved yet
     ("/account.move/action_post", 1),             # write-off entry booked, nothing reconciled yet
-    ("/account.move.line/write", 1),              # counterpart moved to the receivable, not reconciled
+    ("/account.move.line/web_save_multi", 1),     # counterparts moved to the receivable, none reconciled
     ("/account.move.line/reconcile", 4),          # killed half way through the reconciliations
 ])
 def test_killed_anywhere_then_run_again_everything_lands_exactly_once(bank, path, nth):

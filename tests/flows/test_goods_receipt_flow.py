@@ -135,13 +135,16 @@ def test_a_receipt_odoo_refuses_is_quarantined_with_odoos_reason_and_the_others_
     refused = odoo_order(w.odoo, "PO-1")["picking_ids"][0]
     inner = SandboxTransport(w.sandbox)
 
-    class Refuses(httpx.BaseTransport):  # Odoo's UserError shape (json2: HTTP 422), for one picking only
-        def handle_request(self, request: httpx.Request) -> httpx.Response:
-            if request.url.path.endswith("/stock.picking/button_validate") and \
-                    json.loads(request.content)["ids"] == [refused]:
-                body = {"name": "odoo.exceptions.UserError", "message": "You cannot validate a transfer if no "
-                        "quantities are reserved.", "arguments": [], "context": {}, "debug": ""}
-                return httpx.Response(422, json=body)
+    calls: list[list[int]] = []
+
+    class Refuses(httpx.BaseTransport):  # Odoo's UserError shape (json2: HTTP 422): any call holding one picking
+        def handle_request(self, request: httpx.Request) -> httpx.Response:  # (one transaction: none validated)
+            if request.url.path.endswith("/stock.picking/button_validate"):
+                calls.append(json.loads(request.content)["ids"])
+                if refused in calls[-1]:
+                    body = {"name": "odoo.exceptions.UserError", "message": "You cannot validate a transfer if "
+                        "no quantities are reserved.", "arguments": [], "context": {}, "debug": ""}
+                    return httpx.Response(422, json=body)
             return inner.handle_request(request)
 
     w.odoo._http._transport = Refuses()
@@ -152,6 +155,8 @@ def test_a_receipt_odoo_refuses_is_quarantined_with_odoos_reason_and_the_others_
     assert out["receipts"]["GR-1"]["reasons"][0].startswith("Odoo refused the receipt: ")
     assert "no quantities are reserved" in out["receipts"]["GR-1"]["reasons"][0]
     assert received(w, "PO-1") == {1: 0.0, 2: 0.0} and received(w, "PO-2") == {1: 10.0}
+    assert len(calls[0]) == 2, "both pickings validated in one call first"
+    assert sorted(map(len, calls[1:])) == [1, 1], "then bisected: the refused picking alone, the other alone"
 
 
 @pytest.mark.parametrize(("note", "ref", "carries"), [
@@ -200,3 +205,27 @@ def test_a_validation_odoo_does_not_carry_out_is_quarantined_the_next_receipt_wa
     out = goods_receipt(source=file)
     assert out["receipts"]["GR-1"]["status"] == "applied" and received(w, "PO-1") == {1: 4.0, 2: 1.0}
     assert out["receipts"]["GR-2"]["status"] == "applied" and set(outbox_states(w.store)) == {"done"}
+
+
+def test_receipts_of_many_orders_land_together_in_a_few_calls_each_on_its_own_picking(w, tmp_path):
+    numbers = ["PO-2", "PO-3", "PO-4"]
+    po_sync(source=export(tmp_path, *[order(n, line(1), line(2, "OFM-DESK", "4", "450.00")) for n in numbers]))
+    before = w.odoo.stats.calls.copy()
+    out = goods_receipt(source=export(
+        tmp_path, receipt("GR-1", "PO-1", (1, "10"), (2, "4")), receipt("GR-2", "PO-2", (1, "10"), (2, "4")),
+        receipt("GR-3", "PO-3", (1, "4")),  # partial: its rest on a backorder
+        receipt("GR-4", "PO-4", (1, "10"), (2, "4")),
+        receipt("GR-5", "PO-3", (1, "6"), (2, "4"), on="2026-11-12")))  # lands on GR-3's backorder, next round
+    assert {ref: r["status"] for ref, r in out["receipts"].items()} == dict.fromkeys(
+        ["GR-1", "GR-2", "GR-3", "GR-4", "GR-5"], "applied")
+    for n in ["PO-1", *numbers]:
+        assert received(w, n) == {1: 10.0, 2: 4.0}, n
+        assert {p["state"] for p in pickings(w, n)} == {"done"}
+    calls = w.odoo.stats.calls - before
+    assert calls[("stock.picking", "button_validate")] == 2, "one validation per round: 4 pickings, then 1"
+    assert calls[("stock.picking", "web_save_multi")] == 1 and calls[("stock.picking", "write")] == 1
+    notes = {p["id"]: p["note"] for p in w.odoo.search_read("stock.picking", [["note", "ilike", "ofm-receipt:"]],
+                                                              ["note"])}
+    for ref, r in out["receipts"].items():
+        [picking] = [pid for pid, note in notes.items() if f"ofm-receipt:{ref}<" in note]
+        assert r["odoo"] == w.odoo.read("stock.picking", [picking], ["name"])[0]["name"], ref

@@ -312,3 +312,30 @@ def test_the_backorder_wizard_capture_is_what_this_server_answers(odoo):
                                       indent=1) + "\n")
     stored = json.loads(CAPTURE.read_text())["cases"]
     assert comparable(cases) == comparable(stored)
+
+
+def test_receipts_of_several_orders_land_in_one_validation_and_the_one_odoo_refuses_stands_alone(
+        odoo, flow_env, tmp_path):
+    """One `button_validate` for every picking; Odoo refuses the batch for one lot-tracked product without a lot
+    (one transaction: nothing validated), bisected until that picking stands alone; the others are done."""
+    client = odoo["client"]
+    [lotted] = client.create("product.product", [{"name": "Serial lamp", "default_code": f"OFM-LOT{next(_numbers)}",
+                                                  "type": "consu", "is_storable": True, "tracking": "lot",
+                                                  "uom_id": odoo["units"]["Units"]}])
+    odoo["products"]["OFM-LOT"] = lotted
+    numbers = [make_order(odoo, (1, "OFM-CHAIR", 10, "Units"), (2, "OFM-FLOUR", 5, "kg")) for _ in range(3)]
+    refused = make_order(odoo, (1, "OFM-LOT", 2, "Units"))
+    calls = flow_env.odoo.stats.calls.copy()
+    out = run(tmp_path, *[receipt(f"GR-B{k}", n, (1, "10", "C62"), (2, "5", "KGM")) for k, n in enumerate(numbers)],
+              receipt("GR-BX", refused, (1, "2", "C62")))
+    for k, n in enumerate(numbers):
+        state = shown(odoo, n)
+        assert out["receipts"][f"GR-B{k}"]["status"] == "applied", out["receipts"][f"GR-B{k}"]
+        assert state["received"] == {1: 10.0, 2: 5.0} and [p["state"] for p in state["pickings"]] == ["done"]
+        assert f"ofm-receipt:GR-B{k}<" in state["pickings"][0]["note"]
+    bad = out["receipts"]["GR-BX"]
+    assert bad["status"] == "rejected" and "Lot/Serial" in bad["reasons"][0], bad
+    state = shown(odoo, refused)
+    assert state["received"] == {1: 0.0} and [p["state"] for p in state["pickings"]] == ["assigned"]
+    validations = (flow_env.odoo.stats.calls - calls)[("stock.picking", "button_validate")]
+    assert validations == 1 + 2 + 2, "all four at once, then halves, then the guilty half's two"

@@ -52,6 +52,17 @@ def _exists(env: Env, model: str, ids: list[int], _a: dict[str, Any]) -> list[in
     return [rid for rid in ids if rid in env.db[model]]
 
 
+def _web_save_multi(env: Env, model: str, ids: list[int], a: dict[str, Any]) -> list[dict[str, Any]]:
+    """web/models/models.py (Odoo 19): one `write` per record with its own values, then `web_read`."""
+    if len(ids) != len(a["vals_list"]):
+        raise exc.builtin("ValueError", "Each record must have a corresponding vals entry.")
+    for rid, vals in zip(ids, a["vals_list"], strict=True):
+        env.write(model, [rid], vals)
+    fields = [f for f in a["specification"] if f != "id"]
+    return [{"id": rid, **row} for rid, row in zip(ids, env.read(model, ids, fields), strict=True)] if fields \
+        else [{"id": rid} for rid in ids]
+
+
 def _name_create(env: Env, model: str, _ids: list[int], a: dict[str, Any]) -> list[Any]:
     rid = env.create(model, [{env.schema[model].rec_name: a["name"]}])[0]
     return [rid, env.display_name(model, rid)]
@@ -81,6 +92,7 @@ METHODS: dict[str, Method] = {
     "default_get": Method(lambda env, m, ids, a: env.default_get(m, a["fields_list"]), ("fields_list",),
                           model_method=True),
     "exists": Method(_exists),
+    "web_save_multi": Method(_web_save_multi, ("vals_list", "specification"), writes=True, min_major=19),
     "context_get": Method(lambda env, m, ids, a: {"lang": "en_US", "tz": "Europe/Brussels", "uid": env.uid},
                           model_method=True, only=frozenset({"res.users"})),
     "check_access_rights": Method(_check_access_rights, ("operation", "raise_exception"), {"raise_exception": True},

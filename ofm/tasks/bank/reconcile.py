@@ -11,7 +11,6 @@ not certain goes to quarantine (category `match`) with ranked suggestions.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from ofm.tasks.shared.outcome import Received
 from ofm.tasks.shared.ownership import claim, elsewhere, mark_sent, mine
 from ofm.tasks.shared.resources import resources
 from ofm.tasks.shared.runinfo import RunInfo
+from ofm.tasks.shared.write_each import write_each
 
 MOVE_LINE = "account.move.line"
 
@@ -97,11 +97,9 @@ def reconcile(bank: BankFile, lines: dict[str, Line], open_items: OpenItems, mat
     writeoffs = _writeoffs([m for m in todo if m.writeoff_minor], bank, open_items,
                            load_policy(res.settings.bank_matching_policy).writeoff_account)
     _set_partners(todo, lines)
-    groups: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for m in todo:
-        groups[(open_items.account_of[m.line_ids[0]], m.partner_id)].append(lines[m.entry_id].counterpart_id)
-    for (account_id, partner_id), ids in groups.items():
-        res.odoo.write(MOVE_LINE, ids, {"account_id": account_id, **({"partner_id": partner_id} if partner_id else {})})
+    write_each(MOVE_LINE, {lines[m.entry_id].counterpart_id: {
+        "account_id": open_items.account_of[m.line_ids[0]], **({"partner_id": m.partner_id} if m.partner_id else {})}
+        for m in todo})
     for m in todo:
         res.odoo.call(MOVE_LINE, "reconcile",
                       ids=[lines[m.entry_id].counterpart_id, *m.line_ids, *writeoffs.get(m.entry_id, [])])
@@ -116,19 +114,15 @@ def reconcile(bank: BankFile, lines: dict[str, Line], open_items: OpenItems, mat
 
 
 def _set_partners(matches: list, lines: dict[str, Line]) -> None:
-    """The matched items' partner on their statement lines, one write per partner.
+    """The matched items' partner on their statement lines (one write per partner; one call on Odoo 19).
 
     Odoo rewrites a statement line's journal items when its partner changes (and deletes any
     item not on the bank or suspense account), so this happens while the counterpart is still
     on suspense; a line an interrupted run already moved keeps its partner as it is.
     """
-    by_partner: dict[int, list[int]] = defaultdict(list)
-    for m in matches:
-        line = lines[m.entry_id]
-        if m.partner_id and line.partner_id != m.partner_id and line.on_suspense:
-            by_partner[int(m.partner_id)].append(line.line_id)
-    for partner_id, ids in by_partner.items():
-        resources().odoo.write("account.bank.statement.line", ids, {"partner_id": partner_id})
+    write_each("account.bank.statement.line", {
+        lines[m.entry_id].line_id: {"partner_id": int(m.partner_id)} for m in matches
+        if m.partner_id and lines[m.entry_id].partner_id != m.partner_id and lines[m.entry_id].on_suspense})
 
 
 def _writeoffs(matches: list, bank: BankFile, open_items: OpenItems, account_code: str) -> dict[str, list[int]]:

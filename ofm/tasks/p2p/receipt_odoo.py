@@ -12,6 +12,7 @@ quantities counts as received. A validation that did not take is tried once more
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -23,6 +24,7 @@ from ofm.mappings.p2p_policy import P2PPolicy
 from ofm.rules.p2p import OdooMove, OdooOrder, ReceiptUnits, Unit
 from ofm.tasks.p2p.odoo import MOVE, PICKING, POL, many2one_id
 from ofm.tasks.shared.resources import resources
+from ofm.tasks.shared.write_each import write_each
 
 WIZARD, UOM = "stock.backorder.confirmation", "uom.uom"
 ATTEMPTS = 2
@@ -70,34 +72,68 @@ class Landing:
     attempts: int
 
 
-def land(picking: int, receipt_ref: str, move_quantities: Iterable[tuple[int, Decimal]], policy: P2PPolicy
-         ) -> Landing:
-    """Mark the picking, write the quantities, validate (answering the backorder wizard per policy) and
-    read back; validated again once if Odoo did not carry it out."""
-    odoo = resources().odoo
-    odoo.write(PICKING, [picking], {"note": f"<p>{mark(receipt_ref)}</p>"})
-    wanted = dict(move_quantities)
-    same: dict[Decimal, list[int]] = defaultdict(list)
-    for move, qty in wanted.items():
-        same[qty].append(move)
-    for qty, move_ids in same.items():
-        odoo.write(MOVE, sorted(move_ids), {"quantity": float(qty), "picked": True})
-    attempts = 0
-    while True:
+@dataclass(frozen=True)
+class Delivery:
+    """One receipt to land: its picking, its reference (the mark) and the quantities for its moves."""
+
+    picking: int
+    receipt_ref: str
+    quantities: dict[int, Decimal]
+
+
+def land_all(deliveries: list[Delivery], policy: P2PPolicy) -> dict[str, Landing | Exception]:
+    """Land many receipts (at most one per picking) in a few calls, each receipt's outcome by its reference.
+
+    Mark every picking (one call on Odoo 19: `web_save_multi`), write the quantities (one call per distinct
+    quantity), validate every picking with one `button_validate` (one wizard answer for the short ones), read
+    back (two reads). Odoo refusing the batch is bisected (ofm.tasks.shared.bisect) until the picking it
+    refuses stands alone with Odoo's error; the others land. A validation Odoo did not carry out is tried
+    once more, for those pickings only."""
+    from ofm.tasks.shared.bisect import write_bisecting
+
+    by_ref = {d.receipt_ref: d for d in deliveries}
+    out: dict[str, Landing | Exception] = {}
+    todo, attempts = list(deliveries), 0
+    while todo:
         attempts += 1
-        answer = odoo.call(PICKING, "button_validate", ids=[picking])
-        if isinstance(answer, dict) and answer.get("res_model") == WIZARD:
-            _answer_wizard(answer, picking, policy.backorder)
-        seen = _read_back(picking, wanted, attempts)
-        if seen.received or attempts >= ATTEMPTS or seen.state == "done":
-            return seen
+        prepare = attempts == 1  # mark and quantities once; a second attempt only validates
+        sent = write_bisecting(todo, functools.partial(_validate, policy=policy, prepare=prepare))
+        out.update({d.receipt_ref: r for d, r in sent if isinstance(r, Exception)})
+        seen = _read_back([d for d, r in sent if not isinstance(r, Exception)], attempts)
+        out.update(seen)
+        todo = [by_ref[ref] for ref, s in seen.items()
+                if not (s.received or attempts >= ATTEMPTS or s.state == "done")]
+    return out
 
 
-def _answer_wizard(action: dict[str, Any], picking: int, backorder: str) -> Any:
+def _validate(deliveries: list[Delivery], policy: P2PPolicy, prepare: bool) -> list[int]:
+    """(Mark, write the quantities and) validate these pickings in one `button_validate`, wizard answered."""
+    odoo = resources().odoo
+    pickings = [d.picking for d in deliveries]
+    if prepare:
+        _mark(deliveries)
+        same: dict[Decimal, list[int]] = defaultdict(list)
+        for d in deliveries:
+            for move, qty in d.quantities.items():
+                same[qty].append(move)
+        for qty, move_ids in same.items():
+            odoo.write(MOVE, sorted(move_ids), {"quantity": float(qty), "picked": True})
+    answer = odoo.call(PICKING, "button_validate", ids=pickings)
+    if isinstance(answer, dict) and answer.get("res_model") == WIZARD:
+        _answer_wizard(answer, pickings, policy.backorder)
+    return pickings
+
+
+def _mark(deliveries: list[Delivery]) -> None:
+    """Each picking's note: its receipt's mark (one call on Odoo 19 for all of them)."""
+    write_each(PICKING, {d.picking: {"note": f"<p>{mark(d.receipt_ref)}</p>"} for d in deliveries})
+
+
+def _answer_wizard(action: dict[str, Any], pickings: list[int], backorder: str) -> Any:
     """Create the wizard and press its button with the action's context, as the web client does."""
     odoo = resources().odoo
     context = dict(action.get("context") or {})
-    vals = {"pick_ids": context.get("default_pick_ids") or [[4, picking]],
+    vals = {"pick_ids": context.get("default_pick_ids") or [[4, p] for p in pickings],
             "show_transfers": bool(context.get("default_show_transfers"))}
     [wizard] = odoo.create(WIZARD, [vals], context=context)
     return odoo.call(WIZARD, ANSWERS[backorder], ids=[wizard], kwargs={"context": context})
@@ -112,14 +148,26 @@ def _unit(move: dict[str, Any]) -> str:
     return str(uom[1]) if isinstance(uom, list | tuple) else ""
 
 
-def _read_back(picking: int, wanted: dict[int, Decimal], attempts: int) -> Landing:
-    """The picking, its backorder and the written moves as Odoo now shows them (two reads)."""
+def _read_back(deliveries: list[Delivery], attempts: int) -> dict[str, Landing]:
+    """The pickings, their backorders and the written moves as Odoo now shows them (two reads for all)."""
+    if not deliveries:
+        return {}
     odoo = resources().odoo
-    rows = odoo.search_read(PICKING, ["|", ["id", "=", picking], ["backorder_id", "=", picking]],
+    ids = sorted(d.picking for d in deliveries)
+    rows = odoo.search_read(PICKING, ["|", ["id", "in", ids], ["backorder_id", "in", ids]],
                             ["name", "state", "backorder_id"], order="id")
+    moves = {m["id"]: m for m in odoo.read(MOVE, sorted(m for d in deliveries for m in d.quantities),
+                                           ["state", "quantity", "product_uom_qty", "product_uom"])}
+    return {d.receipt_ref: _landing(d, rows, moves, attempts) for d in deliveries}
+
+
+def _landing(d: Delivery, rows: list[dict[str, Any]], all_moves: dict[int, dict[str, Any]], attempts: int
+             ) -> Landing:
+    """One receipt's outcome: received only when its picking is done and its moves done at the written quantities."""
+    picking, wanted = d.picking, d.quantities
     this = next((r for r in rows if r["id"] == picking), {"name": f"picking {picking}", "state": "missing"})
-    backorder = next((r["name"] for r in rows if r["id"] != picking), None)
-    moves = odoo.read(MOVE, sorted(wanted), ["state", "quantity", "product_uom_qty", "product_uom"])
+    backorder = next((r["name"] for r in rows if many2one_id(r.get("backorder_id")) == picking), None)
+    moves = [all_moves[m] for m in sorted(wanted) if m in all_moves]
     wrong = [m for m in moves if m.get("state") != "done"
              or abs(Decimal(str(m.get("quantity") or 0)) - wanted[m["id"]]) > Decimal("0.000001")]
     received = this["state"] == "done" and len(moves) == len(wanted) and not wrong

@@ -32,10 +32,11 @@ from prefect.cache_policies import NO_CACHE
 
 from ofm.canonical import GoodsReceipt, content_hash
 from ofm.mappings.p2p_policy import P2PPolicy
-from ofm.rules.p2p.receipts import ReceiptAction, decide_receipt
+from ofm.rules.p2p import OdooMove, OdooOrder
+from ofm.rules.p2p.receipts import ReceiptAction, ReceiptDecision, decide_receipt
 from ofm.tasks.p2p.common import DEPENDENCY, RECEIPTS, DocResult, hold
 from ofm.tasks.p2p.odoo import PICKING, read_open_moves, read_orders
-from ofm.tasks.p2p.receipt_odoo import carries_mark, land, mark, read_units
+from ofm.tasks.p2p.receipt_odoo import Delivery, Landing, carries_mark, land_all, mark, read_units
 from ofm.tasks.shared.audit import audit_rows
 from ofm.tasks.shared.outcome import Received
 from ofm.tasks.shared.ownership import ELSEWHERE, claim, elsewhere, elsewhere_reason, mark_sent
@@ -43,6 +44,7 @@ from ofm.tasks.shared.resources import resources
 from ofm.tasks.shared.runinfo import RunInfo
 
 TECHNICAL = "technical"
+Landable = tuple[GoodsReceipt, Received, ReceiptDecision, list[OdooMove]]  # a receipt decided, to land
 
 
 @task(name="map-goods-receipts", cache_policy=NO_CACHE)
@@ -71,9 +73,6 @@ def _landed(receipt_ref: str) -> dict[str, Any] | None:
 @task(name="apply-goods-receipts", cache_policy=NO_CACHE)
 def apply_receipts(mapped: list[tuple[GoodsReceipt, Received]], policy: P2PPolicy, run: RunInfo) -> list[DocResult]:
     """Apply each receipt once, oldest first; every receipt ends with one outcome."""
-    from ofm.connectors.odoo import OdooPermanentError, OdooTransientError
-    from ofm.store import NotOwnerError
-
     if not mapped:
         return []
     res = resources()
@@ -93,65 +92,139 @@ def apply_receipts(mapped: list[tuple[GoodsReceipt, Received]], policy: P2PPolic
     by_order: dict[str, list[tuple[GoodsReceipt, Received]]] = defaultdict(list)
     for g, item in sorted(todo, key=lambda p: (p[0].receipt_date, p[0].receipt_ref)):
         by_order[g.order_number].append((g, item))
-    for number, receipts in by_order.items():
-        if orders.get(number) is not None and orders[number].state in ("purchase", "done"):  # else they wait
-            claimed, left = _claim_order(receipts, keys, run)
-            results += left
-            if left and claimed:  # a concurrent or killed run applied some since the read: see what it changed
-                orders.update(read_orders([number]))
-                open_moves.update(read_open_moves([orders[number]]))
-            receipts = claimed
-        stuck: str | None = None  # a receipt of this order that was written but did not land
-        for n, (g, item) in enumerate(receipts):
-            if stuck:  # its quantities may still be on the open moves: the next ones wait for it to land
-                results += hold(run, [(item, DEPENDENCY, f"waits for receipt {stuck} of the same order to land in "
-                                       "Odoo", None, "integration")], RECEIPTS.object_type, "waiting")
-                continue
-            order = orders.get(number)
-            moves = open_moves.get(order.id, []) if order else []
-            decision = decide_receipt(g, order, moves, policy.over_receipt_percent, units)
-            audit_rows(run, "decided", [(g.record_ref, item.lineage.correlation_id,
-                                         {"action": decision.action.value, "reasons": list(decision.reasons),
-                                          "field": decision.field, "partial": decision.partial})])
-            if decision.action is ReceiptAction.WAIT:
-                results += hold(run, [(item, DEPENDENCY, "; ".join(decision.reasons), decision.field,
-                                       decision.owner)], RECEIPTS.object_type, "waiting")
-            elif decision.action is ReceiptAction.REFUSE:
-                results += hold(run, [(item, decision.category, "; ".join(decision.reasons), decision.field,
-                                       decision.owner)], RECEIPTS.object_type, "rejected")
-            else:
-                try:
-                    outcome = _apply(g, item, decision, moves, policy, keys[g.receipt_ref], run)
-                    results += outcome
-                    stuck = None if outcome[0].status == "applied" else g.receipt_ref
-                except NotOwnerError as err:  # the lease ran out and another run took it: nothing was sent
-                    results.append(DocResult(item, ELSEWHERE, reasons=(str(err),)))
-                except (OdooPermanentError, OdooTransientError) as err:  # this receipt only; the others go on
-                    stuck = g.receipt_ref
-                    permanent = isinstance(err, OdooPermanentError)
-                    res.store.mark_failed(keys[g.receipt_ref], str(err), permanent=permanent)
-                    results += hold(run, [(item, "business" if permanent else "technical",
-                                           f"Odoo refused the receipt: {err}", getattr(err, "server_name", None),
-                                           "warehouse" if permanent else "integration")],
-                                    RECEIPTS.object_type, "rejected")
-                if n + 1 < len(receipts):  # another receipt of this order follows: see what this one changed
-                    orders.update(read_orders([number]))
-                    open_moves.update(read_open_moves([orders[number]]))
+    confirmed = {n: r for n, r in by_order.items()
+                 if orders.get(n) is not None and orders[n].state in ("purchase", "done")}  # the others wait
+    claimed, left = _claim_orders(confirmed, keys, run)
+    for number, (mine_, others) in claimed.items():
+        results += others
+        if others and mine_:  # a concurrent or killed run applied some since the read: see what it changed
+            _reread([number], orders, open_moves)
+        by_order[number] = mine_
+    results += left
+    stuck: dict[str, str] = {}  # order -> its receipt that was written but did not land
+    while by_order:  # rounds: the next receipt of every order, landed together; the order read again after
+        batch: list[Landable] = []
+        decided: list[tuple[str, str, dict[str, Any]]] = []
+        for number in list(by_order):
+            results += _decide_next(number, by_order, orders, open_moves, units, policy, stuck, batch, decided, run)
+        audit_rows(run, "decided", decided)
+        size = max(1, res.settings.odoo_batch_size)
+        for start in range(0, len(batch), size):
+            results += _land_batch(batch[start:start + size], policy, keys, stuck, run)
+        _reread([n for n in by_order if n not in stuck], orders, open_moves)
     return results
 
 
-def _claim_order(receipts: list[tuple[GoodsReceipt, Received]], keys: dict[str, str], run: RunInfo
-                 ) -> tuple[list[tuple[GoodsReceipt, Received]], list[DocResult]]:
-    """Claim every receipt of one order; the ones to apply, or none when another live run holds any of them."""
+def _reread(numbers: list[str], orders: dict[str, OdooOrder], open_moves: dict[int, list[OdooMove]]) -> None:
+    """Orders whose receipts changed their moves, read again (two reads for all of them)."""
+    if not numbers:
+        return
+    fresh = read_orders(numbers)
+    orders.update(fresh)
+    moves = read_open_moves(fresh.values())
+    open_moves.update({o.id: moves.get(o.id, []) for o in fresh.values()})
+
+
+def _decide_next(number: str, by_order: dict[str, list[tuple[GoodsReceipt, Received]]],
+                 orders: dict[str, OdooOrder], open_moves: dict[int, list[OdooMove]], units, policy: P2PPolicy,
+                 stuck: dict[str, str], batch: list[Landable], decided: list[tuple[str, str, dict[str, Any]]],
+                 run: RunInfo) -> list[DocResult]:
+    """Decide this order's receipts in date order until one is to be applied (it joins the batch)."""
+    results: list[DocResult] = []
+    queue = by_order[number]
+    while queue:
+        g, item = queue.pop(0)
+        if number in stuck:  # its quantities may still be on the open moves: the next ones wait for it to land
+            results += hold(run, [(item, DEPENDENCY, f"waits for receipt {stuck[number]} of the same order to land "
+                                   "in Odoo", None, "integration")], RECEIPTS.object_type, "waiting")
+            continue
+        order = orders.get(number)
+        moves = open_moves.get(order.id, []) if order else []
+        decision = decide_receipt(g, order, moves, policy.over_receipt_percent, units)
+        decided.append((g.record_ref, item.lineage.correlation_id,
+                        {"action": decision.action.value, "reasons": list(decision.reasons),
+                         "field": decision.field, "partial": decision.partial}))
+        if decision.action is ReceiptAction.WAIT:
+            results += hold(run, [(item, DEPENDENCY, "; ".join(decision.reasons), decision.field,
+                                   decision.owner)], RECEIPTS.object_type, "waiting")
+        elif decision.action is ReceiptAction.REFUSE:
+            results += hold(run, [(item, decision.category, "; ".join(decision.reasons), decision.field,
+                                   decision.owner)], RECEIPTS.object_type, "rejected")
+        else:
+            batch.append((g, item, decision, moves))
+            break
+    if not queue:
+        del by_order[number]
+    return results
+
+
+def _land_batch(batch: list[Landable], policy: P2PPolicy, keys: dict[str, str], stuck: dict[str, str], run: RunInfo
+                ) -> list[DocResult]:
+    """Mark the batch sent, land it in Odoo (receipt_odoo.land_all), then one outcome per receipt."""
+    from ofm.connectors.odoo import OdooPermanentError, OdooTransientError
+    from ofm.store import NotOwnerError
+
+    results: list[DocResult] = []
+    try:
+        mark_sent([keys[g.receipt_ref] for g, *_ in batch], run)
+    except NotOwnerError as err:  # some leases ran out and another run took them: nothing was sent for those
+        lost = set(err.keys)
+        results += [DocResult(item, ELSEWHERE, reasons=(str(err),)) for g, item, *_ in batch
+                    if keys[g.receipt_ref] in lost]
+        batch = [b for b in batch if keys[b[0].receipt_ref] not in lost]
+        mark_sent([keys[g.receipt_ref] for g, *_ in batch], run)
+    deliveries = [Delivery(d.picking_id, g.receipt_ref, dict(d.move_quantities)) for g, _, d, _ in batch]
+    try:
+        landed: dict[str, Landing | Exception] = land_all(deliveries, policy)
+    except (OdooPermanentError, OdooTransientError) as err:  # reading back failed: not known to have landed
+        landed = {d.receipt_ref: err for d in deliveries}
+    done: dict[str, int] = {}
+    received: list[tuple[str, str, dict[str, Any]]] = []
+    for g, item, decision, moves in batch:
+        outcome = landed[g.receipt_ref]
+        if isinstance(outcome, Exception):  # this receipt only; the others went on
+            permanent = isinstance(outcome, OdooPermanentError)
+            resources().store.mark_failed(keys[g.receipt_ref], str(outcome), permanent=permanent)
+            one = hold(run, [(item, "business" if permanent else "technical", f"Odoo refused the receipt: {outcome}",
+                              getattr(outcome, "server_name", None), "warehouse" if permanent else "integration")],
+                       RECEIPTS.object_type, "rejected")
+        else:
+            one = _outcome(g, item, decision, moves, outcome, policy, keys[g.receipt_ref], run, done, received)
+        if one[0].status != "applied":
+            stuck[g.order_number] = g.receipt_ref
+        results += one
+    resources().store.mark_done(done)
+    audit_rows(run, "received", received)
+    return results
+
+
+def _claim_orders(by_order: dict[str, list[tuple[GoodsReceipt, Received]]], keys: dict[str, str], run: RunInfo
+                  ) -> tuple[dict[str, tuple[list[tuple[GoodsReceipt, Received]], list[DocResult]]], list[DocResult]]:
+    """Claim every receipt of these orders in one go; per order the ones to apply and the others' outcomes
+    (none to apply when another live run holds any of an order's receipts)."""
     from ofm.store import OutboxIntent
 
     rows = claim([OutboxIntent(idempotency_key=keys[g.receipt_ref], object_type=RECEIPTS.object_type,
                                record_ref=g.record_ref, target_model=PICKING, operation="receive",
                                payload_hash=content_hash(item.raw), correlation_id=item.lineage.correlation_id,
-                               flow_run_id=run.flow_run_id) for g, item in receipts], run)
-    busy = next((rows[keys[g.receipt_ref]] for g, _ in receipts if elsewhere(rows[keys[g.receipt_ref]], run)), None)
-    if busy is not None:  # its receipts change the same moves: one run applies them all, in order
-        return [], [DocResult(item, ELSEWHERE, reasons=(elsewhere_reason(busy),)) for _, item in receipts]
+                               flow_run_id=run.flow_run_id) for receipts in by_order.values() for g, item in receipts],
+                 run) if by_order else {}
+    out: dict[str, tuple[list[tuple[GoodsReceipt, Received]], list[DocResult]]] = {}
+    elsewhere_results: list[DocResult] = []
+    for number, receipts in by_order.items():
+        busy = next((rows[keys[g.receipt_ref]] for g, _ in receipts if elsewhere(rows[keys[g.receipt_ref]], run)),
+                    None)
+        if busy is not None:  # its receipts change the same moves: one run applies them all, in order
+            elsewhere_results += [DocResult(item, ELSEWHERE, reasons=(elsewhere_reason(busy),)) for _, item in receipts]
+            out[number] = ([], [])
+            continue
+        out[number] = _settle_order(receipts, rows, keys, run)
+    return out, elsewhere_results
+
+
+def _settle_order(receipts: list[tuple[GoodsReceipt, Received]], rows: dict, keys: dict[str, str], run: RunInfo
+                  ) -> tuple[list[tuple[GoodsReceipt, Received]], list[DocResult]]:
+    """An order's claimed receipts: the ones to apply, and those a concurrent or interrupted run applied."""
     out: list[tuple[GoodsReceipt, Received]] = []
     results: list[DocResult] = []
     for g, item in receipts:
@@ -169,12 +242,12 @@ def _claim_order(receipts: list[tuple[GoodsReceipt, Received]], keys: dict[str, 
     return out, results
 
 
-def _apply(g: GoodsReceipt, item: Received, decision, moves, policy: P2PPolicy, key: str, run: RunInfo
-           ) -> list[DocResult]:
+def _outcome(g: GoodsReceipt, item: Received, decision: ReceiptDecision, moves: list[OdooMove], landing: Landing,
+             policy: P2PPolicy, key: str, run: RunInfo, done: dict[str, int],
+             received: list[tuple[str, str, dict[str, Any]]]) -> list[DocResult]:
+    """One landed receipt's outcome; a received one joins `done` and `received` (stored for the batch at once)."""
     res = resources()
     picking = decision.picking_id
-    mark_sent([key], run)
-    landing = land(picking, g.receipt_ref, decision.move_quantities, policy)
     name = landing.picking_name or next((m.picking_name for m in moves if m.picking_id == picking), "") or None
     facts = {"picking": name, "partial": decision.partial, "backorder": landing.backorder, "policy": policy.backorder,
              "attempts": landing.attempts, "moves": {str(m): str(q) for m, q in decision.move_quantities}}
@@ -184,8 +257,8 @@ def _apply(g: GoodsReceipt, item: Received, decision, moves, policy: P2PPolicy, 
         audit_rows(run, "not-received", [(g.record_ref, item.lineage.correlation_id,
                                           {**facts, "shown": landing.shown})])
         return hold(run, [(item, TECHNICAL, reason, None, "integration")], RECEIPTS.object_type, "rejected")
-    res.store.mark_done({key: picking})
-    audit_rows(run, "received", [(g.record_ref, item.lineage.correlation_id, facts)])
+    done[key] = picking
+    received.append((g.record_ref, item.lineage.correlation_id, facts))
     reasons = ((f"partial: rest open on {landing.backorder}" if landing.backorder
                 else "partial: closed without backorder"),) if decision.partial else ()
     return [DocResult(item, "applied", picking, name, reasons=reasons)]
