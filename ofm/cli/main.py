@@ -172,7 +172,6 @@ from ofm.cli import (  # noqa: E402, F401 - register their commands
     openwork,
     p2p,
     scale,
-    scale_demo,
     screenshots,
     serve,
     webhooks,

@@ -62,6 +62,31 @@ def scale_run(
         fail(f"{len(result['failed'])} partition(s) not done: {', '.join(result['failed'])}")
 
 
+@scale_app.command("demo")
+def scale_demo() -> None:
+    """Two workers on this machine, Prefect and the store on PostgreSQL: a partitioned run with 1 and 2 workers,
+    a worker killed mid-partition, the final counts read back from Odoo and the store; then everything stopped."""
+    from ofm.cli.scale_demo import run_demo
+
+    typer.secho("Scale-out demo (Prefect server and store on PostgreSQL, two process workers)", bold=True)
+    try:
+        figures = run_demo()
+    except RuntimeError as exc:
+        typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(1) from None
+    tally = figures["tally"]
+    typer.echo("\n| records in | delivered | quarantined | duplicated | lost |\n|---:|---:|---:|---:|---:|")
+    typer.echo(f"| {tally['in']} | {tally['delivered']} | {tally['quarantined']} | {tally['duplicated']} "
+               f"| {tally['lost']} |")
+    typer.echo(f"\n1 worker {figures['1 worker']:.1f} s, 2 workers {figures['2 workers']:.1f} s: ratio "
+               f"{figures['1 worker'] / figures['2 workers']:.2f}; take-over (kill -> all complete) "
+               f"{figures['takeover seconds']:.1f} s; partition flow runs submitted {len(figures['runs'])}; "
+               f"the Prefect server holds {figures['prefect']['flow_runs']} flow runs and "
+               f"{figures['prefect']['task_runs']} task runs")
+    if tally["duplicated"] or tally["lost"]:
+        raise typer.Exit(1)
+
+
 def workers_of(api_url: str, flow_run_ids: Iterable[str]) -> dict[str, str]:
     """flow run id -> the name of the worker that submitted it, read back from the Prefect API's events."""
     import httpx

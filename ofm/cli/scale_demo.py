@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 
 import typer
 
-from ofm.cli.scale import descendants, kill_worker, scale_app, supplier_tally, wait_for, workers_of
+from ofm.cli.scale import descendants, kill_worker, supplier_tally, wait_for, workers_of
 from ofm.cli.serve import WorkerService
 from ofm.cli.services import VAR, Service
 
@@ -213,26 +213,3 @@ def _show(api: str, result: dict, say: Callable[[str], None]) -> None:
             f"run {r[:8]} on {ran.get(r, '?')}" for r in part["runs"]))
     for t in result["takeovers"]:
         say(f"  taken over: run {t['from'][:8]} -> run {t['to'][:8]} ({t['why']})")
-
-
-@scale_app.command("demo")
-def scale_demo() -> None:
-    """Two workers on this machine, Prefect and the store on PostgreSQL: a partitioned run with 1 and 2 workers,
-    a worker killed mid-partition, the final counts read back from Odoo and the store; then everything stopped."""
-    typer.secho("Scale-out demo (Prefect server and store on PostgreSQL, two process workers)", bold=True)
-    try:
-        figures = run_demo()
-    except RuntimeError as exc:
-        typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
-        raise typer.Exit(1) from None
-    tally = figures["tally"]
-    typer.echo("\n| records in | delivered | quarantined | duplicated | lost |\n|---:|---:|---:|---:|---:|")
-    typer.echo(f"| {tally['in']} | {tally['delivered']} | {tally['quarantined']} | {tally['duplicated']} "
-               f"| {tally['lost']} |")
-    typer.echo(f"\n1 worker {figures['1 worker']:.1f} s, 2 workers {figures['2 workers']:.1f} s: ratio "
-               f"{figures['1 worker'] / figures['2 workers']:.2f}; take-over (kill -> all complete) "
-               f"{figures['takeover seconds']:.1f} s; partition flow runs submitted {len(figures['runs'])}; "
-               f"the Prefect server holds {figures['prefect']['flow_runs']} flow runs and "
-               f"{figures['prefect']['task_runs']} task runs")
-    if tally["duplicated"] or tally["lost"]:
-        raise typer.Exit(1)

@@ -192,7 +192,7 @@ def test_a_worker_killed_mid_partition_is_taken_over_and_its_partition_completes
     path, records = export
     outcome: dict = {}
     fan = threading.Thread(target=lambda: outcome.update(
-        fan_out(target="supplier-onboarding", source=str(path), partitions=2, poll_seconds=0.5)))
+        fan_out(target="supplier-onboarding", source=str(path), partitions=2, poll_seconds=0.5)), daemon=True)
     fan.start()
     # both workers are mid-partition once Odoo has received a few creates: then one worker dies with its run
     assert wait_for(lambda: written() >= 3 and all(descendants(p.pid) for p in workers.values()), 300), \
