@@ -80,7 +80,9 @@ def scale_demo() -> None:
                f"| {tally['lost']} |")
     typer.echo(f"\n1 worker {figures['1 worker']:.1f} s, 2 workers {figures['2 workers']:.1f} s: ratio "
                f"{figures['1 worker'] / figures['2 workers']:.2f}; take-over (kill -> all complete) "
-               f"{figures['takeover seconds']:.1f} s; partition flow runs submitted {len(figures['runs'])}; "
+               f"{figures['takeover seconds']:.1f} s (detected, re-submitted after "
+               f"{figures['detected seconds'] or 0:.1f} s); "
+               f"partition flow runs submitted {len(figures['runs'])}; "
                f"the Prefect server holds {figures['prefect']['flow_runs']} flow runs and "
                f"{figures['prefect']['task_runs']} task runs")
     if tally["duplicated"] or tally["lost"]:

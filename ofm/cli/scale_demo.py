@@ -22,6 +22,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 
 import typer
 
@@ -186,13 +187,18 @@ def _phases(api, workers, started, exports, parts, odoo, say) -> dict:
     wait_for(lambda: all(descendants(p) for p in pids) and len(
         odoo.search_read("res.partner", [["ref", "in", codes]], ["id"])) >= 5, 900, 0.5)
     killed = kill_worker(pids[0])
-    killed_at = time.monotonic()
+    killed_at, killed_when = time.monotonic(), datetime.now(UTC)
     say(f"  SIGKILL {workers[0].name} and its flow-run process(es): pids {', '.join(map(str, killed))}")
     fan.join()
     figures["takeover seconds"] = time.monotonic() - killed_at
     _show(api, outcome, say)
     figures["runs"] += [r for p in outcome["partitions"] for r in p["runs"]]
     figures["takeovers"] = outcome["takeovers"]
+    figures["detected seconds"] = max(
+        (datetime.fromisoformat(t["at"]) - killed_when).total_seconds() for t in outcome["takeovers"]) \
+        if outcome["takeovers"] else None
+    say(f"  kill -> take-over submitted: {figures['detected seconds']:.1f} s" if outcome["takeovers"]
+        else "  no take-over: the killed worker's partition had ended before the kill")
     say(f"  kill -> every partition complete: {figures['takeover seconds']:.1f} s")
     return figures
 
