@@ -9,7 +9,7 @@ export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: setup demo serve test lint bench bench-real stop clean screenshots chaos
+.PHONY: setup demo serve test lint bench bench-real stop clean screenshots chaos scale-demo
 
 $(UV):
 	$(PY) -m venv .tools
@@ -71,3 +71,9 @@ screenshots: setup
 
 clean:
 	rm -rf .venv .tools var
+
+# Scale-out on this machine: Prefect server and store on new PostgreSQL databases (dropped after), the Odoo sandbox,
+# two process workers; 1 vs 2 workers, a worker killed mid-partition, counts read back. Stops all it started.
+# Ports: OFM_SCALE_PREFECT_PORT (4290), OFM_SCALE_ODOO_PORT (8170); OFM_SCALE_POSTGRES names the server.
+scale-demo: setup
+	.venv/bin/ofm scale demo

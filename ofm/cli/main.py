@@ -171,6 +171,7 @@ from ofm.cli import (  # noqa: E402, F401 - register their commands
     ledger,
     openwork,
     p2p,
+    scale,
     screenshots,
     serve,
     webhooks,

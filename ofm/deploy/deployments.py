@@ -86,8 +86,8 @@ def up_to_date(api_url: str, prefect_file: Path = PREFECT_FILE) -> bool:
     return all(held.get(name) == version for name in wanted)
 
 
-def deploy_all(api_url: str, prefect_file: Path = PREFECT_FILE) -> Deployed:
-    """Apply every deployment of `prefect_file` to the Prefect API at `api_url`."""
+def deploy_all(api_url: str, prefect_file: Path = PREFECT_FILE, only: set[str] | None = None) -> Deployed:
+    """Apply every deployment of `prefect_file` (or those named in `only`) to the Prefect API at `api_url`."""
     from prefect.cli.deploy._config import _load_deploy_configs_and_actions
     from prefect.cli.deploy._core import _run_single_deploy
     from prefect.flows import load_flow_from_entrypoint
@@ -103,7 +103,7 @@ def deploy_all(api_url: str, prefect_file: Path = PREFECT_FILE) -> Deployed:
     with _api(api_url), contextlib.chdir(root):
         configs, actions = _load_deploy_configs_and_actions(prefect_file=prefect_file, console=quiet)
         todo = {}
-        for config in configs:
+        for config in [c for c in configs if only is None or c.get("name") in only]:
             entrypoint = str(config.get("entrypoint") or "")
             name = f"{entrypoint.rpartition(':')[2]}/{config.get('name')}"
             if (root / entrypoint.partition(":")[0]).is_file():

@@ -41,6 +41,12 @@ def acquire(conn: sa.Connection, name: str, owner: str, lease_seconds: float, no
     return RunLockRow(row.name, row.owner, row.acquired_at, row.lease_until)
 
 
+def holder(conn: sa.Connection, name: str) -> RunLockRow | None:
+    """The scope's row as it stands (None: nobody holds it), taking nothing."""
+    row = conn.execute(sa.select(t.run_lock).where(t.run_lock.c.name == name)).first()
+    return RunLockRow(row.name, row.owner, row.acquired_at, row.lease_until) if row else None
+
+
 def release(conn: sa.Connection, name: str, owner: str) -> bool:
     """Give the lock back (only its owner can); whether it was held."""
     c = t.run_lock.c

@@ -197,6 +197,12 @@ class Store:
         with transaction(self.engine) as conn:
             return _locks.acquire(conn, name, owner, self.lease_seconds, _now())
 
+    def lock_holder(self, name: str) -> _locks.RunLockRow | None:
+        """Who holds scope `name` now (None: nobody), without taking it; `is_dead(row.owner)` or a lease in the
+        past says the holder can no longer be running."""
+        with transaction(self.engine, readonly=True) as conn:
+            return _locks.holder(conn, name)
+
     def release_lock(self, name: str, owner: str) -> bool:
         """Give scope `name` back; only its owner can."""
         with transaction(self.engine) as conn:
