@@ -1,5 +1,5 @@
-"""The fault suite's small run: every flow that writes to Odoo under every sandbox fault, two seeds each, on
-SQLite; the killed and doubled runs also on PostgreSQL. Each cell is counted from what the Odoo sandbox holds under
+"""The fault suite's small run: every flow that writes to Odoo under every sandbox fault, one seed each, on
+SQLite; the killed runs also on PostgreSQL. Each cell is counted from what the Odoo sandbox holds under
 each record's anchor and from the store's open quarantine (`make chaos` runs the same cells over many seeds)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from chaos.flows import FLOWS
 from chaos.sandbox import EVIDENCE, FAULTS, run_cell
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
-SEEDS = (1, 2)
+SEEDS = (1,)
 DIRTY = {"supplier-onboarding", "po-sync", "goods-receipt", "three-way-match", "ledger-batch"}
 
 
@@ -33,6 +33,6 @@ def test_no_duplicate_and_no_loss_under_the_fault(flow, fault, seed, tmp_path):
 
 @pytest.mark.parametrize("store_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
 @pytest.mark.parametrize(("flow", "fault"), [
-    pytest.param(flow, fault, id=f"{flow}-{fault}") for flow in FLOWS for fault in ("killed", "overlap")])
-def test_killed_and_doubled_runs_on_postgresql(flow, fault, tmp_path, store_url):
+    pytest.param(flow, fault, id=f"{flow}-{fault}") for flow in FLOWS for fault in ("killed",)])
+def test_killed_runs_on_postgresql(flow, fault, tmp_path, store_url):
     check(run_cell(FLOWS[flow], fault, 3, tmp_path, database_url=store_url), fault)

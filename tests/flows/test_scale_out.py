@@ -147,20 +147,6 @@ def written(w: World):
     return lambda: creates(w) - before
 
 
-def test_a_partitioned_run_over_two_workers_delivers_every_supplier_once(w, workers, export):
-    path, records = export
-    started = time.monotonic()
-    result = fan_out(target="supplier-onboarding", source=str(path), partitions=2)
-    print(f"2 partitions over 2 workers: {time.monotonic() - started:.1f} s")
-    assert result["failed"] == [] and len(result["partitions"]) == 2
-    assert read_back(w, records) == {"in": SUPPLIERS, "delivered": SUPPLIERS, "quarantined": 0, "duplicated": 0,
-                                     "lost": 0}
-    assert result["counts"]["received"] == SUPPLIERS
-    runs = [r for p in result["partitions"] for r in p["runs"]]
-    ran_on = workers_of(api_url(), runs)
-    assert set(ran_on.values()) == set(WORKERS), ran_on  # both workers took partitions
-
-
 def test_the_same_partition_submitted_twice_at_once_is_run_once(w, workers, export, written):
     from prefect.client.orchestration import get_client
 
