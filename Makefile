@@ -9,7 +9,7 @@ export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: setup demo serve test lint bench bench-real stop clean screenshots chaos scale-demo
+.PHONY: setup demo serve test lint bench bench-real stop clean screenshots chromium chaos scale-demo
 
 $(UV):
 	$(PY) -m venv .tools
@@ -62,11 +62,14 @@ stop: setup
 # Pictures of the Prefect UI after `make demo` (docs/screenshots/), with headless Chromium: the Debian package,
 # installed here if /usr/bin/chromium is missing (apt-get, as root or through sudo).
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
-screenshots: setup
+# Debian's chromium for the browser tests and `make screenshots` (apt-get, as root or through sudo); .ci/run calls it.
+chromium:
 	@test -x /usr/bin/chromium || { echo "chromium is missing: installing the Debian package (apt-get install -y chromium)"; \
 	  mkdir -p var/logs; { $(SUDO) apt-get install -y chromium || { $(SUDO) apt-get update && \
 	  $(SUDO) apt-get install -y chromium; }; } >var/logs/apt-chromium.log 2>&1 || \
 	  { echo "error: apt-get could not install chromium; see var/logs/apt-chromium.log"; exit 1; }; }
+
+screenshots: setup chromium
 	.venv/bin/ofm screenshots
 
 clean:
