@@ -52,18 +52,15 @@ def timed_flow(client: Any, workdir: Any, flow: Callable[..., dict[str, Any]], s
 
 
 @contextlib.contextmanager
-def sandbox_server(latency_ms: int, record_cost_ms: float, company_iban: str | None = None) -> Iterator[dict]:
-    """A fresh `ofm sandbox odoo` process charging the contract's costs; yields its coordinates.
-
-    `company_iban`: the company's bank account on BNK1 (None: the sandbox's default; '': none)."""
+def sandbox_server(latency_ms: int, record_cost_ms: float) -> Iterator[dict]:
+    """A fresh `ofm sandbox odoo` process charging the contract's costs; yields its coordinates."""
     import httpx
 
     from ofm.testbed.realodoo import free_port
 
     port = free_port()
-    iban = [] if company_iban is None else ["--company-iban", company_iban]
     proc = subprocess.Popen([sys.executable, "-m", "ofm.cli.main", "sandbox", "odoo", "--port", str(port),
-                             "--latency-ms", str(latency_ms), "--record-cost-ms", str(record_cost_ms), *iban],
+                             "--latency-ms", str(latency_ms), "--record-cost-ms", str(record_cost_ms)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
