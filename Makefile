@@ -34,13 +34,12 @@ test: setup
 lint: setup
 	.venv/bin/ruff check .
 
+# The matching engines, the real Odoo, then one table of every flow on the sandbox (bench/table.py).
 bench: setup
-	.venv/bin/python -m bench.supplier_onboarding
 	.venv/bin/python -m bench.bank_matching
 	.venv/bin/python -m bench.three_way_match
-	.venv/bin/python -m bench.po_sync
-	.venv/bin/python -m bench.ledger_posting
 	$(MAKE) --no-print-directory bench-real
+	.venv/bin/python -m bench.table
 
 # A real Odoo 19 as the target (ofm.testbed builds it from ../shared/odoo19 or OFM_ODOO_SOURCE;
 # one line and nothing else without a source). Apart from `bench`: it takes several minutes.

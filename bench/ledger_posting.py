@@ -23,7 +23,6 @@ Ratios are taken in one run. Usage: python -m bench.ledger_posting [--lines 1000
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import subprocess
@@ -31,16 +30,14 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-import httpx
 import yaml
 from pydantic import SecretStr
 
-from bench.child import run_child, spawn, timed_flow
+from bench.child import run_child, sandbox_server, spawn, timed_flow
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -91,29 +88,6 @@ def _client(target: str, latency_ms: int, record_cost_ms: float):
                                  timeout_seconds=600, retry=RetryPolicy(max_attempts=3)))
 
 
-@contextlib.contextmanager
-def _sandbox_server(latency_ms: int, record_cost_ms: float) -> Iterator[dict]:
-    """A fresh `ofm sandbox odoo` process charging the contract's costs."""
-    from ofm.testbed.realodoo import free_port
-
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "ofm.cli.main", "sandbox", "odoo", "--port", str(port),
-                             "--latency-ms", str(latency_ms), "--record-cost-ms", str(record_cost_ms)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{url}/web/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        yield {"url": url, "db": "sandbox", "login": "integration@example.com", "api_key": "sandbox-key"}
-    finally:
-        proc.terminate()
-        proc.wait(30)
-
-
 def _company(client) -> str:
     return client.search_read("res.company", [], ["name"], limit=1)[0]["name"]
 
@@ -127,11 +101,14 @@ def _outcome(client, seconds: float, before: Counter, lines: int, **extra) -> di
 
 def ceiling(target: str, lines: int, batch: int, latency_ms: int, record_cost_ms: float) -> dict:
     """The flow's own vals, created raw in batches and posted per batch (set-up untimed)."""
+    return _raw(_client(target, latency_ms, record_cost_ms), target, lines, batch)
+
+
+def _raw(client, target: str, lines: int, batch: int) -> dict:
     from ofm.mappings.ledger import load_ledger_mapping, parse_delivery
     from ofm.rules.ledger import AccountRef, DateDecision, LedgerReferences
     from ofm.tasks.ledger.post import move_vals
 
-    client = _client(target, latency_ms, record_cost_ms)
     with tempfile.TemporaryDirectory(prefix="ofm-bench-") as tmp:
         m = load_ledger_mapping(mappings(Path(tmp), _company(client)) / "payroll.yaml")
         parsed = parse_delivery(m, delivery(lines, "PAY-BENCH", *ACCOUNTS[target]), "payroll-bench.csv")
@@ -154,13 +131,22 @@ def ceiling(target: str, lines: int, batch: int, latency_ms: int, record_cost_ms
 def _flow_run(client, target: str, lines: int, batch: int, workdir: Path, batch_id: str) -> dict:
     from ofm.flows.ledger_batch import ledger_batch
 
+    workdir.mkdir(parents=True, exist_ok=True)
     folder = mappings(workdir / "mappings", _company(client))
     source = workdir / "payroll-bench.csv"
     source.write_text(delivery(lines, batch_id, *ACCOUNTS[target]))
     result, seconds, before = timed_flow(client, workdir, ledger_batch, source, odoo_batch_size=batch,
                                          ledger_mapping_dir=folder)
     return _outcome(client, seconds, before, lines, counts=result["counts"], reconciles=result["reconciles"],
-                    odoo_writes=result["odoo_writes"])
+                    odoo_writes=result["odoo_writes"], flow_run_id=result["flow_run_id"])
+
+
+def contender(flow: str, kind: str, client, n: int, workdir: Path) -> dict:
+    """One contender of ledger-batch's row of the bench table (bench/table.py), on `client`'s sandbox;
+    the naive client creates and posts one entry per pair of calls."""
+    if kind == "flow":
+        return _flow_run(client, "sandbox", n, 200, workdir, "PAY-BENCH")
+    return _raw(client, "sandbox", n, 200 if kind == "ceiling" else 1)
 
 
 def flow(target: str, lines: int, batch: int, latency_ms: int, record_cost_ms: float) -> dict:
@@ -173,6 +159,7 @@ def flow(target: str, lines: int, batch: int, latency_ms: int, record_cost_ms: f
         _flow_run(client, target, 20 * PER_ENTRY, batch, Path(tmp) / "warm", "PAY-WARM")
         Path(tmp, "run").mkdir()
         result = _flow_run(client, target, lines, batch, Path(tmp) / "run", "PAY-BENCH")
+        del result["flow_run_id"]
         result["posted_entries"] -= 20  # the warm-up's
         return result
 
@@ -202,7 +189,7 @@ def _real(kind: str, lines: int, batch: int) -> dict:
 
 
 def _sandboxed(kind: str, lines: int, batch: int, latency_ms: int, record_cost_ms: float) -> dict:
-    with _sandbox_server(latency_ms, record_cost_ms) as target:
+    with sandbox_server(latency_ms, record_cost_ms) as target:
         os.environ[TARGET] = json.dumps(target)
         return _spawn(kind, lines, "sandbox", batch, latency_ms, record_cost_ms)
 

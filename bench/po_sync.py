@@ -1,9 +1,7 @@
-"""Syncing N purchase orders into the Odoo sandbox: the po-sync flow against a ceiling and a naive client.
+"""po-sync's row of the bench table (bench/table.py): N purchase orders synced into the Odoo sandbox.
 
-Three contenders, each in a fresh process (bench/child.py) against a fresh in-process Odoo sandbox
-seeded with the same 3 products and S suppliers (orders spread over them round-robin), that costs
-what a real Odoo 19 costs per the contract: 12 ms per call (latency.json: common.version median
-11.6 ms) plus 2.3 ms per record created or written (throughput.json):
+Every contender's target is seeded with the same 3 products and S suppliers (orders spread over
+them round-robin); seeding and reading ids are not billed:
 
 - ceiling: the purchase.order values the flow writes, created raw in batches, then one
            `button_confirm` call per batch (no inbox, checks, outbox, acks or audit);
@@ -11,52 +9,24 @@ what a real Odoo 19 costs per the contract: 12 ms per call (latency.json: common
 - flow:    the po-sync Prefect flow end to end, from a JSON export file {"items": [...]} (inbox,
            mapping, dependency checks, decision, outbox, create, confirm, acks file, audit).
 
-Ratios are taken in one run (the machine is noisy; absolute numbers are not comparable between
-runs). Odoo calls are the client's own count (`client.stats`) over the timed part only; seeding
-is not billed. Usage: python -m bench.po_sync [--n 1000] [--lines 3] [--suppliers 50]
-[--latency-ms 12] [--record-cost-ms 2.3] [--batch 200]
+The orders, seed and values are also the real-Odoo bench's (bench/real_po_sync.py, bench/real_p2p.py).
+Usage (this row only): python -m bench.po_sync [table options]
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import random
-import subprocess
-import sys
-import tempfile
 import time
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
-from pydantic import SecretStr
-
-from bench.child import run_child, spawn, timed_flow
-
-os.environ.setdefault("DO_NOT_TRACK", "1")
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+from bench.child import timed_flow
 
 PRODUCT_CODES = ("OFM-CHAIR", "OFM-DESK", "OFM-IT-SUPPORT")  # two goods (receipts on confirm), one service
 SUPPLIER = "V-{:04d}"
-
-
-def _client(sandbox):
-    from ofm.connectors.odoo import OdooClient, OdooConfig, RetryPolicy
-    from ofm.sandbox.odoo import SandboxTransport
-
-    config = OdooConfig(url="http://odoo.sandbox", db="sandbox", login="integration@example.com",
-                        api_key=SecretStr("sandbox-key"), retry=RetryPolicy(max_attempts=3))
-    return OdooClient(config, transport=SandboxTransport(sandbox))
-
-
-def _sandbox(latency_ms: int, record_cost_ms: float):
-    from ofm.sandbox.odoo import Faults, OdooSandbox
-
-    sandbox = OdooSandbox()
-    sandbox.faults = Faults(latency_ms=latency_ms, record_cost_ms=record_cost_ms)
-    return sandbox
+LINES, SUPPLIERS, BATCH = 3, 50, 200
 
 
 def _seed(client, suppliers: int) -> None:
@@ -120,112 +90,43 @@ def _vals(client, raws: list[dict], policy_file: Path | None = None) -> list[dic
     return out
 
 
-def _world(n: int, lines: int, suppliers: int, latency_ms: int, record_cost_ms: float):
-    client = _client(_sandbox(latency_ms, record_cost_ms))
-    _seed(client, suppliers)
-    raws = orders(n, lines, suppliers)
-    return client, raws
-
-
 def _outcome(client, seconds: float, before: Counter, **extra) -> dict:
     """Seconds, the timed part's Odoo calls (by method), and how many orders Odoo holds confirmed."""
     calls = client.stats.calls - before
     states = Counter(r["state"] for r in client.search_read("purchase.order", [], ["state"]))
     return {"seconds": round(seconds, 3), "calls": sum(calls.values()),
             "by_method": {f"{m}.{meth}": k for (m, meth), k in sorted(calls.items())},
-            "confirmed": states.get("purchase", 0), "states": dict(states), **extra}
+            "confirmed": states.get("purchase", 0), "states": dict(states),
+            "outcome": {"orders confirmed in Odoo": states.get("purchase", 0)}, **extra}
 
 
-def ceiling(n: int, lines: int, suppliers: int, latency_ms: int, record_cost_ms: float, batch: int) -> dict:
-    client, raws = _world(n, lines, suppliers, latency_ms, record_cost_ms)
+def _confirm_all(client, vals: list[dict], step: int) -> None:
+    for i in range(0, len(vals), step):
+        ids = client.create("purchase.order", vals[i:i + step])
+        client.call("purchase.order", "button_confirm", ids=ids)
+
+
+def contender(flow: str, kind: str, client, n: int, workdir: Path, lines: int = LINES,
+              suppliers: int = SUPPLIERS) -> dict:
+    """One contender of po-sync's row of the bench table (bench/table.py), on `client`'s target."""
+    _seed(client, suppliers)
+    raws = orders(n, lines, suppliers)
+    if kind == "flow":
+        from ofm.flows.po_sync import po_sync
+
+        workdir.mkdir(parents=True, exist_ok=True)
+        source = workdir / "purchase-orders.json"
+        source.write_text(json.dumps({"items": raws}))
+        result, seconds, before = timed_flow(client, workdir, po_sync, source, odoo_batch_size=BATCH)
+        return _outcome(client, seconds, before, flow_run_id=result["flow_run_id"], counts=result["counts"])
     vals = _vals(client, raws)
     before = Counter(client.stats.calls)
     start = time.perf_counter()
-    for i in range(0, len(vals), batch):
-        ids = client.create("purchase.order", vals[i:i + batch])
-        client.call("purchase.order", "button_confirm", ids=ids)
+    _confirm_all(client, vals, BATCH if kind == "ceiling" else 1)
     return _outcome(client, time.perf_counter() - start, before)
-
-
-def naive(n: int, lines: int, suppliers: int, latency_ms: int, record_cost_ms: float) -> dict:
-    client, raws = _world(n, lines, suppliers, latency_ms, record_cost_ms)
-    vals = _vals(client, raws)
-    before = Counter(client.stats.calls)
-    start = time.perf_counter()
-    for v in vals:
-        ids = client.create("purchase.order", [v])
-        client.call("purchase.order", "button_confirm", ids=ids)
-    return _outcome(client, time.perf_counter() - start, before)
-
-
-def flow(n: int, lines: int, suppliers: int, latency_ms: int, record_cost_ms: float, batch: int,
-         workdir: Path) -> dict:
-    from ofm.flows.po_sync import po_sync
-
-    workdir.mkdir(parents=True, exist_ok=True)
-    client, raws = _world(n, lines, suppliers, latency_ms, record_cost_ms)
-    source = workdir / "purchase-orders.json"
-    source.write_text(json.dumps({"items": raws}))
-    result, seconds, before = timed_flow(client, workdir, po_sync, source, odoo_batch_size=batch)
-    acks = sum(len(json.loads(p.read_text())) for p in (workdir / "acks").glob("purchase-orders-*.json"))
-    return _outcome(client, seconds, before, counts=result["counts"], reconciles=result["reconciles"],
-                    odoo_writes=result["odoo_writes"], acks=acks)
-
-
-def flow_child(n: int, lines: int, suppliers: int, latency_ms: int, record_cost_ms: float, batch: int) -> dict:
-    """The flow in its own process, under a temporary Prefect server; one small run first, so
-    imports and the first flow run's set-up are not billed to the flow."""
-    from prefect.testing.utilities import prefect_test_harness
-
-    with tempfile.TemporaryDirectory(prefix="ofm-bench-") as tmp, prefect_test_harness(server_startup_timeout=90):
-        flow(min(n, 20), lines, suppliers, latency_ms, record_cost_ms, batch, Path(tmp) / "warm")
-        return flow(n, lines, suppliers, latency_ms, record_cost_ms, batch, Path(tmp) / "run")
-
-
-def _spawn(*args: object) -> dict:
-    try:
-        return spawn("bench.po_sync", *args)
-    except subprocess.CalledProcessError as exc:  # show why the child failed, not only that it did
-        sys.stderr.write(exc.stderr or "")
-        raise
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=1000)
-    parser.add_argument("--lines", type=int, default=3)
-    parser.add_argument("--suppliers", type=int, default=50)
-    parser.add_argument("--latency-ms", type=int, default=12)
-    parser.add_argument("--record-cost-ms", type=float, default=2.3)
-    parser.add_argument("--batch", type=int, default=200)
-    parser.add_argument("--_child", default=None, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args._child:
-        run_child(args._child, {
-            "ceiling": lambda n, li, s, lat, cost, b: ceiling(n, int(li), int(s), int(lat), float(cost), int(b)),
-            "naive": lambda n, li, s, lat, cost: naive(n, int(li), int(s), int(lat), float(cost)),
-            "flow": lambda n, li, s, lat, cost, b: flow_child(n, int(li), int(s), int(lat), float(cost), int(b))})
-        return
-    n, common = args.n, (args.n, args.lines, args.suppliers, args.latency_ms, args.record_cost_ms)
-    r_flow = _spawn("flow", *common, args.batch)
-    r_ceiling = _spawn("ceiling", *common, args.batch)
-    r_naive = _spawn("naive", *common)
-    print(f"Syncing {n} purchase orders ({args.lines} lines each, {args.suppliers} suppliers, 3 products) into the "
-          f"Odoo sandbox ({args.latency_ms} ms per call + {args.record_cost_ms} ms per record written, batches of "
-          f"{args.batch}); each contender in a fresh process")
-    print(f"  flow: {r_flow['counts']}, reconciles={r_flow['reconciles']}, acks {r_flow['acks']}, "
-          f"Odoo write calls {r_flow['odoo_writes']}")
-    print(f"  {'contender':<34} {'seconds':>8} {'orders/s':>9} {'Odoo calls':>11} {'calls/order':>12} "
-          f"{'confirmed':>10}")
-    rows = [("ceiling: raw batched create+confirm", r_ceiling), ("flow: po-sync", r_flow),
-            ("naive: create+confirm per order", r_naive)]
-    for name, r in rows:
-        print(f"  {name:<34} {r['seconds']:8.2f} {n / r['seconds']:9.1f} {r['calls']:11d} {r['calls'] / n:12.3f} "
-              f"{r['confirmed']:10d}")
-    print(f"  flow Odoo calls by method: {r_flow['by_method']}")
-    print(f"  flow / ceiling throughput: {r_ceiling['seconds'] / r_flow['seconds']:.2f}   "
-          f"flow / naive throughput: {r_naive['seconds'] / r_flow['seconds']:.2f}")
 
 
 if __name__ == "__main__":
-    main()
+    from bench.table import main
+
+    main(only="po-sync")

@@ -230,11 +230,11 @@ class Store:
         if not values:
             return
         now = _now()
-        with transaction(self.engine) as conn:
-            for name, value in values.items():
-                stmt = insert(conn, t.sync_cursor).values(name=name, value=value, updated_at=now)
-                conn.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={
-                    "value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at}))
+        with transaction(self.engine) as conn:  # one statement, executed for many rows
+            stmt = insert(conn, t.sync_cursor)
+            conn.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={
+                "value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at}),
+                [{"name": name, "value": value, "updated_at": now} for name, value in values.items()])
 
     def record_metrics(self, run_id: str, flow_name: str, metrics: Mapping[str, float]) -> None:
         """Keep a run's numbers (one row per metric)."""

@@ -16,6 +16,7 @@ from prefect.cache_policies import NO_CACHE
 
 from ofm.canonical import PurchaseOrder, content_hash
 from ofm.mappings.p2p_policy import P2PPolicy
+from ofm.memory import paused_gc
 from ofm.rules.p2p.orders import OdooOrder, OrderAction, OrderDecision, decide_order
 from ofm.tasks.p2p.common import DEPENDENCY, ORDERS, DocResult, hold
 from ofm.tasks.p2p.odoo import PO, read_orders, read_references
@@ -42,11 +43,12 @@ def map_orders(items: list[Received], run: RunInfo) -> tuple[list[tuple[Purchase
     from ofm.mappings.purchase_docs import DocumentError, map_purchase_order
 
     mapped, refused = [], []
-    for item in items:
-        try:
-            mapped.append((map_purchase_order(item.raw, item.lineage), item))
-        except DocumentError as exc:
-            refused.append((item, "business", str(exc), exc.field, "procurement"))
+    with paused_gc():  # thousands of acyclic orders: no full collection walking them again and again
+        for item in items:
+            try:
+                mapped.append((map_purchase_order(item.raw, item.lineage), item))
+            except DocumentError as exc:
+                refused.append((item, "business", str(exc), exc.field, "procurement"))
     audit_rows(run, "mapped", [(o.record_ref, i.lineage.correlation_id,
                                 {"mapping": i.mapping, "revision": o.revision, "status": o.approval_status.value,
                                  "lines": len(o.lines)})

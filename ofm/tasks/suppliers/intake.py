@@ -15,6 +15,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from ofm.canonical import Lineage, Supplier
+from ofm.memory import paused_gc
 from ofm.tasks.shared.artifacts import publish_markdown
 from ofm.tasks.shared.audit import audit_rows, quarantine_records
 from ofm.tasks.shared.outcome import Received, RecordResult
@@ -127,16 +128,17 @@ def map_suppliers(
     by_mapping: dict[str, list[Received]] = {}
     for item in items:
         by_mapping.setdefault(item.mapping, []).append(item)
-    for mapping, group in by_mapping.items():
-        by_ref = {g.record_ref: g for g in group}
-        suppliers, failures = map_batch(mapping_spec(mapping), [(g.raw, g.lineage) for g in group])
-        mapped.extend((s, by_ref[s.record_ref]) for s in suppliers)
-        rejected.extend((by_ref[f.record_ref], str(f), f.field) for f in failures)
-    results = quarantine_records(run, "map", [(item, "business", reason, fld, "vendor-master")
-                                              for item, reason, fld in rejected])
-    audit_rows(run, "mapped", [(s.record_ref, r.lineage.correlation_id,
-                                {"mapping": r.mapping, "vat": s.vat, "vendor_code": s.vendor_code})
-                               for s, r in mapped])
+    with paused_gc():  # thousands of acyclic records and rows: no full collection walking them again and again
+        for mapping, group in by_mapping.items():
+            by_ref = {g.record_ref: g for g in group}
+            suppliers, failures = map_batch(mapping_spec(mapping), [(g.raw, g.lineage) for g in group])
+            mapped.extend((s, by_ref[s.record_ref]) for s in suppliers)
+            rejected.extend((by_ref[f.record_ref], str(f), f.field) for f in failures)
+        results = quarantine_records(run, "map", [(item, "business", reason, fld, "vendor-master")
+                                                  for item, reason, fld in rejected])
+        audit_rows(run, "mapped", [(s.record_ref, r.lineage.correlation_id,
+                                    {"mapping": r.mapping, "vat": s.vat, "vendor_code": s.vendor_code})
+                                   for s, r in mapped])
     return mapped, results
 
 
