@@ -8,6 +8,8 @@ busy machine is not a failure, a hang is caught by the size bounds the propertie
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
 from hypothesis import HealthCheck, settings
 
@@ -17,3 +19,8 @@ for _name, _examples in (("ci", 40), ("deep", 2000)):
                                                                       HealthCheck.function_scoped_fixture,
                                                                       HealthCheck.data_too_large])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# the worlds and factories the other suites built, reused rather than copied (their folders are not packages)
+for _kit in ("mappings", "webhooks", "flows"):
+    if str(Path(__file__).parent.parent / _kit) not in sys.path:
+        sys.path.append(str(Path(__file__).parent.parent / _kit))
