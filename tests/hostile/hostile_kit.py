@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 DEEP = os.environ.get("HYPOTHESIS_PROFILE") == "deep"
 
 
-def examples(ci: int, deep: int | None = None) -> settings:
+def examples(ci: int, deep: int | None = None, **options: Any) -> settings:
     """A property's budget: `ci` examples in `make test`, `deep` (default 50x) under the deep profile."""
-    return settings(max_examples=(deep or ci * 50) if DEEP else ci)
+    return settings(max_examples=(deep or ci * 50) if DEEP else ci, **options)
 
 
 # Numbers a sender should never send, each one a real-world mistake or attack.
