@@ -5,11 +5,13 @@ emitted for a refused request, and the app keeps serving: a good request after e
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from hostile_kit import examples, hostile_text
@@ -40,7 +42,17 @@ class Intake:
             return conn.execute(sa.select(sa.func.count()).select_from(t.inbox)).scalar_one()
 
     def post(self, body: bytes | Iterator[bytes], headers: dict) -> int:
-        return self.client.post("/webhooks/procurement", content=body, headers=headers).status_code
+        """Through httpx's ASGI transport, which hands the app the header bytes as sent (Starlette's test client
+        re-encodes them, so a latin-1 byte like '²' would never arrive as a real server passes it)."""
+
+        async def send() -> int:
+            content = body if isinstance(body, bytes) else _chunks(body)
+            transport = httpx.ASGITransport(app=self.client.app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
+                return (await client.post("/webhooks/procurement", content=content, headers=headers)).status_code
+
+        return asyncio.run(send())
+
 
     def refused(self, body: bytes | Iterator[bytes], headers: dict, statuses: set[int]) -> None:
         """The request gets one of `statuses`, stores and emits nothing; a good one right after is accepted."""
@@ -91,10 +103,7 @@ def test_a_declared_length_that_is_no_plain_number_or_over_the_limit_is_413(inta
     """Found: a Content-Length '²' made the intake answer 500; now 413 like any length it cannot trust."""
     request = signed(po_event(event_id=f"evt-cl-{next(_ids)}"), intake.clock.now)
     headers = {**{k: v.encode() for k, v in request.headers.items()}, b"content-length": declared.encode("latin-1")}
-    try:
-        intake.refused(request.body, headers, {413})
-    except Exception as exc:  # the test client itself may refuse to send a length it cannot honour
-        assert type(exc).__name__ in ("LocalProtocolError", "ValueError"), exc
+    intake.refused(request.body, headers, {413})
 
 
 @examples(20)
@@ -188,3 +197,8 @@ def test_text_fields_with_nul_and_tricks_are_stored_as_sent_or_refused(store_url
             intake.accepts_a_good_one()
 
         stored_as_sent_or_refused()
+
+
+async def _chunks(parts: Iterator[bytes]) -> AsyncIterator[bytes]:
+    for part in parts:
+        yield part
