@@ -27,6 +27,7 @@ class DocumentError(ValueError):
     """A raw document that cannot become a canonical one; `field` is the path that failed."""
 
     def __init__(self, record: str, field: str, problem: str) -> None:
+        problem = problem if len(problem) <= 300 else f"{problem[:300]}… ({len(problem)} characters)"
         super().__init__(f"{record} {field}: {problem}")
         self.record, self.field, self.problem = record, field, problem
 
@@ -91,9 +92,14 @@ def map_purchase_order(raw: dict[str, Any], lineage: Lineage | None = None) -> P
         if not isinstance(line, dict):
             raise DocumentError(record, f"lines[{i}]", "must be an object")
         allocation: dict[str, Any] = {}
-        for j, share in enumerate(line.get("cost_allocation") or []):
+        shares = line.get("cost_allocation") or []
+        if not isinstance(shares, list):
+            raise DocumentError(record, f"lines[{i}].cost_allocation", f"must be a list, got {type(shares).__name__}")
+        for j, share in enumerate(shares):
             if not isinstance(share, dict) or not share.get("cost_center"):
                 raise DocumentError(record, f"lines[{i}].cost_allocation[{j}].cost_center", "missing")
+            if "\x00" in str(share["cost_center"]):
+                raise DocumentError(record, f"lines[{i}].cost_allocation[{j}].cost_center", "contains a NUL byte")
             allocation[str(share["cost_center"])] = share.get("percent")
         tax = line.get("tax_code")
         canonical_lines.append({

@@ -25,6 +25,7 @@ class BillMappingError(ValueError):
     """One invoice record that cannot become a VendorBill: which record, which field, why."""
 
     def __init__(self, record_id: str, path: str, reason: str) -> None:
+        reason = reason if len(reason) <= 300 else f"{reason[:300]}… ({len(reason)} characters)"
         super().__init__(f"{record_id} {path}: {reason}")
         self.record_id = record_id
         self.path = path
@@ -91,12 +92,15 @@ class _Mapper:
         raw = self.dict_at(raw, "(record)")
         currency = str(self.required(raw, "currency", ""))
         kind = raw.get("document_type") or "invoice"
-        if kind not in KINDS:
+        if not isinstance(kind, str) or kind not in KINDS:
             raise self.fail("document_type", f"{kind!r} is not one of {', '.join(KINDS)}")
         lines = raw.get("lines")
         if not isinstance(lines, list) or not lines:
             raise self.fail("lines", "at least one line is required")
         order = raw.get("order_id") or None
+        attachments = raw.get("attachments") or []
+        if not isinstance(attachments, list):
+            raise self.fail("attachments", f"must be a list, got {type(attachments).__name__}")
         values = {
             "bill_number": self.required(raw, "invoice_number", ""), "kind": KINDS[kind],
             "supplier": self.party(raw.get("supplier")), "legal_entity": raw.get("legal_entity") or None,
@@ -108,7 +112,7 @@ class _Mapper:
             "tax": self.money(raw.get("tax"), currency, "tax"),
             "total": self.money(raw.get("total"), currency, "total"),
             "attachments": tuple(self.build(Attachment, f"attachments[{i}]", **self.dict_at(a, f"attachments[{i}]"))
-                                 for i, a in enumerate(raw.get("attachments") or [])),
+                                 for i, a in enumerate(attachments)),
             "lineage": lineage,
         }
         return self.build(VendorBill, "", **values)

@@ -82,10 +82,16 @@ DOCS = {"order": (ORDER, map_purchase_order, DocumentError, "PO-7"),
 @example(kind="invoice", nth=24, value="1E+999999999")
 @example(kind="invoice", nth=28, value="1" + "0" * 29)  # untaxed
 @example(kind="invoice", nth=0, value="INV\x00-7")
+@example(kind="invoice", nth=33, value=True)  # attachments: found by the deep profile (TypeError)
+@example(kind="invoice", nth=200, value=[1, 2])  # document_type: found by the deep profile (TypeError)
+@example(kind="order", nth=88, value=True)  # cost_allocation: found by the deep profile (TypeError)
+@example(kind="order", nth=90, value="\x00")  # a cost center: found by the deep profile (NUL as analytic key)
+@example(kind="order", nth=14, value="a" * 100_000)  # quantity: found by the deep profile (100 kB error text)
 def test_any_value_of_an_order_receipt_or_invoice_made_hostile_maps_or_names_record_and_field(kind, nth, value):
     """Found: a line number '²' (a digit to str.isdigit, not to int) escaped the order and receipt mappings
     as a bare ValueError; a 1E+999999999 amount escaped the invoice mapping as decimal.InvalidOperation from
-    the totals check. Both now fail the record naming the field."""
+    the totals check; `"attachments": true` and `"document_type": [1, 2]` escaped as TypeError; a NUL cost
+    center passed as an analytic key; a 100,000-character value was echoed whole in the error. All fixed."""
     doc, mapper, error, record = DOCS[kind]
     raw = _mutated(doc, nth, value)
     try:
@@ -124,6 +130,7 @@ FILE_PREFIXES = [b"", b"[", b"{", b'{"items": [', b"\xef\xbb\xbf", b"\xff\xfe", 
 
 
 @examples(60)
+@example(prefix=b"", junk=b";", suffix=".csv")  # found by the deep profile: StopIteration out of the CSV reader
 @given(prefix=st.sampled_from(FILE_PREFIXES), junk=st.binary(max_size=500),
        suffix=st.sampled_from([".json", ".csv", ".txt", ""]))
 def test_a_garbage_export_file_is_refused_naming_the_file(tmp_path_factory, prefix, junk, suffix):
