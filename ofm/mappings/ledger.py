@@ -321,8 +321,8 @@ def _analytic(value: Any, where: str, comma: bool) -> tuple[tuple[str, Decimal],
     out = []
     for code, percent in pairs:
         amount = _decimal(percent, where, comma)
-        if not code or amount is None:
-            raise _EntryError(where, f"not an analytic distribution: {value!r}")
+        if not code or amount is None or "\x00" in str(code):
+            raise _EntryError(where, f"not an analytic distribution: {value!r}"[:200])
         out.append((str(code).strip(), amount))
     return tuple(out)
 
