@@ -25,6 +25,8 @@ class Frozen(BaseModel):
         """A NUL byte is refused (422): the store on PostgreSQL cannot keep one, and no name or id needs it."""
         if isinstance(value, str) and "\x00" in value:
             raise ValueError("contains a NUL byte (\\x00)")
+        if isinstance(value, str) and not value.strip():  # '\x1c' is blank to the store, not to pydantic's strip
+            raise ValueError("is blank")
         return value
 
 

@@ -145,8 +145,8 @@ def test_signed_json_of_the_wrong_shape_or_not_json_is_422(intake, data):
     if data is None:
         body = b'{"id": "evt-x", "type": "purchase_order.approved", "data": {"po_id": 1e999}}'
     else:
-        event = po_event(event_id=f"evt-shape-{next(_ids)}") if data.draw(st.booleans()) else bank_event(
-            event_id=f"evt-shape-{next(_ids)}")
+        event = po_event(event_id=f"evt-shape-{next(_ids):09d}") if data.draw(st.booleans()) else bank_event(
+            event_id=f"evt-shape-{next(_ids):09d}")
         where = data.draw(st.sampled_from(["id", "type", "data", "occurred_at", *event["data"]]))
         value = data.draw(JSON_VALUES)
         (event if where in ("id", "type", "data", "occurred_at") else event["data"])[where] = value
@@ -156,8 +156,8 @@ def test_signed_json_of_the_wrong_shape_or_not_json_is_422(intake, data):
     request = signed(body, intake.clock.now)
     before = intake.stored()
     status = intake.post(request.body, request.headers)
-    assert status in (202, 422), status
-    if status == 422:
+    assert status in (200, 202, 422), status  # 200: the mutated id is one stored before (a duplicate)
+    if status != 202:
         assert intake.stored() == before
     intake.accepts_a_good_one()
 
@@ -185,15 +185,16 @@ def test_text_fields_with_nul_and_tricks_are_stored_as_sent_or_refused(store_url
         @examples(10)
         @given(name=hostile_text())
         @example(name="Dana\x00Buyer")
+        @example(name="\x1c")  # found by the deep profile: accepted, then the audit chain refused a blank actor: 500
         def stored_as_sent_or_refused(name: str) -> None:
             event = po_event(event_id=f"evt-nul-{next(_ids)}", approved_by=name)
             req = signed(json.dumps(event).encode(), intake.clock.now)
             status = intake.post(req.body, req.headers)
-            assert status in (202, 422), status
+            assert status in (202, 413, 422), status  # 413: a long name over the intake's body limit
             if status == 202:
                 with intake.store.engine.connect() as conn:
                     payload = conn.execute(sa.select(t.inbox.c.payload).order_by(t.inbox.c.id.desc())).scalar()
-                assert json.dumps(name.strip())[1:-1] in json.dumps(payload)
+                assert name.strip() in [v.strip() for v in _strings(payload)], "not stored as sent"
             intake.accepts_a_good_one()
 
         stored_as_sent_or_refused()
@@ -202,3 +203,15 @@ def test_text_fields_with_nul_and_tricks_are_stored_as_sent_or_refused(store_url
 async def _chunks(parts: Iterator[bytes]) -> AsyncIterator[bytes]:
     for part in parts:
         yield part
+
+
+def _strings(node: object) -> list[str]:
+    if isinstance(node, str):  # the raw body is kept as text: its values count too
+        try:
+            inner = json.loads(node) if node.startswith("{") else None
+        except ValueError:
+            inner = None
+        return [node, *_strings(inner)]
+    if isinstance(node, dict):
+        return [s for v in node.values() for s in _strings(v)]
+    return [s for v in node for s in _strings(v)] if isinstance(node, list) else []

@@ -34,6 +34,8 @@ def parse_xml(data: bytes, name: str) -> Element:
         offset = max(data.find(b"<!DOCTYPE"), data.find(b"<!ENTITY"), 0)
         line = data[:offset].count(b"\n") + 1
         raise UblError(name, f"line {line}", f"XML with a DTD or entities is refused ({type(exc).__name__})") from None
+    except (LookupError, ValueError) as exc:  # an encoding the declaration names but Python does not know
+        raise UblError(name, "line 1", f"unreadable encoding declaration: {exc}"[:200]) from None
     except ParseError as exc:
         line, column = exc.position
         raise UblError(name, f"line {line} column {column}",
