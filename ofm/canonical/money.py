@@ -67,3 +67,24 @@ class Money(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.rounded().amount} {self.currency}"
+
+
+# Odoo receives amounts as JSON numbers (IEEE doubles, exact to 15 significant digits): an amount read from
+# outside with more integer digits, or more decimals than any price needs, cannot reach Odoo as it was written.
+MAX_INTEGER_DIGITS = 15
+MAX_DECIMALS = 10
+
+
+def out_of_range(value: Decimal) -> str | None:
+    """Why an amount read from a file or an API cannot be booked (NaN, infinite, too large, too many decimals),
+    or None when it can. Readers call it so that an absurd number is refused naming its field, never raised as
+    a decimal exception (quantizing 1E+40 or comparing NaN) deep inside a flow."""
+    if not value.is_finite():
+        return "not a finite number"
+    if value and value.adjusted() >= MAX_INTEGER_DIGITS:
+        return f"more than {MAX_INTEGER_DIGITS} digits before the decimal point"
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MAX_DECIMALS and value != value.quantize(
+            Decimal(1).scaleb(-MAX_DECIMALS)):
+        return f"more than {MAX_DECIMALS} decimals"
+    return None

@@ -30,6 +30,7 @@ from ofm.canonical.ledger import (
     LockedPeriodPolicy,
     ReversalPolicy,
 )
+from ofm.canonical.money import out_of_range
 from ofm.mappings.purchase_docs import field_path
 from ofm.rules.policy_file import PolicyReader, load_policy_file
 
@@ -290,9 +291,13 @@ def _decimal(value: Any, where: str, comma: bool, source: str | Source | None = 
         if comma:
             text = text.replace(".", "").replace(",", ".")
         try:
-            return Decimal(text)
+            amount = Decimal(text)
         except InvalidOperation:
-            raise _EntryError(_where(where, source), f"not a decimal amount: {value!r}") from None
+            raise _EntryError(_where(where, source), f"not a decimal amount: {value!r}"[:200]) from None
+        reason = out_of_range(amount)
+        if reason is not None:
+            raise _EntryError(_where(where, source), f"not a decimal amount: {value!r} ({reason})"[:200])
+        return amount
     if value is None:
         return None
     where = _where(where, source)
@@ -316,8 +321,8 @@ def _analytic(value: Any, where: str, comma: bool) -> tuple[tuple[str, Decimal],
     out = []
     for code, percent in pairs:
         amount = _decimal(percent, where, comma)
-        if not code or amount is None:
-            raise _EntryError(where, f"not an analytic distribution: {value!r}")
+        if not code or amount is None or "\x00" in str(code):
+            raise _EntryError(where, f"not an analytic distribution: {value!r}"[:200])
         out.append((str(code).strip(), amount))
     return tuple(out)
 
@@ -406,6 +411,14 @@ def _records(m: LedgerMapping, text: str, name: str) -> tuple[dict[str, Any], li
             grouped.append((e if isinstance(e, dict) else {}, lines if isinstance(lines, list) else []))
         return doc, grouped, doc
     reader = csv.reader(io.StringIO(text), delimiter=m.delimiter)
+    try:
+        return _csv_records(m, reader, name)
+    except csv.Error as exc:  # a stray carriage return or quote: the file, not an entry, cannot be read
+        raise LedgerFileError(f"{name}: line {reader.line_num}: not CSV: {exc}") from None
+
+
+def _csv_records(m: LedgerMapping, reader: Any, name: str) -> tuple[dict[str, Any], list[tuple[dict, list[dict]]],
+                                                                     dict]:
     header = next(reader, [])
     trailer: dict[str, Any] = {}
     by_number: dict[str, list[dict]] = {}

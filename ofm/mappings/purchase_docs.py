@@ -9,11 +9,13 @@ integers; a float is refused (it may already have lost a cent).
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
 
 from ofm.canonical import GoodsReceipt, Lineage, PurchaseOrder
+from ofm.canonical.money import out_of_range
 from ofm.canonical.procurement import ApprovalStatus
 
 STATUS = {"draft": ApprovalStatus.DRAFT, "pending_approval": ApprovalStatus.PENDING,
@@ -25,6 +27,7 @@ class DocumentError(ValueError):
     """A raw document that cannot become a canonical one; `field` is the path that failed."""
 
     def __init__(self, record: str, field: str, problem: str) -> None:
+        problem = problem if len(problem) <= 300 else f"{problem[:300]}… ({len(problem)} characters)"
         super().__init__(f"{record} {field}: {problem}")
         self.record, self.field, self.problem = record, field, problem
 
@@ -54,8 +57,9 @@ def _need(raw: dict[str, Any], key: str, record: str) -> Any:
 
 
 def _line_no(value: Any, record: str, where: str) -> str:
-    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip().isdigit() \
-            or int(str(value)) <= 0:
+    text = str(value).strip()  # ASCII digits only: '²' is a digit to str.isdigit, not to int()
+    if isinstance(value, bool) or not isinstance(value, int | str) or not (text.isascii() and text.isdigit()) \
+            or int(text) <= 0:
         raise DocumentError(record, where, f"must be a positive whole line number, got {value!r}")
     return str(int(str(value)))
 
@@ -88,9 +92,14 @@ def map_purchase_order(raw: dict[str, Any], lineage: Lineage | None = None) -> P
         if not isinstance(line, dict):
             raise DocumentError(record, f"lines[{i}]", "must be an object")
         allocation: dict[str, Any] = {}
-        for j, share in enumerate(line.get("cost_allocation") or []):
+        shares = line.get("cost_allocation") or []
+        if not isinstance(shares, list):
+            raise DocumentError(record, f"lines[{i}].cost_allocation", f"must be a list, got {type(shares).__name__}")
+        for j, share in enumerate(shares):
             if not isinstance(share, dict) or not share.get("cost_center"):
                 raise DocumentError(record, f"lines[{i}].cost_allocation[{j}].cost_center", "missing")
+            if "\x00" in str(share["cost_center"]):
+                raise DocumentError(record, f"lines[{i}].cost_allocation[{j}].cost_center", "contains a NUL byte")
             allocation[str(share["cost_center"])] = share.get("percent")
         tax = line.get("tax_code")
         canonical_lines.append({
@@ -106,7 +115,18 @@ def map_purchase_order(raw: dict[str, Any], lineage: Lineage | None = None) -> P
             "supplier_vat": "".join(str(supplier.get("tax_id") or "").split()).upper() or None,
             "supplier_name": supplier.get("name") or None, "currency": currency,
             "order_date": raw.get("order_date") or None, "lines": canonical_lines, "lineage": lineage}
-    return _validate(PurchaseOrder, data, record, _ORDER_NAMES)
+    order = _validate(PurchaseOrder, data, record, _ORDER_NAMES)
+    for i, line in enumerate(order.lines):
+        for name, amount in (("quantity", line.quantity), ("unit_price", line.unit_price.amount)):
+            _bounded(amount, record, f"lines[{i}].{name}")
+    return order
+
+
+def _bounded(amount: Decimal, record: str, where: str) -> None:
+    """An amount Odoo can hold as it was sent (`out_of_range`), else DocumentError naming it."""
+    reason = out_of_range(amount)
+    if reason is not None:
+        raise DocumentError(record, where, f"{reason}: {str(amount)[:40]}")
 
 
 _RECEIPT_NAMES = {"receipt_ref": "id", "order_number": "order_id", "receipt_date": "received_on",
@@ -130,4 +150,7 @@ def map_goods_receipt(raw: dict[str, Any], lineage: Lineage | None = None) -> Go
         raise DocumentError(record, "lines", f"order line repeated ({sorted({r for r in refs if refs.count(r) > 1})})")
     data = {"receipt_ref": record, "order_number": raw.get("order_id") or "",
             "receipt_date": raw.get("received_on"), "lines": canonical_lines, "lineage": lineage}
-    return _validate(GoodsReceipt, data, record, _RECEIPT_NAMES)
+    receipt = _validate(GoodsReceipt, data, record, _RECEIPT_NAMES)
+    for i, line in enumerate(receipt.lines):
+        _bounded(line.quantity_received, record, f"lines[{i}].quantity")
+    return receipt

@@ -9,12 +9,13 @@ the flow can quarantine it with exactly that text; nothing is defaulted silently
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from ofm.canonical.lineage import Lineage
-from ofm.canonical.money import Money
+from ofm.canonical.money import Money, out_of_range
 from ofm.canonical.procurement import Attachment, BillKind, BillParty, OrderLineRef, TaxRef, VendorBill, VendorBillLine
 
 KINDS = {"invoice": BillKind.INVOICE, "credit_note": BillKind.CREDIT_NOTE}
@@ -24,6 +25,7 @@ class BillMappingError(ValueError):
     """One invoice record that cannot become a VendorBill: which record, which field, why."""
 
     def __init__(self, record_id: str, path: str, reason: str) -> None:
+        reason = reason if len(reason) <= 300 else f"{reason[:300]}… ({len(reason)} characters)"
         super().__init__(f"{record_id} {path}: {reason}")
         self.record_id = record_id
         self.path = path
@@ -76,18 +78,29 @@ class _Mapper:
     def money(self, value: Any, currency: str, path: str) -> Money:
         if value is None or value == "":
             raise self.fail(path, "required")
-        return self.build(Money, path, amount=value, currency=currency)
+        money = self.build(Money, path, amount=value, currency=currency)
+        return Money(amount=self.bounded(money.amount, path), currency=currency)
+
+    def bounded(self, amount: Any, path: str) -> Any:
+        """An amount Odoo can hold as sent (not NaN, 1E+999999999, a 30-digit number), else the field fails."""
+        reason = out_of_range(amount) if isinstance(amount, Decimal) else None
+        if reason is not None:
+            raise self.fail(path, f"{reason}: {str(amount)[:40]}")
+        return amount
 
     def bill(self, raw: Any, lineage: Lineage | None) -> VendorBill:
         raw = self.dict_at(raw, "(record)")
         currency = str(self.required(raw, "currency", ""))
         kind = raw.get("document_type") or "invoice"
-        if kind not in KINDS:
+        if not isinstance(kind, str) or kind not in KINDS:
             raise self.fail("document_type", f"{kind!r} is not one of {', '.join(KINDS)}")
         lines = raw.get("lines")
         if not isinstance(lines, list) or not lines:
             raise self.fail("lines", "at least one line is required")
         order = raw.get("order_id") or None
+        attachments = raw.get("attachments") or []
+        if not isinstance(attachments, list):
+            raise self.fail("attachments", f"must be a list, got {type(attachments).__name__}")
         values = {
             "bill_number": self.required(raw, "invoice_number", ""), "kind": KINDS[kind],
             "supplier": self.party(raw.get("supplier")), "legal_entity": raw.get("legal_entity") or None,
@@ -99,7 +112,7 @@ class _Mapper:
             "tax": self.money(raw.get("tax"), currency, "tax"),
             "total": self.money(raw.get("total"), currency, "total"),
             "attachments": tuple(self.build(Attachment, f"attachments[{i}]", **self.dict_at(a, f"attachments[{i}]"))
-                                 for i, a in enumerate(raw.get("attachments") or [])),
+                                 for i, a in enumerate(attachments)),
             "lineage": lineage,
         }
         return self.build(VendorBill, "", **values)
@@ -125,7 +138,7 @@ class _Mapper:
             taxes = (self.build(TaxRef, f"{path}.tax_percent", code=str(node["tax_code"]),
                                 percent=node.get("tax_percent")),)
         unit_price = node.get("unit_price")
-        return self.build(
+        built = self.build(
             VendorBillLine, path, line_ref=str(line_no),
             description=node.get("description") or node.get("item_code") or f"line {line_no}",
             product_code=node.get("item_code") or None, quantity=self.required(node, "quantity", f"{path}."),
@@ -133,3 +146,5 @@ class _Mapper:
             unit_price=None if unit_price in (None, "") else self.money(unit_price, currency, f"{path}.unit_price"),
             net_amount=self.money(node.get("net_amount"), currency, f"{path}.net_amount"),
             taxes=taxes, order_line=order_line)
+        self.bounded(built.quantity, f"{path}.quantity")
+        return built

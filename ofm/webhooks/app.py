@@ -88,7 +88,7 @@ def create_app(settings: Settings, store: Store | None = None, client: ClientFac
         if secret is None:
             return _reply(404, error="unknown webhook source")
         declared = request.headers.get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        if declared is not None and (not (declared.isascii() and declared.isdigit()) or int(declared) > limit):
             return _reply(413, error=f"body larger than {limit} bytes")
         try:
             body = await _read(request, limit)

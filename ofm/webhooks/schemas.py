@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 RecordId = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$")
 Person = Field(min_length=1, max_length=200)
@@ -18,6 +18,16 @@ Person = Field(min_length=1, max_length=200)
 
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        """A NUL byte is refused (422): the store on PostgreSQL cannot keep one, and no name or id needs it."""
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("contains a NUL byte (\\x00)")
+        if isinstance(value, str) and not value.strip():  # '\x1c' is blank to the store, not to pydantic's strip
+            raise ValueError("is blank")
+        return value
 
 
 class PurchaseOrderApproved(Frozen):

@@ -30,7 +30,8 @@ def sign(secret: str, timestamp: int | str, body: bytes) -> str:
 
 def parse_timestamp(value: str | None) -> int | None:
     """Whole Unix seconds, or None when absent or not a plain number."""
-    if value is None or not value.strip().isdigit() or len(value.strip()) > 12:
+    # ASCII digits only: '²' (U+00B2, a latin-1 byte a header may carry) is a digit to str.isdigit, not to int()
+    if value is None or not value.strip().isascii() or not value.strip().isdigit() or len(value.strip()) > 12:
         return None
     return int(value.strip())
 

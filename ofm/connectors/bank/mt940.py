@@ -92,8 +92,9 @@ def _statement(message: Message, name: str, default_currency: str | None, last: 
     data = ctx.data
     opening = next((data[k] for k in _OPENING if k in data), None)
     closing = next((data[k] for k in _CLOSING if k in data), None)
+    # cut off at the end of the file: also before its opening balance (a statement of nothing is no statement)
     if closing is None and last and not _complete(message) and (
-            opening is not None or any(f.tag in _INTERIM_TAGS for f in fields)):
+            opening is not None or not lines or any(f.tag in _INTERIM_TAGS for f in fields)):
         raise BankFileError(name, f"line {fields[-1].line}", "statement has no closing balance (:62F:/:62M:), "
                             "no :90D:/:90C: totals and no '-' end line, and the file ends inside it: truncated?")
     currency = ctx.currency or currency_hint(fields) or default_currency or NO_CURRENCY

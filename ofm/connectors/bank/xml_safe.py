@@ -13,10 +13,14 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from ofm.connectors.bank.errors import BankFileError
+from ofm.connectors.xml_encoding import encoding_lie
 
 
 def parse_xml(data: bytes, name: str) -> tuple[Element, str]:
     """(root element with local names only, the root's namespace) or BankFileError with the line."""
+    lie = encoding_lie(data)
+    if lie is not None:
+        raise BankFileError(name, "line 1", lie)
     try:
         root = SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:

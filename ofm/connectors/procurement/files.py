@@ -101,7 +101,10 @@ def _csv_records(text: str, name: str) -> list[dict[str, Any]]:
         raise FileFormatError(name, None, "empty file; a CSV export needs a header row")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     try:
-        header = [cell.strip() for cell in next(row for row in reader if any(c.strip() for c in row))]
+        first = next((row for row in reader if any(c.strip() for c in row)), None)
+        if first is None:  # only delimiters and blanks: no header at all
+            raise FileFormatError(name, None, "no header row: every line is empty or only delimiters")
+        header = [cell.strip() for cell in first]
         _check_header(header, name, reader.line_num)
         records = []
         for row in reader:

@@ -14,8 +14,9 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-from ofm.canonical.money import Money
+from ofm.canonical.money import Money, out_of_range
 from ofm.connectors.ubl.errors import At, UblError
+from ofm.connectors.xml_encoding import encoding_lie
 
 CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
 CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
@@ -24,12 +25,17 @@ NS = {"cac": CAC, "cbc": CBC}
 
 def parse_xml(data: bytes, name: str) -> Element:
     """The root element, or UblError: DTDs and entities refused (no UBL document needs one)."""
+    lie = encoding_lie(data)
+    if lie is not None:
+        raise UblError(name, "line 1", lie)
     try:
         return SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
         offset = max(data.find(b"<!DOCTYPE"), data.find(b"<!ENTITY"), 0)
         line = data[:offset].count(b"\n") + 1
         raise UblError(name, f"line {line}", f"XML with a DTD or entities is refused ({type(exc).__name__})") from None
+    except (LookupError, ValueError) as exc:  # an encoding the declaration names but Python does not know
+        raise UblError(name, "line 1", f"unreadable encoding declaration: {exc}"[:200]) from None
     except ParseError as exc:
         line, column = exc.position
         raise UblError(name, f"line {line} column {column}",
@@ -87,8 +93,9 @@ class Node:
             value = Decimal(raw)
         except InvalidOperation:
             raise At(f"{self.xpath}/{path}", f"not a decimal number: {raw!r}") from None
-        if not value.is_finite():
-            raise At(f"{self.xpath}/{path}", f"not a finite number: {raw!r}")
+        reason = out_of_range(value)
+        if reason is not None:
+            raise At(f"{self.xpath}/{path}", f"{reason}: {raw!r}"[:200])
         return value
 
     def amount(self, path: str, currency: str, required: bool = False, sign: int = 1) -> Money | None:
