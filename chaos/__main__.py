@@ -46,6 +46,14 @@ def missing(needs: str) -> str | None:
         except RealOdooUnavailable as exc:
             return f"no real Odoo source ({exc})"
         return None
+    if needs == "postgres-bin":
+        from chaos.infra_kit import pg_bin_missing
+
+        return pg_bin_missing()
+    if needs == "mount-namespace":
+        from chaos.infra_kit import namespace_missing
+
+        return namespace_missing()
     if needs == "root":
         return None if os.geteuid() == 0 else "not root"
     return f"needs {needs!r}, which this runner does not know how to provide"
@@ -74,6 +82,7 @@ def run(chosen: list[Scenario], seeds: list[int], root: Path) -> tuple[list[Cell
         bad = 0
         for seed in seeds:
             scratch = root / f"{s.flow}-{s.fault}-{s.target}-{seed}"
+            scratch.mkdir(parents=True, exist_ok=True)
             try:
                 cell = s.run(seed, scratch)
                 cells.append(cell)

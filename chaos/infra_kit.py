@@ -30,6 +30,20 @@ import httpx
 # modules register (ledger-batch, po-sync) land on the other copy's `run` group
 OFM = [sys.executable, "-c", "from ofm.cli.main import main; main()"]
 PG_BIN = Path(os.environ.get("OFM_CHAOS_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+def pg_bin_missing() -> str | None:
+    """Why the private PostgreSQL cluster of `postgres-restart` cannot be made here, or None."""
+    return None if (PG_BIN / "pg_ctl").is_file() else f"no PostgreSQL server binaries in {PG_BIN} (OFM_CHAOS_PG_BIN)"
+
+
+def namespace_missing() -> str | None:
+    """Why `disk-full` cannot mount its tmpfs in a private mount namespace here, or None."""
+    unshare = ["unshare", "-m"] if os.geteuid() == 0 else ["unshare", "-Urm"]
+    if shutil.which("unshare") is None:
+        return "no `unshare` (util-linux) on this machine"
+    done = subprocess.run([*unshare, "true"], capture_output=True, text=True, check=False)
+    return None if done.returncode == 0 else f"`{' '.join(unshare)}` is not allowed here: {done.stderr.strip()}"
 SANDBOX_KEY = "sandbox-key"
 
 

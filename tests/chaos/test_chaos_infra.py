@@ -9,13 +9,11 @@ They need the PostgreSQL server binaries (initdb, pg_ctl) and a private mount na
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 
 import pytest
 
 from chaos import infra
-from chaos.infra_kit import PG_BIN, assert_exactly_once, use_session_prefect
+from chaos.infra_kit import assert_exactly_once, namespace_missing, pg_bin_missing, use_session_prefect
 
 pytestmark = [pytest.mark.usefixtures("prefect_harness")]
 
@@ -26,14 +24,6 @@ def _require(why_not: str | None) -> None:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"{why_not} (CI=true: the fault suite must run)")
     pytest.skip(why_not)
-
-
-def _namespace_missing() -> str | None:
-    unshare = ["unshare", "-m"] if os.geteuid() == 0 else ["unshare", "-Urm"]
-    if shutil.which("unshare") is None:
-        return "no `unshare` (util-linux) on this machine"
-    done = subprocess.run([*unshare, "true"], capture_output=True, text=True, check=False)
-    return None if done.returncode == 0 else f"`{' '.join(unshare)}` is not allowed here: {done.stderr.strip()}"
 
 
 @pytest.fixture(autouse=True)
@@ -48,8 +38,7 @@ def _failed_in_one_line(tail: str, cause: str) -> None:
 
 
 def test_postgresql_restarted_mid_run_then_a_rerun_settles_every_supplier_once(tmp_path) -> None:
-    _require(None if (PG_BIN / "pg_ctl").is_file() else f"no PostgreSQL server binaries in {PG_BIN} "
-             "(OFM_CHAOS_PG_BIN)")
+    _require(pg_bin_missing())
     cell, seen = infra.postgres_restart(0, tmp_path, suppliers=60)
     assert seen["postmaster_before"] != seen["postmaster_after"]  # the cluster really restarted
     assert seen["running_at_restart"]  # while the run was writing
@@ -60,7 +49,7 @@ def test_postgresql_restarted_mid_run_then_a_rerun_settles_every_supplier_once(t
 
 
 def test_the_disk_full_under_the_store_fails_the_run_clearly_and_a_rerun_delivers_each_once(tmp_path) -> None:
-    _require(_namespace_missing())
+    _require(namespace_missing())
     cell, seen = infra.disk_full(0, tmp_path, suppliers=60, headroom=64 * 1024)
     assert seen["enospc"], seen  # a write to the store's file system really met ENOSPC
     assert seen["first_exit"] == 1
