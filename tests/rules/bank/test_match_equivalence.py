@@ -2,11 +2,11 @@
 
 `previous_engine` swaps the plain implementations the engine had before the 1M x 1M work back in
 (reference tokens by one `findall` per text, normalisation value by value, the plain partner look-up
-with `normalise_name` name by name, currencies by `get_indexer`); both engines then run on random
-months (the bench's generator, its texts and partner names roughened: lower case, references glued
-to letters, unicode spaces, the separator the fast paths join on, items known by references written
-loosely, some currencies missing), and every match, every unmatched entry with its reason and
-suggestions, their order and the counts must be equal.
+with `normalise_name` name by name, currencies by `get_indexer`, matches sorted by pandas); both
+engines then run on random months (the bench's generator, its texts and partner names roughened:
+lower case, references glued to letters, unicode spaces, the separator the fast paths join on, items
+known by references written loosely, some currencies missing), and every match, every unmatched
+entry with its reason and suggestions, their order and the counts must be equal.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 
 from bench.bank_matching import generate
+from ofm.rules.bank import engine as bank_engine
 from ofm.rules.bank import load_policy, match
 from ofm.rules.bank import state as bank_state
 from ofm.rules.resemblance import normalise_name
@@ -66,6 +67,29 @@ def _old_currency_codes(*columns: pd.Series) -> tuple[list[np.ndarray], pd.Index
     return [currencies.get_indexer(c) for c in columns], currencies
 
 
+def _old_matches(s, rows: pd.DataFrame) -> pd.DataFrame:
+    lines = s.items.line_id.to_numpy()
+    rows = rows.assign(line=lines[rows.i.to_numpy()]).sort_values(["e", "line"], kind="stable")
+    e = rows.e.to_numpy()
+    starts = np.flatnonzero(np.r_[True, e[1:] != e[:-1]]) if len(e) else np.array([], dtype=np.int64)
+    bounds = np.r_[starts, len(e)].tolist()
+    spans = list(zip(bounds[:-1], bounds[1:], strict=True))
+    line_list, applied = rows.line.tolist(), rows.applied.tolist()
+    writeoff = np.add.reduceat(rows.writeoff.to_numpy(), starts) if len(e) else np.array([], dtype=np.int64)
+    first = rows.i.to_numpy()[starts]
+    account = s.policy.writeoff_account
+    return pd.DataFrame({
+        "entry_id": s.entries.entry_id.to_numpy()[e[starts]],
+        "rule": rows.rule.to_numpy()[starts],
+        "line_ids": [tuple(line_list[a:b]) for a, b in spans],
+        "applied_minor": [tuple(applied[a:b]) for a, b in spans],
+        "writeoff_minor": writeoff.astype(np.int64),
+        "writeoff_account": pd.Series(np.where(writeoff != 0, account, None), dtype=object),
+        "partner_id": s.i_partner[first],
+        "e": e[starts],
+    })
+
+
 @pytest.fixture
 def previous_engine(monkeypatch):
     """A callable running the engine with the previous implementations patched back in."""
@@ -75,6 +99,7 @@ def previous_engine(monkeypatch):
             patch.setattr(bank_state, "_tokens", _old_tokens)
             patch.setattr(bank_state, "_find_partners", _old_find_partners)
             patch.setattr(bank_state, "_currency_codes", _old_currency_codes)
+            patch.setattr(bank_engine, "_matches", _old_matches)
             return match(*args)
     return run
 
