@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,7 +20,7 @@ from ofm.rules.bank.policy import MatchingPolicy
 from ofm.rules.bank.resolve import resolve
 from ofm.rules.bank.state import State, prepare
 from ofm.rules.bank.strategies import RULES
-from ofm.rules.bank.suggest import reasons, suggestions
+from ofm.rules.bank.suggest import Suggestion, reasons, suggestions
 
 MATCH_COLUMNS = ("entry_id", "rule", "line_ids", "applied_minor", "writeoff_minor", "writeoff_account",
                  "partner_id")
@@ -41,14 +41,6 @@ class Match:
     writeoff_minor: int
     writeoff_account: str | None
     partner_id: int
-
-
-class Suggestion(NamedTuple):
-    """A possible reading of an unmatched entry, for a person to confirm."""
-
-    line_ids: tuple[int, ...]
-    score: float
-    why: str
 
 
 @dataclass(frozen=True)
@@ -108,8 +100,7 @@ def _match(entries: pd.DataFrame, items: pd.DataFrame, partner_banks: pd.DataFra
     todo = np.flatnonzero(~closed)
     hints = suggestions(s, todo)
     ids = s.entries.entry_id.to_numpy()
-    unmatched += [Unmatched(ids[e], why, [Suggestion(*h) for h in hints.get(e, [])])
-                  for e, why in zip(todo.tolist(), reasons(s, todo), strict=True)]
+    unmatched += map(Unmatched, ids[todo].tolist(), reasons(s, todo), [hints.get(e, []) for e in todo.tolist()])
     matches = _matches(s, pd.concat(accepted, ignore_index=True))
     stats = _stats(s, matches, len(unmatched), ambiguous)
     return MatchResult(matches.drop(columns="e"), unmatched, stats)

@@ -2,11 +2,12 @@
 
 `previous_engine` swaps the plain implementations the engine had before the 1M x 1M work back in
 (reference tokens by one `findall` per text, normalisation value by value, the plain partner look-up
-with `normalise_name` name by name, currencies by `get_indexer`, matches sorted by pandas); both
-engines then run on random months (the bench's generator, its texts and partner names roughened:
-lower case, references glued to letters, unicode spaces, the separator the fast paths join on, items
-known by references written loosely, some currencies missing), and every match, every unmatched
-entry with its reason and suggestions, their order and the counts must be equal.
+with `normalise_name` name by name, currencies by `get_indexer`, matches sorted by pandas, the
+suggestions' texts one by one); both engines then run on random months (the bench's generator, its
+texts and partner names roughened: lower case, references glued to letters, unicode spaces, the
+separator the fast paths join on, items known by references written loosely, some currencies
+missing), and every match, every unmatched entry with its reason and suggestions, their order and
+the counts must be equal.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from bench.bank_matching import generate
 from ofm.rules.bank import engine as bank_engine
 from ofm.rules.bank import load_policy, match
 from ofm.rules.bank import state as bank_state
+from ofm.rules.bank import suggest as bank_suggest
+from ofm.rules.bank.amounts import from_minor
 from ofm.rules.resemblance import normalise_name
 
 POLICY = load_policy()
@@ -90,6 +93,26 @@ def _old_matches(s, rows: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+def _old_why(ref: bool, same_partner: bool, residual: int, amount: int, currency: str, days: int | None) -> str:
+    parts = ["reference found"] if ref else []
+    parts += ["same partner"] if same_partner else []
+    parts.append("exact amount" if residual == amount else
+                 f"residual {from_minor(residual, currency)} vs amount {from_minor(amount, currency)} {currency}")
+    parts += [f"{days} days from due date"] if days is not None else []
+    return "; ".join(parts)
+
+
+def _old_suggestions(s, todo: np.ndarray) -> dict[int, list[tuple[tuple[int, ...], float, str]]]:
+    ranked = bank_suggest.ranked(s, todo)
+    names = s.currencies.to_numpy()
+    out: dict[int, list[tuple[tuple[int, ...], float, str]]] = {}
+    for ee, sc, line, ref, sp, res, amt, cur, dt, dd in zip(*(ranked[c].tolist() for c in ranked.columns),
+                                                            strict=True):
+        why = _old_why(bool(ref), sp, res, amt, str(names[cur]), dd if dt else None)
+        out.setdefault(ee, []).append(((line,), sc, why))
+    return out
+
+
 @pytest.fixture
 def previous_engine(monkeypatch):
     """A callable running the engine with the previous implementations patched back in."""
@@ -100,6 +123,7 @@ def previous_engine(monkeypatch):
             patch.setattr(bank_state, "_find_partners", _old_find_partners)
             patch.setattr(bank_state, "_currency_codes", _old_currency_codes)
             patch.setattr(bank_engine, "_matches", _old_matches)
+            patch.setattr(bank_engine, "suggestions", _old_suggestions)
             return match(*args)
     return run
 
@@ -180,3 +204,10 @@ def test_names_are_normalised_as_one_by_one():
     assert bank_state.normal_names(list(NAMES)) == [normalise_name(n) for n in NAMES]
     assert bank_state.normal_names(["a\x00b GmbH", "Co"]) == ["a b", ""]
     assert bank_state.normal_names([]) == []
+
+
+def test_amounts_are_written_as_decimal_writes_them():
+    minor = np.array([0, 5, -5, 100, -100, 123456789012, -1, 10**15, -999], dtype=np.int64)
+    for code in ("EUR", "JPY", "KWD", "CLF"):
+        expected = [str(from_minor(m, code)) for m in minor.tolist()]
+        assert bank_suggest.amount_texts(minor, np.full(len(minor), code, dtype=object)).tolist() == expected
