@@ -13,19 +13,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from rapidfuzz import fuzz, process
 
 # Legal forms carry no identity: "Müller GmbH" and "Mueller" are the same company name.
-_LEGAL_FORMS = frozenset({
+LEGAL_FORMS = frozenset({
     "gmbh", "ag", "kg", "ohg", "ug", "se", "sa", "sas", "sarl", "sl", "srl", "spa", "bv", "nv",
     "ltd", "limited", "plc", "llc", "inc", "corp", "co", "company", "ab", "as", "aps", "oy", "oyj",
     "sp", "zoo", "kft", "sro",
 })
-_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 
 
 def normalise_name(name: str) -> str:
     """Lower case, umlauts spelled out, accents and punctuation and legal forms removed."""
-    text = name.lower().replace(".", "").translate(_UMLAUTS)  # "S.A." is "SA"
+    text = name.lower().replace(".", "").translate(UMLAUTS)  # "S.A." is "SA"
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    words = [w for w in re.split(r"[^a-z0-9]+", text) if w and w not in _LEGAL_FORMS]
+    words = [w for w in re.split(r"[^a-z0-9]+", text) if w and w not in LEGAL_FORMS]
     return " ".join(words)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,7 +20,7 @@ from ofm.rules.bank.policy import MatchingPolicy
 from ofm.rules.bank.resolve import resolve
 from ofm.rules.bank.state import State, prepare
 from ofm.rules.bank.strategies import RULES
-from ofm.rules.bank.suggest import reasons, suggestions
+from ofm.rules.bank.suggest import Suggestion, reasons, suggestions
 
 MATCH_COLUMNS = ("entry_id", "rule", "line_ids", "applied_minor", "writeoff_minor", "writeoff_account",
                  "partner_id")
@@ -41,14 +41,6 @@ class Match:
     writeoff_minor: int
     writeoff_account: str | None
     partner_id: int
-
-
-class Suggestion(NamedTuple):
-    """A possible reading of an unmatched entry, for a person to confirm."""
-
-    line_ids: tuple[int, ...]
-    score: float
-    why: str
 
 
 @dataclass(frozen=True)
@@ -108,8 +100,7 @@ def _match(entries: pd.DataFrame, items: pd.DataFrame, partner_banks: pd.DataFra
     todo = np.flatnonzero(~closed)
     hints = suggestions(s, todo)
     ids = s.entries.entry_id.to_numpy()
-    unmatched += [Unmatched(ids[e], why, [Suggestion(*h) for h in hints.get(e, [])])
-                  for e, why in zip(todo.tolist(), reasons(s, todo), strict=True)]
+    unmatched += map(Unmatched, ids[todo].tolist(), reasons(s, todo), [hints.get(e, []) for e in todo.tolist()])
     matches = _matches(s, pd.concat(accepted, ignore_index=True))
     stats = _stats(s, matches, len(unmatched), ambiguous)
     return MatchResult(matches.drop(columns="e"), unmatched, stats)
@@ -148,26 +139,33 @@ def _ambiguous(s: State, why: str, ambiguous: pd.DataFrame, rivals: pd.DataFrame
 
 def _matches(s: State, rows: pd.DataFrame) -> pd.DataFrame:
     """One row per matched entry, its lines in line id order."""
-    lines = s.items.line_id.to_numpy()
-    rows = rows.assign(line=lines[rows.i.to_numpy()]).sort_values(["e", "line"], kind="stable")
-    e = rows.e.to_numpy()
+    line = s.items.line_id.to_numpy()[rows.i.to_numpy()]
+    order = np.lexsort((line, rows.e.to_numpy()))  # stable, like sorting by (e, line)
+    e, line = rows.e.to_numpy()[order], line[order]
     starts = np.flatnonzero(np.r_[True, e[1:] != e[:-1]]) if len(e) else np.array([], dtype=np.int64)
-    bounds = np.r_[starts, len(e)].tolist()
-    spans = list(zip(bounds[:-1], bounds[1:], strict=True))
-    line_list, applied = rows.line.tolist(), rows.applied.tolist()
-    writeoff = np.add.reduceat(rows.writeoff.to_numpy(), starts) if len(e) else np.array([], dtype=np.int64)
-    first = rows.i.to_numpy()[starts]
+    writeoff = (np.add.reduceat(rows.writeoff.to_numpy()[order], starts) if len(e)
+                else np.array([], dtype=np.int64))
     account = s.policy.writeoff_account
     return pd.DataFrame({
         "entry_id": s.entries.entry_id.to_numpy()[e[starts]],
-        "rule": rows.rule.to_numpy()[starts],
-        "line_ids": [tuple(line_list[a:b]) for a, b in spans],
-        "applied_minor": [tuple(applied[a:b]) for a, b in spans],
+        "rule": rows.rule.to_numpy()[order][starts],
+        "line_ids": _spans(line, starts),
+        "applied_minor": _spans(rows.applied.to_numpy()[order], starts),
         "writeoff_minor": writeoff.astype(np.int64),
         "writeoff_account": pd.Series(np.where(writeoff != 0, account, None), dtype=object),
-        "partner_id": s.i_partner[first],
+        "partner_id": s.i_partner[rows.i.to_numpy()[order][starts]],
         "e": e[starts],
     })
+
+
+def _spans(values: np.ndarray, starts: np.ndarray) -> list[tuple[int, ...]]:
+    """values[starts[k]:starts[k + 1]] as a tuple of ints per k: most spans hold one value, made
+    all at once by zip; the few longer ones one by one."""
+    out = list(zip(values[starts].tolist()))
+    bounds = np.r_[starts, len(values)]
+    for k in np.flatnonzero(np.diff(bounds) > 1).tolist():
+        out[k] = tuple(values[bounds[k]:bounds[k + 1]].tolist())
+    return out
 
 
 def _stats(s: State, matches: pd.DataFrame, unmatched: int, ambiguous: int) -> dict[str, Any]:

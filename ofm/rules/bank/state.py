@@ -8,13 +8,14 @@ items are switched off in `e_open` / `i_free`, and every later rule looks only a
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from ofm.rules.bank.policy import MatchingPolicy
-from ofm.rules.resemblance import normalise_name
+from ofm.rules.resemblance import LEGAL_FORMS, UMLAUTS, normalise_name
 
 NO_DAY = np.iinfo(np.int64).min  # NaT as int64 days
 IBAN, NAME = 2, 1  # how an entry's partner was found (also its score where partners compete)
@@ -26,6 +27,9 @@ def _days(column: pd.Series) -> np.ndarray:
 
 SEP = "\x00"  # joins many texts into one string: not whitespace, not a letter or digit, not in a reference
 _OUTER = ("(?<![A-Z0-9])(", ")(?![A-Z0-9])")  # how MatchingPolicy.reference_regex wraps the patterns
+_NON_WORD = re.compile(f"[^a-z0-9{SEP}]+")  # what separates words in `normalise_name`
+_LEGAL = re.compile(f"(?<![a-z0-9])(?:{'|'.join(sorted(LEGAL_FORMS))})(?![a-z0-9])")  # a legal form as a whole word
+_SPACES, _SPACES_AT_SEP = re.compile(" +"), re.compile(f" ?{SEP} ?")
 _CONTEXT = ("^", "$", "\\A", "\\Z", "\\b", "\\B", "(?=", "(?!", "(?<")  # anchors and lookarounds
 
 
@@ -174,7 +178,7 @@ def prepare(entries: pd.DataFrame, items: pd.DataFrame, partner_banks: pd.DataFr
         dupes = frame[key][frame[key].duplicated()]
         if len(dupes):
             raise ValueError(f"{key} must be unique: {dupes.iloc[0]!r} appears twice (deduplicate by identity first)")
-    currencies = pd.Index(sorted(set(entries.currency.dropna().unique()) | set(items.currency.dropna().unique())))
+    (e_cur, i_cur), currencies = _currency_codes(entries.currency, items.currency)
     columns = [entries[c].astype(object).fillna("").tolist()
                for c in ("remittance", "creditor_reference", "end_to_end_id")]
     tokens, keys = _tokens(columns, policy.reference_regex), _keys(items)
@@ -184,10 +188,20 @@ def prepare(entries: pd.DataFrame, items: pd.DataFrame, partner_banks: pd.DataFr
     hits = left.merge(right, on="t")[["e", "i"]].drop_duplicates(ignore_index=True)
     return State(
         policy=policy, entries=entries, items=items, currencies=currencies,
-        e_amount=entries.amount_minor.to_numpy(np.int64), e_cur=currencies.get_indexer(entries.currency),
+        e_amount=entries.amount_minor.to_numpy(np.int64), e_cur=e_cur,
         e_day=_days(entries.booking_date), i_resid=items.residual_minor.to_numpy(np.int64),
-        i_cur=currencies.get_indexer(items.currency), i_day=_days(items.date_maturity),
+        i_cur=i_cur, i_day=_days(items.date_maturity),
         i_partner=items.partner_id.to_numpy(np.int64), hits_all=hits, partner_banks=partner_banks)
+
+
+def _currency_codes(*columns: pd.Series) -> tuple[list[np.ndarray], pd.Index]:
+    """Each column's currency as a position in the sorted currencies of all of them, -1 where missing.
+
+    Factorised as plain object arrays (pandas' string dtype hashes a million values ten times slower)."""
+    factors = [pd.factorize(column.to_numpy(object)) for column in columns]
+    currencies = pd.Index(sorted(set().union(*(uniques.tolist() for _, uniques in factors))))
+    positions = [np.append(currencies.get_indexer(uniques), -1) for _, uniques in factors]  # code -1 stays -1
+    return [at[codes] for (codes, _), at in zip(factors, positions, strict=True)], currencies
 
 
 def _unique_map(keys: pd.Series, partner_ids: pd.Series) -> pd.Series:
@@ -208,13 +222,29 @@ def _find_partners(state: State) -> tuple[np.ndarray, np.ndarray]:
     hit = ~pd.isna(found)
     partner[todo[hit]], source[todo[hit]] = found[hit].astype(np.int64), IBAN
     todo = todo[~hit]
-    names = state.entries.counterparty_name.to_numpy()[todo]
-    known = state.items[["partner_id", "partner_name"]].drop_duplicates()
-    known = known[known.partner_id > 0]
-    by_name = _unique_map(known.partner_name.map(normalise_name, na_action="ignore"), known.partner_id)
-    distinct = pd.unique(pd.Series(names).dropna())
-    normal = pd.Series(distinct, index=distinct).map(normalise_name).map(by_name)
-    found = pd.Series(names).map(normal).to_numpy()
+    # every distinct name (the items' partners', the entries' counterparties') normalised once
+    item_names = state.items.partner_name.to_numpy(object)
+    codes, distinct = pd.factorize(np.concatenate([item_names, state.entries.counterparty_name.to_numpy(object)[todo]]))
+    normal = np.array(normal_names(distinct.tolist()) + [None], dtype=object)  # code -1 (no name): None
+    item_codes, entry_codes = codes[:len(item_names)], codes[len(item_names):]
+    known = pd.DataFrame({"c": item_codes, "p": state.items.partner_id.to_numpy(np.int64)})
+    known = known[(known.p > 0) & (known.c >= 0)].drop_duplicates()
+    by_name = _unique_map(pd.Series(normal[known.c.to_numpy()]), known.p)
+    found = pd.Series(normal).map(by_name).to_numpy()[entry_codes]
     hit = ~pd.isna(found)
     partner[todo[hit]], source[todo[hit]] = found[hit].astype(np.int64), NAME
     return partner, source
+
+
+def normal_names(names: list[str]) -> list[str]:
+    """`normalise_name` of each name, done on all of them joined into one string (each step works
+    character by character, and SEP is neither a letter nor a digit nor changed by any step), unless
+    a name holds the separator: then name by name."""
+    joined = SEP.join(names)
+    if joined.count(SEP) != max(len(names) - 1, 0):
+        return [normalise_name(name) for name in names]
+    text = joined.lower().replace(".", "").translate(UMLAUTS)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    text = _LEGAL.sub("", _NON_WORD.sub(" ", text))  # words only, separated by one space or SEP
+    text = _SPACES_AT_SEP.sub(SEP, _SPACES.sub(" ", text)).strip(" ")
+    return text.split(SEP) if names else []

@@ -8,11 +8,22 @@ amount closeness and date closeness; ties break on the line id, so the order is 
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 
+from ofm.canonical.money import minor_units
 from ofm.rules.bank.amounts import from_minor
 from ofm.rules.bank.state import IBAN, NO_DAY, State
+
+
+class Suggestion(NamedTuple):
+    """A possible reading of an unmatched entry, for a person to confirm."""
+
+    line_ids: tuple[int, ...]
+    score: float
+    why: str
 
 
 def _bounded(frame: pd.DataFrame, keys: list[str], pool: int) -> pd.DataFrame:
@@ -37,20 +48,42 @@ def _candidates(s: State, todo: np.ndarray) -> pd.DataFrame:
     return pairs.groupby(["e", "i"], as_index=False, sort=False).ref.max()
 
 
-def _why(ref: bool, same_partner: bool, residual: int, amount: int, currency: str, days: int | None) -> str:
-    parts = ["reference found"] if ref else []
-    parts += ["same partner"] if same_partner else []
-    parts.append("exact amount" if residual == amount else
-                 f"residual {from_minor(residual, currency)} vs amount {from_minor(amount, currency)} {currency}")
-    parts += [f"{days} days from due date"] if days is not None else []
-    return "; ".join(parts)
+def amount_texts(minor: np.ndarray, currency: np.ndarray) -> np.ndarray:
+    """`str(from_minor(m, c))` of each, in integers: Decimal writes m / 10**d as [-]units.digits for the
+    d <= 6 decimals a currency has; (a currency with more, if one existed, goes through from_minor)."""
+    out = np.empty(len(minor), dtype=object)
+    for code in pd.unique(currency).tolist():
+        at = currency == code
+        d = minor_units(code)
+        if d == 0 or d > 6:
+            out[at] = [str(from_minor(m, code)) for m in minor[at].tolist()]
+            continue
+        units, cents = np.divmod(np.abs(minor[at]), 10 ** d)
+        out[at] = (np.where(minor[at] < 0, "-", "").astype(object) + units.astype(str).astype(object) + "."
+                   + np.strings.zfill(cents.astype(str), d).astype(object))
+    return out
 
 
-def suggestions(s: State, todo: np.ndarray) -> dict[int, list[tuple[tuple[int, ...], float, str]]]:
-    """Top `suggestions.limit` (line_ids, score, why) per unmatched entry, best first."""
+def _whys(ref: np.ndarray, same_partner: np.ndarray, residual: np.ndarray, amount: np.ndarray,
+          currency: np.ndarray, dated: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """Why each pair was suggested ('reference found; same partner; exact amount; 3 days from due date'),
+    built column-wise on object arrays; amounts that differ are written out pair by pair."""
+    exact = residual == amount
+    text = np.full(len(ref), "exact amount", dtype=object)
+    cur = currency[~exact].astype(object)
+    text[~exact] = ("residual " + amount_texts(residual[~exact], cur)
+                    + " vs amount " + amount_texts(amount[~exact], cur) + " " + cur)
+    text = np.where(same_partner, "same partner; ", "").astype(object) + text
+    text = np.where(ref.astype(bool), "reference found; ", "").astype(object) + text
+    text[dated] += "; " + days[dated].astype(str).astype(object) + " days from due date"
+    return text
+
+
+def ranked(s: State, todo: np.ndarray) -> pd.DataFrame:
+    """The top `suggestions.limit` candidate items per unmatched entry, scored, best first, sorted by entry."""
     pairs = _candidates(s, todo)
     if pairs.empty:
-        return {}
+        return pairs
     partner, _ = s.partners()
     w, window = s.policy.weights, max(s.policy.date_window_days, 1)
     e, i = pairs.e.to_numpy(), pairs.i.to_numpy()
@@ -64,19 +97,26 @@ def suggestions(s: State, todo: np.ndarray) -> dict[int, list[tuple[tuple[int, .
     soon = np.where(dated, np.maximum(0, 1 - np.abs(days) / (2 * window)), 0)
     score = (w["reference"] * pairs.ref.to_numpy() + w["partner"] * same_partner + w["amount"] * closeness
              + w["date"] * soon) / sum(w.values())
-    ranked = pd.DataFrame({
+    top = pd.DataFrame({
         "e": e, "score": np.round(score, 3), "line": s.items.line_id.to_numpy()[i], "ref": pairs.ref.to_numpy(),
         "partner": same_partner, "residual": residual, "amount": amount, "cur": s.i_cur[i], "dated": dated,
         "days": days,
     }).sort_values(["e", "score", "line"], ascending=[True, False, True], kind="stable")
-    ranked = ranked[ranked.groupby("e").cumcount().to_numpy() < s.policy.suggestion_limit]
-    names = s.currencies.to_numpy()
-    out: dict[int, list[tuple[tuple[int, ...], float, str]]] = {}
-    for ee, sc, line, ref, sp, res, amt, cur, dt, dd in zip(*(ranked[c].tolist() for c in ranked.columns),
-                                                            strict=True):
-        why = _why(bool(ref), sp, res, amt, str(names[cur]), dd if dt else None)
-        out.setdefault(ee, []).append(((line,), sc, why))
-    return out
+    return top[top.groupby("e").cumcount().to_numpy() < s.policy.suggestion_limit]
+
+
+def suggestions(s: State, todo: np.ndarray) -> dict[int, list[Suggestion]]:
+    """Top `suggestions.limit` (line_ids, score, why) per unmatched entry, best first."""
+    top = ranked(s, todo)
+    if top.empty:
+        return {}
+    e = top.e.to_numpy()
+    why = _whys(top.ref.to_numpy(), top.partner.to_numpy(), top.residual.to_numpy(), top.amount.to_numpy(),
+                s.currencies.to_numpy()[top.cur.to_numpy()].astype(str), top.dated.to_numpy(), top.days.to_numpy())
+    hints = list(map(Suggestion._make, zip(zip(top.line.tolist()), top.score.tolist(), why.tolist(),
+                                           strict=True)))
+    bounds = np.flatnonzero(np.r_[True, e[1:] != e[:-1], True]).tolist()  # ranked is sorted by entry
+    return {ee: hints[a:b] for ee, a, b in zip(e[bounds[:-1]].tolist(), bounds[:-1], bounds[1:], strict=True)}
 
 
 def reasons(s: State, todo: np.ndarray) -> list[str]:

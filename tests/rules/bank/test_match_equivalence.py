@@ -1,11 +1,13 @@
 """The optimised engine decides exactly what the previous one did (issue 13): a differential test.
 
 `previous_engine` swaps the plain implementations the engine had before the 1M x 1M work back in
-(reference tokens by one `findall` per text, normalisation value by value, and the plain partner
-look-up); both engines then run on random months (the bench's generator, its texts roughened:
-lower case, references glued to letters, unicode spaces, the separator the fast path joins on,
-items known by references written loosely), and every match, every unmatched entry with its
-reason and suggestions, their order and the counts must be equal.
+(reference tokens by one `findall` per text, normalisation value by value, the plain partner look-up
+with `normalise_name` name by name, currencies by `get_indexer`, matches sorted by pandas, the
+suggestions' texts one by one); both engines then run on random months (the bench's generator, its
+texts and partner names roughened: lower case, references glued to letters, unicode spaces, the
+separator the fast paths join on, items known by references written loosely, some currencies
+missing), and every match, every unmatched entry with its reason and suggestions, their order and
+the counts must be equal.
 """
 
 from __future__ import annotations
@@ -18,8 +20,12 @@ import pandas as pd
 import pytest
 
 from bench.bank_matching import generate
+from ofm.rules.bank import engine as bank_engine
 from ofm.rules.bank import load_policy, match
 from ofm.rules.bank import state as bank_state
+from ofm.rules.bank import suggest as bank_suggest
+from ofm.rules.bank.amounts import from_minor
+from ofm.rules.resemblance import normalise_name
 
 POLICY = load_policy()
 
@@ -38,6 +44,75 @@ def _old_tokens(columns: list[list[str]], regex: str) -> pd.Series:
     return _old_normal(found)
 
 
+def _old_find_partners(state) -> tuple[np.ndarray, np.ndarray]:
+    partner = np.zeros(state.n, dtype=np.int64)
+    source = np.zeros(state.n, dtype=np.int8)
+    todo = state.open_entries()
+    by_iban = bank_state._unique_map(state.partner_banks.iban, state.partner_banks.partner_id)
+    found = pd.Series(state.entries.counterparty_iban.to_numpy()[todo]).map(by_iban).to_numpy()
+    hit = ~pd.isna(found)
+    partner[todo[hit]], source[todo[hit]] = found[hit].astype(np.int64), bank_state.IBAN
+    todo = todo[~hit]
+    names = state.entries.counterparty_name.to_numpy()[todo]
+    known = state.items[["partner_id", "partner_name"]].drop_duplicates()
+    known = known[known.partner_id > 0]
+    by_name = bank_state._unique_map(known.partner_name.map(normalise_name, na_action="ignore"), known.partner_id)
+    distinct = pd.unique(pd.Series(names).dropna())
+    normal = pd.Series(distinct, index=distinct).map(normalise_name).map(by_name)
+    found = pd.Series(names).map(normal).to_numpy()
+    hit = ~pd.isna(found)
+    partner[todo[hit]], source[todo[hit]] = found[hit].astype(np.int64), bank_state.NAME
+    return partner, source
+
+
+def _old_currency_codes(*columns: pd.Series) -> tuple[list[np.ndarray], pd.Index]:
+    currencies = pd.Index(sorted(set().union(*(set(c.dropna().unique()) for c in columns))))
+    return [currencies.get_indexer(c) for c in columns], currencies
+
+
+def _old_matches(s, rows: pd.DataFrame) -> pd.DataFrame:
+    lines = s.items.line_id.to_numpy()
+    rows = rows.assign(line=lines[rows.i.to_numpy()]).sort_values(["e", "line"], kind="stable")
+    e = rows.e.to_numpy()
+    starts = np.flatnonzero(np.r_[True, e[1:] != e[:-1]]) if len(e) else np.array([], dtype=np.int64)
+    bounds = np.r_[starts, len(e)].tolist()
+    spans = list(zip(bounds[:-1], bounds[1:], strict=True))
+    line_list, applied = rows.line.tolist(), rows.applied.tolist()
+    writeoff = np.add.reduceat(rows.writeoff.to_numpy(), starts) if len(e) else np.array([], dtype=np.int64)
+    first = rows.i.to_numpy()[starts]
+    account = s.policy.writeoff_account
+    return pd.DataFrame({
+        "entry_id": s.entries.entry_id.to_numpy()[e[starts]],
+        "rule": rows.rule.to_numpy()[starts],
+        "line_ids": [tuple(line_list[a:b]) for a, b in spans],
+        "applied_minor": [tuple(applied[a:b]) for a, b in spans],
+        "writeoff_minor": writeoff.astype(np.int64),
+        "writeoff_account": pd.Series(np.where(writeoff != 0, account, None), dtype=object),
+        "partner_id": s.i_partner[first],
+        "e": e[starts],
+    })
+
+
+def _old_why(ref: bool, same_partner: bool, residual: int, amount: int, currency: str, days: int | None) -> str:
+    parts = ["reference found"] if ref else []
+    parts += ["same partner"] if same_partner else []
+    parts.append("exact amount" if residual == amount else
+                 f"residual {from_minor(residual, currency)} vs amount {from_minor(amount, currency)} {currency}")
+    parts += [f"{days} days from due date"] if days is not None else []
+    return "; ".join(parts)
+
+
+def _old_suggestions(s, todo: np.ndarray) -> dict[int, list[tuple[tuple[int, ...], float, str]]]:
+    ranked = bank_suggest.ranked(s, todo)
+    names = s.currencies.to_numpy()
+    out: dict[int, list[tuple[tuple[int, ...], float, str]]] = {}
+    for ee, sc, line, ref, sp, res, amt, cur, dt, dd in zip(*(ranked[c].tolist() for c in ranked.columns),
+                                                            strict=True):
+        why = _old_why(bool(ref), sp, res, amt, str(names[cur]), dd if dt else None)
+        out.setdefault(ee, []).append(((line,), sc, why))
+    return out
+
+
 @pytest.fixture
 def previous_engine(monkeypatch):
     """A callable running the engine with the previous implementations patched back in."""
@@ -45,6 +120,10 @@ def previous_engine(monkeypatch):
         with monkeypatch.context() as patch:
             patch.setattr(bank_state, "_normal", _old_normal)
             patch.setattr(bank_state, "_tokens", _old_tokens)
+            patch.setattr(bank_state, "_find_partners", _old_find_partners)
+            patch.setattr(bank_state, "_currency_codes", _old_currency_codes)
+            patch.setattr(bank_engine, "_matches", _old_matches)
+            patch.setattr(bank_engine, "suggestions", _old_suggestions)
             return match(*args)
     return run
 
@@ -71,6 +150,8 @@ def _month(seed: int, separator: bool):
     entries["remittance"] = _roughen(entries.remittance, rng, 0.3)
     entries["creditor_reference"] = _roughen(entries.creditor_reference, rng, 0.1)
     entries["counterparty_name"] = _roughen(entries.counterparty_name, rng, 0.2)
+    items["partner_name"] = _roughen(items.partner_name, rng, 0.02)
+    entries.loc[rng.random(len(entries)) < 0.02, "currency"] = None
     items["ref"] = _roughen(items.move_name, rng, 0.05).where(rng.random(len(items)) < 0.05, None)
     if not separator:
         for column in ("remittance", "creditor_reference", "ref"):
@@ -113,3 +194,20 @@ def test_the_fast_path_is_taken_only_for_plain_patterns():
     assert bank_state.joinable(POLICY.reference_regex)
     for pattern in (r"^INV/\d+", r"INV\b", r"(?=INV)INV/\d+", r"INV/\d+$"):
         assert not bank_state.joinable(dataclasses.replace(POLICY, reference_patterns={"x": pattern}).reference_regex)
+
+
+NAMES = ("Partner 1 GmbH", "  Müller  S.A. ", "ΟΔΟΣ ΑΣ", "ΣΑΣ.Σ", "İstanbul Co.", "℃ co company", "", "gmbh", "AG AG",
+         "x\u00a0y\u2003GmbH", "ﬁne Ǆ ltd.", "a.b.c", "co-op", "Café déjà vu", "ßtraße", ".", "ЁЛКА oy", "Sp. z o.o.")
+
+
+def test_names_are_normalised_as_one_by_one():
+    assert bank_state.normal_names(list(NAMES)) == [normalise_name(n) for n in NAMES]
+    assert bank_state.normal_names(["a\x00b GmbH", "Co"]) == ["a b", ""]
+    assert bank_state.normal_names([]) == []
+
+
+def test_amounts_are_written_as_decimal_writes_them():
+    minor = np.array([0, 5, -5, 100, -100, 123456789012, -1, 10**15, -999], dtype=np.int64)
+    for code in ("EUR", "JPY", "KWD", "CLF"):
+        expected = [str(from_minor(m, code)) for m in minor.tolist()]
+        assert bank_suggest.amount_texts(minor, np.full(len(minor), code, dtype=object)).tolist() == expected
