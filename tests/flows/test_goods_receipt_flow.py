@@ -229,3 +229,51 @@ def test_receipts_of_many_orders_land_together_in_a_few_calls_each_on_its_own_pi
     for ref, r in out["receipts"].items():
         [picking] = [pid for pid, note in notes.items() if f"ofm-receipt:{ref}<" in note]
         assert r["odoo"] == w.odoo.read("stock.picking", [picking], ["name"])[0]["name"], ref
+
+
+@pytest.mark.parametrize(("path", "lost"), [
+    ("/stock.picking/button_validate", "timeout"),  # applied in Odoo, the answer never came
+    ("/stock.move/write", "502"),                   # the proxy gave up: nothing applied
+])
+def test_a_call_odoo_did_not_answer_leaves_the_receipts_for_the_next_run_which_lands_them_once(w, tmp_path, path,
+                                                                                             lost):
+    import httpx
+
+    from ofm.sandbox.odoo import SandboxTransport
+    from ofm.sandbox.odoo.faults import proxy_page
+
+    po_sync(source=export(tmp_path, order("PO-2")))
+    inner, seen = SandboxTransport(w.sandbox), []
+
+    class FailsOnce(httpx.BaseTransport):  # the first call to `path`, for both pickings, goes unanswered
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            if not request.url.path.endswith(path) or seen:
+                return inner.handle_request(request)
+            seen.append(path)
+            if lost == "502":
+                return httpx.Response(502, content=proxy_page(502, "Bad Gateway"), request=request)
+            inner.handle_request(request)
+            raise httpx.ReadTimeout("The read operation timed out", request=request)
+
+    w.odoo._http._transport = FailsOnce()
+    before = w.odoo.stats.calls.copy()
+    file = export(tmp_path, receipt("GR-1", "PO-1", (1, "10"), (2, "4")), receipt("GR-2", "PO-2", (1, "10")))
+    out = goods_receipt(source=file)
+    assert seen == [path]
+    assert (w.odoo.stats.calls - before)[tuple(path.strip("/").split("/"))] == 1, "not bisected, not resent"
+    for ref in ("GR-1", "GR-2"):
+        result = out["receipts"][ref]
+        assert result["status"] == "waiting" and result["reasons"][0].startswith(
+            "left for the next run: Odoo did not answer: "), result
+        key = f"stock.picking:receive:{ref}"
+        assert w.store.outbox_rows([key])[key].state == "sent", "settled by the picking's mark on the next run"
+    assert {q.category for q in w.store.list_quarantine(status="open")} == {"dependency"}, "not filed as refused"
+    assert [p["state"] for n in ("PO-1", "PO-2") for p in pickings(w, n)] == \
+        (["done", "done"] if lost == "timeout" else ["assigned", "assigned"])
+    out = goods_receipt(source=export(tmp_path))  # the next run takes them up from where they wait
+    assert {ref: r["status"] for ref, r in out["receipts"].items()} == {"GR-1": "applied", "GR-2": "applied"}
+    assert received(w, "PO-1") == {1: 10.0, 2: 4.0} and received(w, "PO-2") == {1: 10.0}, "received exactly once"
+    for ref, number in (("GR-1", "PO-1"), ("GR-2", "PO-2")):
+        [picking] = pickings(w, number)
+        assert picking["state"] == "done" and out["receipts"][ref]["odoo"] == picking["name"]
+    assert set(outbox_states(w.store)) == {"done"} and w.store.list_quarantine(status="open") == []

@@ -9,6 +9,11 @@ on the moves, `button_validate`; a partial receipt answers Odoo's backorder wiza
 context. A receipt is `applied` only when Odoo, read back, shows the picking done and the moves done
 at the written quantities; otherwise it is validated once more, then quarantined (`technical`, owner
 integration) with what Odoo shows and left pending in the outbox, so the next run applies it again.
+Only Odoo's answer refusing a receipt (UserError, ValidationError...) quarantines it as refused (the
+batch is bisected down to it, ofm.tasks.shared.bisect); a call Odoo did not answer (retries ran out,
+or the answer was lost after Odoo may have applied it: a 502, a read timeout) leaves the receipt
+`waiting` ("left for the next run: Odoo did not answer") with its outbox key `sent`, settled by the
+next run as after a crash.
 Odoo calls: the orders, their open moves and the units are read once for the whole batch (five
 reads); a full receipt then costs five calls (note, moves, validate, two reads back; one more per
 distinct quantity), a partial one two more (wizard, answer); an order with several receipts in one
@@ -44,6 +49,7 @@ from ofm.tasks.shared.resources import resources
 from ofm.tasks.shared.runinfo import RunInfo
 
 TECHNICAL = "technical"
+UNANSWERED = "left for the next run: Odoo did not answer"
 Landable = tuple[GoodsReceipt, Received, ReceiptDecision, list[OdooMove]]  # a receipt decided, to land
 
 
@@ -182,12 +188,14 @@ def _land_batch(batch: list[Landable], policy: P2PPolicy, keys: dict[str, str], 
     received: list[tuple[str, str, dict[str, Any]]] = []
     for g, item, decision, moves in batch:
         outcome = landed[g.receipt_ref]
-        if isinstance(outcome, Exception):  # this receipt only; the others went on
-            permanent = isinstance(outcome, OdooPermanentError)
-            resources().store.mark_failed(keys[g.receipt_ref], str(outcome), permanent=permanent)
-            one = hold(run, [(item, "business" if permanent else "technical", f"Odoo refused the receipt: {outcome}",
-                              getattr(outcome, "server_name", None), "warehouse" if permanent else "integration")],
-                       RECEIPTS.object_type, "rejected")
+        if isinstance(outcome, OdooPermanentError):  # Odoo answered no (UserError...): this receipt only
+            resources().store.mark_failed(keys[g.receipt_ref], str(outcome), permanent=True)
+            one = hold(run, [(item, "business", f"Odoo refused the receipt: {outcome}",
+                              getattr(outcome, "server_name", None), "warehouse")], RECEIPTS.object_type, "rejected")
+        elif isinstance(outcome, Exception):  # no answer: retries ran out, or lost after Odoo may have applied it
+            # the key stays `sent`: the next run looks for the picking's mark, then settles it or applies it again
+            one = hold(run, [(item, DEPENDENCY, f"{UNANSWERED}: {outcome}", None, "integration")],
+                       RECEIPTS.object_type, "waiting")
         else:
             one = _outcome(g, item, decision, moves, outcome, policy, keys[g.receipt_ref], run, done, received)
         if one[0].status != "applied":
