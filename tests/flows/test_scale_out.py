@@ -77,7 +77,8 @@ def folder(tmp_path_factory) -> Path:
 def w(folder, pg_url) -> Iterator[World]:
     """One world for the module (its workers are costly to start): each test onboards its own suppliers."""
     with world(folder, database_url=pg_url, batch_size=4) as w:
-        w.sandbox.faults = Faults(record_cost_ms=60)  # ~0.25 s per create of 4: a partition lasts seconds
+        w.sandbox.faults = Faults(record_cost_ms=250)  # ~1 s per create of 4: a partition lasts 6-12 s, so two runs
+        # started together overlap however fast the machine (at 60 ms a quiet machine finished one before the other)
         yield w
 
 
