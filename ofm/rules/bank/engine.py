@@ -17,7 +17,7 @@ import pandas as pd
 
 from ofm.memory import paused_gc
 from ofm.rules.bank.policy import MatchingPolicy
-from ofm.rules.bank.resolve import resolve
+from ofm.rules.bank.resolve import Ambiguous, Candidates, resolve
 from ofm.rules.bank.state import State, prepare
 from ofm.rules.bank.strategies import RULES
 from ofm.rules.bank.suggest import Suggestion, reasons, suggestions
@@ -84,43 +84,44 @@ def _match(entries: pd.DataFrame, items: pd.DataFrame, partner_banks: pd.DataFra
     if partner_banks is None:
         partner_banks = pd.DataFrame({"partner_id": pd.Series(dtype=np.int64), "iban": pd.Series(dtype=str)})
     s = prepare(entries, items, partner_banks, policy)
-    accepted, unmatched = [], []
+    accepted, rules, unmatched = [], [], []
     closed = np.zeros(s.n, dtype=bool)
     for name in policy.rules:
         rule = RULES[name]
         decision = resolve(rule.find(s))
         done = decision.accepted
-        s.e_open[done.e.to_numpy()] = False
-        s.i_free[done.i.to_numpy()] = False
-        accepted.append(done.assign(rule=name))
-        s.e_open[decision.ambiguous.e.to_numpy()] = False
-        closed[done.e.to_numpy()] = closed[decision.ambiguous.e.to_numpy()] = True
+        s.e_open[done.e] = False
+        s.i_free[done.i] = False
+        accepted.append(done)
+        rules.append(np.full(len(done), name, dtype=object))
+        s.e_open[decision.ambiguous.e] = False
+        closed[done.e] = closed[decision.ambiguous.e] = True
         unmatched += _ambiguous(s, rule.why, decision.ambiguous, decision.rivals)
     ambiguous = len(unmatched)  # every reason the rules give is 'ambiguous: ...', every later one 'no match: ...'
     todo = np.flatnonzero(~closed)
     hints = suggestions(s, todo)
     ids = s.entries.entry_id.to_numpy()
     unmatched += map(Unmatched, ids[todo].tolist(), reasons(s, todo), [hints.get(e, []) for e in todo.tolist()])
-    matches = _matches(s, pd.concat(accepted, ignore_index=True))
+    matches = _matches(s, Candidates.concat(accepted), np.concatenate(rules))
     stats = _stats(s, matches, len(unmatched), ambiguous)
     return MatchResult(matches.drop(columns="e"), unmatched, stats)
 
 
-def _ambiguous(s: State, why: str, ambiguous: pd.DataFrame, rivals: pd.DataFrame) -> list[Unmatched]:
+def _ambiguous(s: State, why: str, ambiguous: Ambiguous, rivals: Candidates) -> list[Unmatched]:
     """Unmatched values for a rule's ambiguous entries, their rival groups as suggestions."""
-    if ambiguous.empty:
+    if not len(ambiguous):
         return []
     ids, lines = s.entries.entry_id.to_numpy(), s.items.line_id.to_numpy()
     groups: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
     claims: dict[int, set[int]] = defaultdict(set)
     wants: dict[int, list[int]] = defaultdict(list)
-    for e, g, i in zip(*(rivals[c].tolist() for c in ("e", "g", "i")), strict=True):
+    for e, g, i in zip(rivals.e.tolist(), rivals.g.tolist(), rivals.i.tolist(), strict=True):
         groups[e][g].append(int(lines[i]))
         claims[i].add(e)
         wants[e].append(i)
     out = []
     limit = s.policy.suggestion_limit
-    for e, kind, n in zip(*(ambiguous[c].tolist() for c in ("e", "kind", "n")), strict=True):
+    for e, kind, n in zip(ambiguous.e.tolist(), ambiguous.kind, ambiguous.n.tolist(), strict=True):
         options = sorted(tuple(sorted(g)) for g in groups[e].values())
         label = "equally good" if kind == "candidates" else "claimed as well by another entry"
         hints = [Suggestion(o, 1.0, f"{label}: {why}") for o in options[:limit]]
@@ -137,23 +138,23 @@ def _ambiguous(s: State, why: str, ambiguous: pd.DataFrame, rivals: pd.DataFrame
     return out
 
 
-def _matches(s: State, rows: pd.DataFrame) -> pd.DataFrame:
-    """One row per matched entry, its lines in line id order."""
-    line = s.items.line_id.to_numpy()[rows.i.to_numpy()]
-    order = np.lexsort((line, rows.e.to_numpy()))  # stable, like sorting by (e, line)
-    e, line = rows.e.to_numpy()[order], line[order]
+def _matches(s: State, rows: Candidates, rule: np.ndarray) -> pd.DataFrame:
+    """One row per matched entry, its lines in line id order (`rule`: the rule of each row)."""
+    line = s.items.line_id.to_numpy()[rows.i]
+    order = np.lexsort((line, rows.e))  # stable, like sorting by (e, line)
+    e, line = rows.e[order], line[order]
     starts = np.flatnonzero(np.r_[True, e[1:] != e[:-1]]) if len(e) else np.array([], dtype=np.int64)
-    writeoff = (np.add.reduceat(rows.writeoff.to_numpy()[order], starts) if len(e)
+    writeoff = (np.add.reduceat(rows.writeoff[order], starts) if len(e)
                 else np.array([], dtype=np.int64))
     account = s.policy.writeoff_account
     return pd.DataFrame({
         "entry_id": s.entries.entry_id.to_numpy()[e[starts]],
-        "rule": rows.rule.to_numpy()[order][starts],
+        "rule": rule[order][starts],
         "line_ids": _spans(line, starts),
-        "applied_minor": _spans(rows.applied.to_numpy()[order], starts),
+        "applied_minor": _spans(rows.applied[order], starts),
         "writeoff_minor": writeoff.astype(np.int64),
         "writeoff_account": pd.Series(np.where(writeoff != 0, account, None), dtype=object),
-        "partner_id": s.i_partner[rows.i.to_numpy()[order][starts]],
+        "partner_id": s.i_partner[rows.i[order][starts]],
         "e": e[starts],
     })
 

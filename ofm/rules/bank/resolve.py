@@ -3,66 +3,145 @@
 A rule proposes candidate groups: rows (e, g, i, score, applied, writeoff), where a group g of
 entry e is one way to settle it (one open item, or several together). Two doubts stop a match:
 an entry with two or more best groups, and an open item that two entries' groups want with
-equal score. A strictly better claim (a higher score) wins the item. Everything vectorised.
+equal score. A strictly better claim (a higher score) wins the item.
+
+Everything is numpy on positions (entries and items are small integers): per-entry and per-item
+maxima and counts are array scatters, no pandas group-by, so a rule with nothing to decide or
+a 10,000-entry month costs microseconds, not a hundred pandas operations.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
-import pandas as pd
 
 CANDIDATE_COLUMNS = ("e", "g", "i", "score", "applied", "writeoff")
+_NONE = np.zeros(0, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Candidate rows as int64 columns of one length (rows in the order the rule found them)."""
+
+    e: np.ndarray
+    g: np.ndarray
+    i: np.ndarray
+    score: np.ndarray
+    applied: np.ndarray
+    writeoff: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.e)
+
+    def take(self, rows: np.ndarray) -> Candidates:
+        """The rows at positions (or where the mask is true) `rows`, in that order."""
+        return Candidates(*(getattr(self, f.name)[rows] for f in fields(self)))
+
+    @staticmethod
+    def concat(parts: list[Candidates]) -> Candidates:
+        parts = [p for p in parts if len(p)]
+        if len(parts) == 1:
+            return parts[0]
+        if not parts:
+            return empty_candidates()
+        return Candidates(*(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(Candidates)))
+
+
+def candidates(e, g, i, score, applied, writeoff) -> Candidates:
+    """Candidates from columns, scalars broadcast to the length of `e`."""
+    n = len(e)
+    return Candidates(*(np.broadcast_to(np.asarray(v, dtype=np.int64), (n,)).copy() if np.ndim(v) == 0
+                        else np.asarray(v, dtype=np.int64) for v in (e, g, i, score, applied, writeoff)))
+
+
+def empty_candidates() -> Candidates:
+    return Candidates(*[_NONE] * len(CANDIDATE_COLUMNS))
+
+
+@dataclass(frozen=True)
+class Ambiguous:
+    """Entries a rule found ambiguous: entry `e`, `kind` ('candidates' | 'claimed'), `n` rivals.
+
+    The 'candidates' entries come first, then the 'claimed' ones, each in entry order."""
+
+    e: np.ndarray
+    kind: list[str]
+    n: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.e)
 
 
 @dataclass(frozen=True)
 class Decision:
     """What a rule settled: accepted rows, and entries found ambiguous with their rival groups."""
 
-    accepted: pd.DataFrame  # candidate rows of the accepted groups
-    ambiguous: pd.DataFrame  # e, kind ('candidates' | 'claimed'), n (rivals)
-    rivals: pd.DataFrame  # candidate rows of the groups that tied (suggestions for a person)
+    accepted: Candidates  # candidate rows of the accepted groups
+    ambiguous: Ambiguous
+    rivals: Candidates  # candidate rows of the groups that tied (suggestions for a person)
 
 
-def empty_candidates() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=np.int64) for c in CANDIDATE_COLUMNS})
+def _first(e: np.ndarray, g: np.ndarray, i: np.ndarray) -> np.ndarray:
+    """Mask of the first occurrence of each (e, g, i) row."""
+    order = np.lexsort((i, g, e))  # stable: equal rows keep their order
+    se, sg, si = e[order], g[order], i[order]
+    again = (se[1:] == se[:-1]) & (sg[1:] == sg[:-1]) & (si[1:] == si[:-1])
+    keep = np.ones(len(e), dtype=bool)
+    keep[order[1:][again]] = False
+    return keep
 
 
-def resolve(cand: pd.DataFrame) -> Decision:
+def _max_by(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Per row: the largest value among the rows with the same key."""
+    top = np.full(int(keys.max()) + 1 if len(keys) else 0, np.iinfo(np.int64).min, dtype=np.int64)
+    np.maximum.at(top, keys, values)
+    return top[keys]
+
+
+def _any_by(keys: np.ndarray, mask: np.ndarray, size: int) -> np.ndarray:
+    """Per key 0..size-1: whether any row of that key has mask set."""
+    out = np.zeros(size, dtype=bool)
+    out[keys[mask]] = True
+    return out
+
+
+def resolve(cand: Candidates) -> Decision:
     """Accepted groups and ambiguous entries of one rule's candidates."""
-    if cand.empty:
-        none = pd.DataFrame({"e": pd.Series(dtype=np.int64), "kind": pd.Series(dtype=str),
-                             "n": pd.Series(dtype=np.int64)})
-        return Decision(cand, none, cand)
-    cand = cand.drop_duplicates(["e", "g", "i"])
-    top = cand.groupby("e").score.transform("max").to_numpy()
-    best = cand[cand.score.to_numpy() == top]
-    groups = best[["e", "g"]].drop_duplicates()
-    n_groups = groups.groupby("e").size()
-    many = n_groups[n_groups > 1]
-    tied_entries = best[best.e.isin(many.index)]
-    single = best[~best.e.isin(many.index)]
+    if not len(cand):
+        return Decision(cand, Ambiguous(_NONE, [], _NONE), cand)
+    keep = _first(cand.e, cand.g, cand.i)
+    if not keep.all():
+        cand = cand.take(keep)
+    e, g, i, score = cand.e, cand.g, cand.i, cand.score
+    size = int(e.max()) + 1
+    best = score == _max_by(e, score)
+    # best groups per entry: distinct (e, g) among the best rows
+    b = np.flatnonzero(best)
+    order = b[np.lexsort((g[b], e[b]))]
+    new_group = np.r_[True, (e[order][1:] != e[order][:-1]) | (g[order][1:] != g[order][:-1])]
+    n_groups = np.bincount(e[order][new_group], minlength=size)
+    many = n_groups > 1
+    tied_entry = best & many[e]
+    single = best & ~many[e]
 
-    by_item = single.groupby("i").score
-    item_best = by_item.transform("max").to_numpy()
-    is_best = single.score.to_numpy() == item_best
-    n_best = pd.Series(is_best, index=single.index).groupby(single.i).transform("sum").to_numpy()
-    tie = is_best & (n_best > 1)
-    ok = is_best & (n_best == 1)
-    per_entry = pd.DataFrame({"e": single.e.to_numpy(), "ok": ok, "tie": tie}).groupby("e")
-    all_ok, any_tie = per_entry.ok.all(), per_entry.tie.any()
-    accepted = single[single.e.isin(all_ok.index[all_ok.to_numpy()])]
-    claimed = any_tie.index[any_tie.to_numpy()]
-    claimed_rows = single[single.e.isin(claimed)]
+    s = np.flatnonzero(single)
+    es, is_, ss = e[s], i[s], score[s]
+    is_best = ss == _max_by(is_, ss) if len(s) else np.zeros(0, dtype=bool)
+    n_best = np.bincount(is_[is_best], minlength=int(is_.max()) + 1 if len(s) else 0)
+    tie = is_best & (n_best[is_] > 1)
+    ok = is_best & (n_best[is_] == 1)
+    bad, tied = _any_by(es, ~ok, size), _any_by(es, tie, size)
+    accepted = s[~bad[es]]
+    claimed = np.flatnonzero(tied)
+    claimed_rows = s[tied[es]]
     # rivals of a claimed entry: every entry that claimed one of its items with the same score
-    tied_items = single.i[tie].unique()
-    rivals_claimed = single[tie & single.i.isin(tied_items).to_numpy()]
-    n_claim = rivals_claimed.groupby("i").e.transform("size")
-    claimed_n = n_claim.groupby(rivals_claimed.e).max()
-    ambiguous = pd.concat([
-        pd.DataFrame({"e": many.index.to_numpy(np.int64), "kind": "candidates", "n": many.to_numpy(np.int64)}),
-        pd.DataFrame({"e": claimed.to_numpy(np.int64), "kind": "claimed",
-                      "n": claimed_n.reindex(claimed).fillna(2).to_numpy(np.int64)}),
-    ], ignore_index=True)
-    return Decision(accepted, ambiguous, pd.concat([tied_entries, claimed_rows], ignore_index=True))
+    n_claim = np.bincount(is_[tie], minlength=len(n_best))[is_[tie]]
+    claimed_n = np.zeros(size, dtype=np.int64)
+    np.maximum.at(claimed_n, es[tie], n_claim)
+    entries = np.flatnonzero(many)
+    ambiguous = Ambiguous(np.r_[entries, claimed].astype(np.int64),
+                          ["candidates"] * len(entries) + ["claimed"] * len(claimed),
+                          np.r_[n_groups[entries], claimed_n[claimed]].astype(np.int64))
+    return Decision(cand.take(accepted), ambiguous,
+                    cand.take(np.r_[np.flatnonzero(tied_entry), claimed_rows].astype(np.intp)))

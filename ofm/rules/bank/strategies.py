@@ -13,17 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ofm.rules.bank.resolve import CANDIDATE_COLUMNS, empty_candidates
+from ofm.rules.bank.resolve import Candidates, candidates, empty_candidates
 from ofm.rules.bank.state import IBAN, State
 from ofm.rules.bank.subsets import PAD, solutions
 
 PAIR_BUDGET = 4_000_000  # entry x partner-item pairs built at once (bounds memory for big partners)
-
-
-def _cands(e, g, i, score, applied, writeoff) -> pd.DataFrame:
-    cols = dict(zip(CANDIDATE_COLUMNS, (e, g, i, score, applied, writeoff), strict=True))
-    n = len(e)
-    return pd.DataFrame({k: np.broadcast_to(np.asarray(v, dtype=np.int64), (n,)) for k, v in cols.items()})
 
 
 def _same_sign(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -77,7 +71,7 @@ def _partner_pairs(s: State, keep: Callable[[np.ndarray, np.ndarray], np.ndarray
     return pd.concat(parts, ignore_index=True)
 
 
-def reference(s: State) -> pd.DataFrame:
+def reference(s: State) -> Candidates:
     """(1) A referenced item whose residual is the amount, or all referenced items adding up to it."""
     h = s.hits()
     e, i = h.e.to_numpy(), h.i.to_numpy()
@@ -91,11 +85,11 @@ def reference(s: State) -> pd.DataFrame:
     multi[per_entry.index.to_numpy()[ok]] = True
     multi &= ~has_exact
     m = multi[e]
-    return pd.concat([_cands(e[exact], i[exact], i[exact], 2, amount[exact], 0),
-                      _cands(e[m], -1, i[m], 1, residual[m], 0)], ignore_index=True)
+    return Candidates.concat([candidates(e[exact], i[exact], i[exact], 2, amount[exact], 0),
+                              candidates(e[m], -1, i[m], 1, residual[m], 0)])
 
 
-def partner_amount(s: State) -> pd.DataFrame:
+def partner_amount(s: State) -> Candidates:
     """(2) The partner (IBAN beats name) has an item of exactly this amount within the date window."""
     partner, source = s.partners()
     oe, fi = _partnered(s), s.free_items()
@@ -104,10 +98,10 @@ def partner_amount(s: State) -> pd.DataFrame:
     j = left.merge(right, on=["p", "c", "a"])
     e, i = j.e.to_numpy(), j.i.to_numpy()
     w = s.window(e, i)
-    return _cands(e[w], i[w], i[w], source[e[w]], s.e_amount[e[w]], 0)
+    return candidates(e[w], i[w], i[w], source[e[w]], s.e_amount[e[w]], 0)
 
 
-def multi_invoice(s: State) -> pd.DataFrame:
+def multi_invoice(s: State) -> Candidates:
     """(3) Two to max_items open items of the partner, same sign, within the window, sum to the amount."""
     pol = s.policy
 
@@ -131,10 +125,10 @@ def multi_invoice(s: State) -> pd.DataFrame:
     e = [rows[r] for r, slots in found for _ in slots]
     g = [n for n, (_, slots) in enumerate(found) for _ in slots]
     i = [items[r, k] for r, slots in found for k in slots]
-    return _cands(e, g, i, 1, s.i_resid[np.asarray(i, dtype=np.int64)], 0) if found else empty_candidates()
+    return candidates(e, g, i, 1, s.i_resid[np.asarray(i, dtype=np.int64)], 0) if found else empty_candidates()
 
 
-def partial(s: State) -> pd.DataFrame:
+def partial(s: State) -> Candidates:
     """(4) Less than the residual of the one item identified (by reference, or an IBAN partner's only item)."""
     fees_on = "fees" in s.policy.rules  # a shortfall within the fee tolerance is a fee, not a part payment
     parts = []
@@ -159,11 +153,11 @@ def partial(s: State) -> pd.DataFrame:
         ok = _same_sign(amount, residual) & (np.abs(amount) < np.abs(residual))
         if fees_on:
             ok &= ~within_tolerance(s, s.i_cur[i], residual, amount)
-        out.append(_cands(e[ok], i[ok], i[ok], score, amount[ok], 0))
-    return pd.concat(out, ignore_index=True) if out else empty_candidates()
+        out.append(candidates(e[ok], i[ok], i[ok], score, amount[ok], 0))
+    return Candidates.concat(out)
 
 
-def fees(s: State) -> pd.DataFrame:
+def fees(s: State) -> Candidates:
     """(5) Residual minus amount within the tolerance: by reference, or the partner's unique such item."""
     def fits(e: np.ndarray, i: np.ndarray) -> np.ndarray:
         amount, residual = s.e_amount[e], s.i_resid[i]
@@ -175,8 +169,8 @@ def fees(s: State) -> pd.DataFrame:
     ok = fits(e, i)
     pairs = _partner_pairs(s, lambda e, i: fits(e, i) & s.window(e, i))
     out = [(e[ok], i[ok], 2), (pairs.e.to_numpy(), pairs.i.to_numpy(), 1)]
-    return pd.concat([_cands(e, i, i, score, s.e_amount[e], s.i_resid[i] - s.e_amount[e])
-                      for e, i, score in out], ignore_index=True)
+    return Candidates.concat([candidates(e, i, i, score, s.e_amount[e], s.i_resid[i] - s.e_amount[e])
+                              for e, i, score in out])
 
 
 @dataclass(frozen=True)
@@ -185,7 +179,7 @@ class Rule:
 
     name: str
     why: str
-    find: Callable[[State], pd.DataFrame]
+    find: Callable[[State], Candidates]
 
 
 RULES: dict[str, Rule] = {r.name: r for r in (

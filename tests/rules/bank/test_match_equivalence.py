@@ -1,13 +1,14 @@
 """The optimised engine decides exactly what the previous one did (issue 13): a differential test.
 
-`previous_engine` swaps the plain implementations the engine had before the 1M x 1M work back in
-(reference tokens by one `findall` per text, normalisation value by value, the plain partner look-up
-with `normalise_name` name by name, currencies by `get_indexer`, matches sorted by pandas, the
-suggestions' texts one by one); both engines then run on random months (the bench's generator, its
-texts and partner names roughened: lower case, references glued to letters, unicode spaces, the
-separator the fast paths join on, items known by references written loosely, some currencies
-missing), and every match, every unmatched entry with its reason and suggestions, their order and
-the counts must be equal.
+`previous_engine` is the engine as it was before the last round (a frozen copy in previous_bank_engine/:
+its pandas rule cascade, group-by resolution and joins) with the plain implementations it had before
+the 1M x 1M work swapped back in (reference tokens by one `findall` per text, normalisation value by
+value, the plain partner look-up with `normalise_name` name by name, currencies by `get_indexer`,
+matches sorted by pandas, the suggestions' texts one by one); both engines then run on random months
+(the bench's generator, its texts and partner names roughened: lower case, references glued to
+letters, unicode spaces, the separator the fast paths join on, items known by references written
+loosely, some currencies missing), and every match, every unmatched entry with its reason and
+suggestions, their order and the counts must be equal.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from previous_bank_engine import engine as old_engine
+from previous_bank_engine import state as old_state
+from previous_bank_engine import suggest as old_suggest
 
 from bench.bank_matching import generate
-from ofm.rules.bank import engine as bank_engine
 from ofm.rules.bank import load_policy, match
 from ofm.rules.bank import state as bank_state
 from ofm.rules.bank import suggest as bank_suggest
@@ -48,20 +51,20 @@ def _old_find_partners(state) -> tuple[np.ndarray, np.ndarray]:
     partner = np.zeros(state.n, dtype=np.int64)
     source = np.zeros(state.n, dtype=np.int8)
     todo = state.open_entries()
-    by_iban = bank_state._unique_map(state.partner_banks.iban, state.partner_banks.partner_id)
+    by_iban = old_state._unique_map(state.partner_banks.iban, state.partner_banks.partner_id)
     found = pd.Series(state.entries.counterparty_iban.to_numpy()[todo]).map(by_iban).to_numpy()
     hit = ~pd.isna(found)
-    partner[todo[hit]], source[todo[hit]] = found[hit].astype(np.int64), bank_state.IBAN
+    partner[todo[hit]], source[todo[hit]] = found[hit].astype(np.int64), old_state.IBAN
     todo = todo[~hit]
     names = state.entries.counterparty_name.to_numpy()[todo]
     known = state.items[["partner_id", "partner_name"]].drop_duplicates()
     known = known[known.partner_id > 0]
-    by_name = bank_state._unique_map(known.partner_name.map(normalise_name, na_action="ignore"), known.partner_id)
+    by_name = old_state._unique_map(known.partner_name.map(normalise_name, na_action="ignore"), known.partner_id)
     distinct = pd.unique(pd.Series(names).dropna())
     normal = pd.Series(distinct, index=distinct).map(normalise_name).map(by_name)
     found = pd.Series(names).map(normal).to_numpy()
     hit = ~pd.isna(found)
-    partner[todo[hit]], source[todo[hit]] = found[hit].astype(np.int64), bank_state.NAME
+    partner[todo[hit]], source[todo[hit]] = found[hit].astype(np.int64), old_state.NAME
     return partner, source
 
 
@@ -103,7 +106,7 @@ def _old_why(ref: bool, same_partner: bool, residual: int, amount: int, currency
 
 
 def _old_suggestions(s, todo: np.ndarray) -> dict[int, list[tuple[tuple[int, ...], float, str]]]:
-    ranked = bank_suggest.ranked(s, todo)
+    ranked = old_suggest.ranked(s, todo)
     names = s.currencies.to_numpy()
     out: dict[int, list[tuple[tuple[int, ...], float, str]]] = {}
     for ee, sc, line, ref, sp, res, amt, cur, dt, dd in zip(*(ranked[c].tolist() for c in ranked.columns),
@@ -118,13 +121,13 @@ def previous_engine(monkeypatch):
     """A callable running the engine with the previous implementations patched back in."""
     def run(*args):
         with monkeypatch.context() as patch:
-            patch.setattr(bank_state, "_normal", _old_normal)
-            patch.setattr(bank_state, "_tokens", _old_tokens)
-            patch.setattr(bank_state, "_find_partners", _old_find_partners)
-            patch.setattr(bank_state, "_currency_codes", _old_currency_codes)
-            patch.setattr(bank_engine, "_matches", _old_matches)
-            patch.setattr(bank_engine, "suggestions", _old_suggestions)
-            return match(*args)
+            patch.setattr(old_state, "_normal", _old_normal)
+            patch.setattr(old_state, "_tokens", _old_tokens)
+            patch.setattr(old_state, "_find_partners", _old_find_partners)
+            patch.setattr(old_state, "_currency_codes", _old_currency_codes)
+            patch.setattr(old_engine, "_matches", _old_matches)
+            patch.setattr(old_engine, "suggestions", _old_suggestions)
+            return old_engine.match(*args)
     return run
 
 

@@ -1,0 +1,250 @@
+"""The engine's working state: the frames as integer arrays, reference hits, who is still open.
+
+Everything the rules compare becomes an int64/bool numpy array indexed by position (entry `e`,
+open item `i`), so each rule is a handful of joins and masks. Matched entries and consumed
+items are switched off in `e_open` / `i_free`, and every later rule looks only at what is left.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ofm.rules.bank.policy import MatchingPolicy
+from ofm.rules.resemblance import LEGAL_FORMS, UMLAUTS, normalise_name
+
+NO_DAY = np.iinfo(np.int64).min  # NaT as int64 days
+IBAN, NAME = 2, 1  # how an entry's partner was found (also its score where partners compete)
+
+
+def _days(column: pd.Series) -> np.ndarray:
+    return column.to_numpy(dtype="datetime64[D]").astype(np.int64)
+
+
+SEP = "\x00"  # joins many texts into one string: not whitespace, not a letter or digit, not in a reference
+_OUTER = ("(?<![A-Z0-9])(", ")(?![A-Z0-9])")  # how MatchingPolicy.reference_regex wraps the patterns
+_NON_WORD = re.compile(f"[^a-z0-9{SEP}]+")  # what separates words in `normalise_name`
+_LEGAL = re.compile(f"(?<![a-z0-9])(?:{'|'.join(sorted(LEGAL_FORMS))})(?![a-z0-9])")  # a legal form as a whole word
+_SPACES, _SPACES_AT_SEP = re.compile(" +"), re.compile(f" ?{SEP} ?")
+_CONTEXT = ("^", "$", "\\A", "\\Z", "\\b", "\\B", "(?=", "(?!", "(?<")  # anchors and lookarounds
+
+
+def normal_text(value: str) -> str:
+    """Upper case without whitespace: 'inv/2026/0001', 'RF18 5390 0754' compare as written by Odoo."""
+    return "".join(value.split()).upper()
+
+
+def _normal(values: pd.Series) -> pd.Series:
+    """`normal_text` of each value, done on all of them joined into one string (both steps work
+    character by character), unless a value holds the separator: then value by value."""
+    texts = values.tolist()
+    joined = SEP.join(texts)
+    if joined.count(SEP) != max(len(texts) - 1, 0):
+        return pd.Series([normal_text(v) for v in texts], index=values.index, dtype=object)
+    return pd.Series(normal_text(joined).split(SEP) if texts else [], index=values.index, dtype=object)
+
+
+def joinable(regex: str) -> bool:
+    """Whether texts may be searched joined by SEP and find what each alone would: the patterns use no
+    anchor and no lookaround, so only the policy's outer pair looks past a match, at one letter or
+    digit either side (never SEP). A match that would run over SEP is caught in `_tokens`."""
+    if not (regex.startswith(_OUTER[0]) and regex.endswith(_OUTER[1])):
+        return False
+    body = regex[len(_OUTER[0]):-len(_OUTER[1])]
+    return not any(c in body for c in _CONTEXT)
+
+
+def tokens_by_text(text: list[str], pattern: re.Pattern) -> pd.Series:
+    """The plain way: `findall` text by text (group 1 where the pattern has groups), index = text position."""
+    rows = [(k, t[0] if isinstance(t, tuple) else t) for k, v in enumerate(text) for t in pattern.findall(v)]
+    return pd.Series([t for _, t in rows], index=np.array([k for k, _ in rows], dtype=np.int64), dtype=object)
+
+
+def _joined(columns: list[list[str]]) -> str:
+    """Each row's values joined by a space (the row's text), the rows joined by SEP, without a Python
+    loop over the rows: the pieces are laid out by slice assignment and joined once."""
+    n, k = len(columns[0]), len(columns)
+    pieces = [" "] * (2 * k * n)
+    for j, column in enumerate(columns):
+        pieces[2 * j::2 * k] = column
+    pieces[2 * k - 1::2 * k] = [SEP] * n
+    return "".join(pieces[:-1])
+
+
+def _tokens(columns: list[list[str]], regex: str) -> pd.Series:
+    """Reference tokens found in each row's text (its values joined by a space), normalised; the
+    index is the row's position.
+
+    One regex pass over all texts joined by SEP (a million `findall` calls cost four times as much)
+    when `joinable`, else text by text."""
+    pattern = re.compile(regex, flags=re.IGNORECASE)
+    n = len(columns[0])
+    joined = _joined(columns) if n else ""
+    if not joinable(regex) or joined.count(SEP) != max(n - 1, 0):
+        return _normal(tokens_by_text([" ".join(parts) for parts in zip(*columns, strict=True)], pattern))
+    parts = pattern.split(joined)  # text between matches, then each group of a match, in order
+    width = pattern.groups + 1
+    found = parts[1::width]  # group 1: the outer group, the whole match
+    if SEP in "".join(found):
+        return _normal(tokens_by_text(joined.split(SEP), pattern))
+    before = np.fromiter(map(len, parts[0::width]), np.int64, len(found) + 1)[:-1]  # text before match k
+    length = np.fromiter(map(len, found), np.int64, len(found))
+    match_starts = np.cumsum(before) + np.cumsum(length) - length
+    sizes = sum(np.fromiter(map(len, column), np.int64, n) for column in columns) + len(columns)  # + spaces, SEP
+    at = np.searchsorted(np.cumsum(sizes) - sizes, match_starts, side="right") - 1
+    return _normal(pd.Series(found, index=at, dtype=object))
+
+
+def _keys(items: pd.DataFrame) -> pd.Series:
+    """Every reference an open item is known by (move name, payment reference, ref), normalised."""
+    keys = _normal(pd.concat([items[c].astype(object) for c in ("move_name", "payment_reference", "ref")]).dropna())
+    return keys[keys != ""]
+
+
+@dataclass
+class State:
+    """Positional arrays for entries (e_*) and open items (i_*), plus the reference hits."""
+
+    policy: MatchingPolicy
+    entries: pd.DataFrame
+    items: pd.DataFrame
+    currencies: pd.Index
+    e_amount: np.ndarray
+    e_cur: np.ndarray
+    e_day: np.ndarray
+    i_resid: np.ndarray
+    i_cur: np.ndarray
+    i_day: np.ndarray
+    i_partner: np.ndarray
+    hits_all: pd.DataFrame  # (e, i): a reference of item i found in entry e, any currency
+    partner_banks: pd.DataFrame
+    e_ref: np.ndarray = field(init=False)  # the entry references a known item of its currency
+    e_open: np.ndarray = field(init=False)
+    i_free: np.ndarray = field(init=False)
+    _partner: tuple[np.ndarray, np.ndarray] | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        self.e_open = self.e_amount != 0  # a zero amount settles nothing
+        self.i_free = self.i_resid != 0
+        h = self.hits_all
+        same = self.e_cur[h.e.to_numpy()] == self.i_cur[h.i.to_numpy()]
+        self.e_ref = np.zeros(self.n, dtype=bool)
+        self.e_ref[h.e.to_numpy()[same]] = True
+
+    @property
+    def n(self) -> int:
+        return len(self.e_amount)
+
+    def hits(self) -> pd.DataFrame:
+        """Reference hits between open entries and free items of the same currency."""
+        h = self.hits_all
+        keep = self.e_open[h.e.to_numpy()] & self.i_free[h.i.to_numpy()]
+        keep &= self.e_cur[h.e.to_numpy()] == self.i_cur[h.i.to_numpy()]
+        return h[keep]
+
+    def open_entries(self) -> np.ndarray:
+        return np.flatnonzero(self.e_open)
+
+    def free_items(self) -> np.ndarray:
+        return np.flatnonzero(self.i_free)
+
+    def partners(self) -> tuple[np.ndarray, np.ndarray]:
+        """(partner id, how found) per entry: IBAN of a partner bank account, else its normalised name.
+
+        Computed once, when a rule first needs it, for the entries still open then: names are
+        normalised in Python, once per distinct name.
+        """
+        if self._partner is None:
+            self._partner = _find_partners(self)
+        return self._partner
+
+    def window(self, e: np.ndarray, i: np.ndarray) -> np.ndarray:
+        """|booking date - due date| within the policy's window (a missing date is outside)."""
+        a, b = self.e_day[e], self.i_day[i]
+        ok = (a != NO_DAY) & (b != NO_DAY)
+        return ok & (np.abs(np.where(ok, a, 0) - np.where(ok, b, 0)) <= self.policy.date_window_days)
+
+
+def prepare(entries: pd.DataFrame, items: pd.DataFrame, partner_banks: pd.DataFrame,
+            policy: MatchingPolicy) -> State:
+    """Arrays and reference hits for one run; entry and line ids must be unique."""
+    entries = entries.reset_index(drop=True)
+    items = items.reset_index(drop=True)
+    for frame, key in ((entries, "entry_id"), (items, "line_id")):
+        dupes = frame[key][frame[key].duplicated()]
+        if len(dupes):
+            raise ValueError(f"{key} must be unique: {dupes.iloc[0]!r} appears twice (deduplicate by identity first)")
+    (e_cur, i_cur), currencies = _currency_codes(entries.currency, items.currency)
+    columns = [entries[c].astype(object).fillna("").tolist()
+               for c in ("remittance", "creditor_reference", "end_to_end_id")]
+    tokens, keys = _tokens(columns, policy.reference_regex), _keys(items)
+    codes, _ = pd.factorize(pd.concat([tokens, keys], ignore_index=True))
+    left = pd.DataFrame({"e": tokens.index.to_numpy(np.int64), "t": codes[:len(tokens)]})
+    right = pd.DataFrame({"i": keys.index.to_numpy(np.int64), "t": codes[len(tokens):]})
+    hits = left.merge(right, on="t")[["e", "i"]].drop_duplicates(ignore_index=True)
+    return State(
+        policy=policy, entries=entries, items=items, currencies=currencies,
+        e_amount=entries.amount_minor.to_numpy(np.int64), e_cur=e_cur,
+        e_day=_days(entries.booking_date), i_resid=items.residual_minor.to_numpy(np.int64),
+        i_cur=i_cur, i_day=_days(items.date_maturity),
+        i_partner=items.partner_id.to_numpy(np.int64), hits_all=hits, partner_banks=partner_banks)
+
+
+def _currency_codes(*columns: pd.Series) -> tuple[list[np.ndarray], pd.Index]:
+    """Each column's currency as a position in the sorted currencies of all of them, -1 where missing.
+
+    Factorised as plain object arrays (pandas' string dtype hashes a million values ten times slower)."""
+    factors = [pd.factorize(column.to_numpy(object)) for column in columns]
+    currencies = pd.Index(sorted(set().union(*(uniques.tolist() for _, uniques in factors))))
+    positions = [np.append(currencies.get_indexer(uniques), -1) for _, uniques in factors]  # code -1 stays -1
+    return [at[codes] for (codes, _), at in zip(factors, positions, strict=True)], currencies
+
+
+def _unique_map(keys: pd.Series, partner_ids: pd.Series) -> pd.Series:
+    """key -> partner id, only for keys that name exactly one partner."""
+    pairs = pd.DataFrame({"k": keys.to_numpy(), "p": partner_ids.to_numpy()}).dropna().drop_duplicates()
+    pairs = pairs[pairs.k != ""]
+    single = pairs.groupby("k").p.transform("size") == 1
+    return pd.Series(pairs.p[single].to_numpy(np.int64), index=pairs.k[single].to_numpy())
+
+
+def _find_partners(state: State) -> tuple[np.ndarray, np.ndarray]:
+    partner = np.zeros(state.n, dtype=np.int64)
+    source = np.zeros(state.n, dtype=np.int8)
+    todo = state.open_entries()
+    by_iban = _unique_map(state.partner_banks.iban, state.partner_banks.partner_id)
+    ibans = state.entries.counterparty_iban.to_numpy()[todo]
+    found = pd.Series(ibans).map(by_iban).to_numpy()
+    hit = ~pd.isna(found)
+    partner[todo[hit]], source[todo[hit]] = found[hit].astype(np.int64), IBAN
+    todo = todo[~hit]
+    # every distinct name (the items' partners', the entries' counterparties') normalised once
+    item_names = state.items.partner_name.to_numpy(object)
+    codes, distinct = pd.factorize(np.concatenate([item_names, state.entries.counterparty_name.to_numpy(object)[todo]]))
+    normal = np.array(normal_names(distinct.tolist()) + [None], dtype=object)  # code -1 (no name): None
+    item_codes, entry_codes = codes[:len(item_names)], codes[len(item_names):]
+    known = pd.DataFrame({"c": item_codes, "p": state.items.partner_id.to_numpy(np.int64)})
+    known = known[(known.p > 0) & (known.c >= 0)].drop_duplicates()
+    by_name = _unique_map(pd.Series(normal[known.c.to_numpy()]), known.p)
+    found = pd.Series(normal).map(by_name).to_numpy()[entry_codes]
+    hit = ~pd.isna(found)
+    partner[todo[hit]], source[todo[hit]] = found[hit].astype(np.int64), NAME
+    return partner, source
+
+
+def normal_names(names: list[str]) -> list[str]:
+    """`normalise_name` of each name, done on all of them joined into one string (each step works
+    character by character, and SEP is neither a letter nor a digit nor changed by any step), unless
+    a name holds the separator: then name by name."""
+    joined = SEP.join(names)
+    if joined.count(SEP) != max(len(names) - 1, 0):
+        return [normalise_name(name) for name in names]
+    text = joined.lower().replace(".", "").translate(UMLAUTS)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    text = _LEGAL.sub("", _NON_WORD.sub(" ", text))  # words only, separated by one space or SEP
+    text = _SPACES_AT_SEP.sub(SEP, _SPACES.sub(" ", text)).strip(" ")
+    return text.split(SEP) if names else []

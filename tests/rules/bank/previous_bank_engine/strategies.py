@@ -1,0 +1,197 @@
+"""The matching rules, cheapest first, each a tiny declaration: a name, why, and its candidates.
+
+Each `find` returns candidate groups (see resolve.py) for the entries still open against the
+items still free; scores say which claim is strictly better where two compete. Nothing here
+decides: `resolve` does, the same way for every rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .resolve import CANDIDATE_COLUMNS, empty_candidates
+from .state import IBAN, State
+from .subsets import PAD, solutions
+
+PAIR_BUDGET = 4_000_000  # entry x partner-item pairs built at once (bounds memory for big partners)
+
+
+def _cands(e, g, i, score, applied, writeoff) -> pd.DataFrame:
+    cols = dict(zip(CANDIDATE_COLUMNS, (e, g, i, score, applied, writeoff), strict=True))
+    n = len(e)
+    return pd.DataFrame({k: np.broadcast_to(np.asarray(v, dtype=np.int64), (n,)) for k, v in cols.items()})
+
+
+def _same_sign(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.sign(a) == np.sign(b)
+
+
+def within_tolerance(s: State, cur: np.ndarray, residual: np.ndarray, amount: np.ndarray) -> np.ndarray:
+    """|residual - amount| within the currency's fee tolerance (absolute and/or percent), in exact integers.
+
+    A currency the policy does not list has no tolerance; -1 marks a bound the policy leaves out.
+    """
+    k = len(s.currencies)
+    listed, absolute = np.zeros(k, dtype=bool), np.full(k, -1, np.int64)
+    num, den = np.full(k, -1, np.int64), np.ones(k, np.int64)
+    for code, tol in s.policy.tolerances.items():
+        if code in s.currencies:
+            at = s.currencies.get_loc(code)
+            listed[at] = True
+            if tol.absolute_minor is not None:
+                absolute[at] = tol.absolute_minor
+            if tol.percent is not None:
+                num[at], den[at] = tol.percent.as_integer_ratio()
+    diff, base = np.abs(residual - amount), np.abs(residual)
+    a, n, d = absolute[cur], num[cur], den[cur]
+    return listed[cur] & ((a < 0) | (diff <= a)) & ((n < 0) | (diff * 100 * d <= n * base))
+
+
+def _partnered(s: State) -> np.ndarray:
+    """Open entries with a known partner and no reference to a known item (a reference found is
+    stronger evidence than the partner: such entries are left to the reference rules or a person)."""
+    partner, _ = s.partners()
+    oe = s.open_entries()
+    return oe[(partner[oe] > 0) & ~s.e_ref[oe]]
+
+
+def _partner_pairs(s: State, keep: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> pd.DataFrame:
+    """(e, i): partnered entries x free items of that partner and currency, filtered by `keep(e, i)`,
+    built chunk by chunk so that a partner with thousands of open items cannot exhaust memory."""
+    partner, _ = s.partners()
+    oe, fi = _partnered(s), s.free_items()
+    right = pd.DataFrame({"i": fi, "p": s.i_partner[fi], "c": s.i_cur[fi]})
+    sizes = right.groupby(["p", "c"]).size().rename("k").reset_index()
+    left = pd.DataFrame({"e": oe, "p": partner[oe], "c": s.e_cur[oe]}).merge(sizes, on=["p", "c"])
+    chunk = (np.cumsum(left.k.to_numpy()) - 1) // PAIR_BUDGET
+    parts = [pd.DataFrame({"e": [], "i": []}, dtype=np.int64)]
+    for _, block in left.groupby(chunk, sort=True):
+        pairs = block.merge(right, on=["p", "c"])
+        e, i = pairs.e.to_numpy(), pairs.i.to_numpy()
+        mask = keep(e, i)
+        parts.append(pd.DataFrame({"e": e[mask], "i": i[mask]}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def reference(s: State) -> pd.DataFrame:
+    """(1) A referenced item whose residual is the amount, or all referenced items adding up to it."""
+    h = s.hits()
+    e, i = h.e.to_numpy(), h.i.to_numpy()
+    amount, residual = s.e_amount[e], s.i_resid[i]
+    exact = residual == amount
+    has_exact = np.zeros(s.n, dtype=bool)
+    has_exact[e[exact]] = True
+    per_entry = pd.DataFrame({"e": e, "r": residual}).groupby("e").r.agg(["size", "sum"])
+    multi = np.zeros(s.n, dtype=bool)
+    ok = (per_entry["size"].to_numpy() >= 2) & (per_entry["sum"].to_numpy() == s.e_amount[per_entry.index])
+    multi[per_entry.index.to_numpy()[ok]] = True
+    multi &= ~has_exact
+    m = multi[e]
+    return pd.concat([_cands(e[exact], i[exact], i[exact], 2, amount[exact], 0),
+                      _cands(e[m], -1, i[m], 1, residual[m], 0)], ignore_index=True)
+
+
+def partner_amount(s: State) -> pd.DataFrame:
+    """(2) The partner (IBAN beats name) has an item of exactly this amount within the date window."""
+    partner, source = s.partners()
+    oe, fi = _partnered(s), s.free_items()
+    left = pd.DataFrame({"e": oe, "p": partner[oe], "c": s.e_cur[oe], "a": s.e_amount[oe]})
+    right = pd.DataFrame({"i": fi, "p": s.i_partner[fi], "c": s.i_cur[fi], "a": s.i_resid[fi]})
+    j = left.merge(right, on=["p", "c", "a"])
+    e, i = j.e.to_numpy(), j.i.to_numpy()
+    w = s.window(e, i)
+    return _cands(e[w], i[w], i[w], source[e[w]], s.e_amount[e[w]], 0)
+
+
+def multi_invoice(s: State) -> pd.DataFrame:
+    """(3) Two to max_items open items of the partner, same sign, within the window, sum to the amount."""
+    pol = s.policy
+
+    def keep(e: np.ndarray, i: np.ndarray) -> np.ndarray:
+        amount, residual = s.e_amount[e], s.i_resid[i]
+        return _same_sign(amount, residual) & (np.abs(residual) < np.abs(amount)) & s.window(e, i)
+
+    pairs = _partner_pairs(s, keep).sort_values(["e", "i"], ignore_index=True)
+    count = pairs.groupby("e").i.transform("size").to_numpy()
+    pairs = pairs[(count >= 2) & (count <= pol.max_candidates)]
+    if pairs.empty:
+        return empty_candidates()
+    rows, row_of = np.unique(pairs.e.to_numpy(), return_inverse=True)
+    slot = pairs.groupby("e").cumcount().to_numpy()
+    width = int(slot.max()) + 1
+    pools = np.full((len(rows), width), PAD, dtype=np.int64)
+    items = np.full((len(rows), width), -1, dtype=np.int64)
+    pools[row_of, slot] = np.abs(s.i_resid[pairs.i.to_numpy()])
+    items[row_of, slot] = pairs.i.to_numpy()
+    found = solutions(pools, np.abs(s.e_amount[rows]), pol.max_items)
+    e = [rows[r] for r, slots in found for _ in slots]
+    g = [n for n, (_, slots) in enumerate(found) for _ in slots]
+    i = [items[r, k] for r, slots in found for k in slots]
+    return _cands(e, g, i, 1, s.i_resid[np.asarray(i, dtype=np.int64)], 0) if found else empty_candidates()
+
+
+def partial(s: State) -> pd.DataFrame:
+    """(4) Less than the residual of the one item identified (by reference, or an IBAN partner's only item)."""
+    fees_on = "fees" in s.policy.rules  # a shortfall within the fee tolerance is a fee, not a part payment
+    parts = []
+    if "reference" in s.policy.partial_identify_by:
+        h = s.hits()
+        e, i = h.e.to_numpy(), h.i.to_numpy()
+        one = np.bincount(e, minlength=s.n)[e] == 1
+        parts.append((e[one], i[one], 2))
+    if "iban" in s.policy.partial_identify_by:
+        partner, source = s.partners()
+        oe = _partnered(s)
+        oe = oe[source[oe] == IBAN]
+        fi = s.free_items()
+        right = pd.DataFrame({"i": fi, "p": s.i_partner[fi], "c": s.i_cur[fi], "s": np.sign(s.i_resid[fi])})
+        right = right[right.groupby(["p", "c", "s"]).i.transform("size") == 1]
+        left = pd.DataFrame({"e": oe, "p": partner[oe], "c": s.e_cur[oe], "s": np.sign(s.e_amount[oe])})
+        j = left.merge(right, on=["p", "c", "s"])
+        parts.append((j.e.to_numpy(), j.i.to_numpy(), 1))
+    out = []
+    for e, i, score in parts:
+        amount, residual = s.e_amount[e], s.i_resid[i]
+        ok = _same_sign(amount, residual) & (np.abs(amount) < np.abs(residual))
+        if fees_on:
+            ok &= ~within_tolerance(s, s.i_cur[i], residual, amount)
+        out.append(_cands(e[ok], i[ok], i[ok], score, amount[ok], 0))
+    return pd.concat(out, ignore_index=True) if out else empty_candidates()
+
+
+def fees(s: State) -> pd.DataFrame:
+    """(5) Residual minus amount within the tolerance: by reference, or the partner's unique such item."""
+    def fits(e: np.ndarray, i: np.ndarray) -> np.ndarray:
+        amount, residual = s.e_amount[e], s.i_resid[i]
+        return (_same_sign(amount, residual) & (amount != residual)
+                & within_tolerance(s, s.i_cur[i], residual, amount))
+
+    h = s.hits()
+    e, i = h.e.to_numpy(), h.i.to_numpy()
+    ok = fits(e, i)
+    pairs = _partner_pairs(s, lambda e, i: fits(e, i) & s.window(e, i))
+    out = [(e[ok], i[ok], 2), (pairs.e.to_numpy(), pairs.i.to_numpy(), 1)]
+    return pd.concat([_cands(e, i, i, score, s.e_amount[e], s.i_resid[i] - s.e_amount[e])
+                      for e, i, score in out], ignore_index=True)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One step of the cascade."""
+
+    name: str
+    why: str
+    find: Callable[[State], pd.DataFrame]
+
+
+RULES: dict[str, Rule] = {r.name: r for r in (
+    Rule("reference", "reference in the remittance and exact residual", reference),
+    Rule("partner_amount", "same partner and exact amount within the date window", partner_amount),
+    Rule("multi_invoice", "several open items of the partner add up to the amount", multi_invoice),
+    Rule("partial", "part payment of the one open item identified", partial),
+    Rule("fees", "difference within the fee tolerance, written off", fees),
+)}
