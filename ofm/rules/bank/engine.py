@@ -86,14 +86,14 @@ def _match(entries: pd.DataFrame, items: pd.DataFrame, partner_banks: pd.DataFra
     s = prepare(entries, items, partner_banks, policy)
     accepted, rules, unmatched = [], [], []
     closed = np.zeros(s.n, dtype=bool)
-    for name in policy.rules:
+    for k, name in enumerate(policy.rules):
         rule = RULES[name]
         decision = resolve(rule.find(s))
         done = decision.accepted
         s.e_open[done.e] = False
         s.i_free[done.i] = False
         accepted.append(done)
-        rules.append(np.full(len(done), name, dtype=object))
+        rules.append(np.full(len(done), k, dtype=np.int64))
         s.e_open[decision.ambiguous.e] = False
         closed[done.e] = closed[decision.ambiguous.e] = True
         unmatched += _ambiguous(s, rule.why, decision.ambiguous, decision.rivals)
@@ -104,7 +104,7 @@ def _match(entries: pd.DataFrame, items: pd.DataFrame, partner_banks: pd.DataFra
     unmatched += map(Unmatched, ids[todo].tolist(), reasons(s, todo), [hints.get(e, []) for e in todo.tolist()])
     matches = _matches(s, Candidates.concat(accepted), np.concatenate(rules))
     stats = _stats(s, matches, len(unmatched), ambiguous)
-    return MatchResult(matches.drop(columns="e"), unmatched, stats)
+    return MatchResult(matches.drop(columns=["e", "k", "lines"]), unmatched, stats)
 
 
 def _ambiguous(s: State, why: str, ambiguous: Ambiguous, rivals: Candidates) -> list[Unmatched]:
@@ -139,7 +139,8 @@ def _ambiguous(s: State, why: str, ambiguous: Ambiguous, rivals: Candidates) -> 
 
 
 def _matches(s: State, rows: Candidates, rule: np.ndarray) -> pd.DataFrame:
-    """One row per matched entry, its lines in line id order (`rule`: the rule of each row)."""
+    """One row per matched entry, its lines in line id order (`rule`: the position of each row's rule
+    in the policy); besides MATCH_COLUMNS the entry `e`, the rule's position `k` and the count of `lines`."""
     line = s.items.line_id.to_numpy()[rows.i]
     order = np.lexsort((line, rows.e))  # stable, like sorting by (e, line)
     e, line = rows.e[order], line[order]
@@ -149,13 +150,15 @@ def _matches(s: State, rows: Candidates, rule: np.ndarray) -> pd.DataFrame:
     account = s.policy.writeoff_account
     return pd.DataFrame({
         "entry_id": s.entries.entry_id.to_numpy()[e[starts]],
-        "rule": rule[order][starts],
+        "rule": np.array(s.policy.rules + ("",), dtype=object)[rule[order][starts]],
         "line_ids": _spans(line, starts),
         "applied_minor": _spans(rows.applied[order], starts),
         "writeoff_minor": writeoff.astype(np.int64),
         "writeoff_account": pd.Series(np.where(writeoff != 0, account, None), dtype=object),
         "partner_id": s.i_partner[rows.i[order][starts]],
         "e": e[starts],
+        "k": rule[order][starts],
+        "lines": np.diff(np.r_[starts, len(e)]),
     })
 
 
@@ -170,18 +173,27 @@ def _spans(values: np.ndarray, starts: np.ndarray) -> list[tuple[int, ...]]:
 
 
 def _stats(s: State, matches: pd.DataFrame, unmatched: int, ambiguous: int) -> dict[str, Any]:
-    """JSON-able counts: entries, lines and absolute amount per currency, per rule."""
-    e = matches.e.to_numpy()
-    frame = pd.DataFrame({"rule": matches.rule.to_numpy(), "lines": matches.line_ids.map(len).to_numpy(),
-                          "cur": s.currencies.to_numpy()[s.e_cur[e]], "amount": np.abs(s.e_amount[e]),
-                          "writeoff": matches.writeoff_minor.to_numpy()})
+    """JSON-able counts: entries, lines and absolute amount per currency, per rule (integer sums
+    per rule and currency by np.add.at; currencies listed in code order, which is their sorted order)."""
+    e, rule, lines = (matches[c].to_numpy() for c in ("e", "k", "lines"))
+    names = s.currencies.to_numpy()
+    cur = s.e_cur[e] % max(len(names), 1)  # a missing currency (-1) reads as the last one, as indexing does
+    amount, writeoff = np.abs(s.e_amount[e]), matches.writeoff_minor.to_numpy()
+    width = max(len(names), 1)
+
+    def per_currency(mask: np.ndarray, values: np.ndarray) -> dict[str, int]:
+        sums, seen = np.zeros(width, dtype=np.int64), np.zeros(width, dtype=bool)
+        np.add.at(sums, cur[mask], values[mask])
+        seen[cur[mask]] = True
+        return {str(names[c]): int(sums[c]) for c in np.flatnonzero(seen).tolist()}
+
     rules: dict[str, Any] = {}
-    for name in s.policy.rules:
-        mine = frame[frame.rule == name]
-        rules[name] = {"entries": len(mine), "lines": int(mine.lines.sum()),
-                       "amount_minor": {str(k): int(v) for k, v in mine.groupby("cur").amount.sum().items()}}
+    for k, name in enumerate(s.policy.rules):
+        mine = rule == k
+        rules[name] = {"entries": int(mine.sum()), "lines": int(lines[mine].sum()),
+                       "amount_minor": per_currency(mine, amount)}
         if name == "fees":
-            rules[name]["writeoff_minor"] = {str(k): int(v) for k, v in mine.groupby("cur").writeoff.sum().items()}
+            rules[name]["writeoff_minor"] = per_currency(mine, writeoff)
     return {"entries": s.n, "items": len(s.i_resid), "matched": len(matches), "rules": rules,
             "unmatched": {"entries": unmatched, "ambiguous": ambiguous},
             "match_rate": round(len(matches) / s.n, 4) if s.n else 0.0}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -105,6 +106,29 @@ def _keys(items: pd.DataFrame) -> pd.Series:
     return keys[keys != ""]
 
 
+class Pairs(NamedTuple):
+    """Entry and item positions of pairs, row by row."""
+
+    e: np.ndarray
+    i: np.ndarray
+
+
+def join(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (l, r) of every pair with left[l] == right[r] (codes >= 0), ordered as pandas' inner merge
+    orders them: by l, then by r."""
+    if not len(left) or not len(right):
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
+    size = int(max(left.max(), right.max())) + 1
+    order = np.argsort(right, kind="stable")
+    counts = np.bincount(right, minlength=size)
+    starts = np.cumsum(counts) - counts
+    per_left = counts[left]
+    total = int(per_left.sum())
+    l_pos = np.repeat(np.arange(len(left)), per_left)
+    offset = np.arange(total) - np.repeat(np.cumsum(per_left) - per_left, per_left)
+    return l_pos, order[starts[left][l_pos] + offset]
+
+
 @dataclass
 class State:
     """Positional arrays for entries (e_*) and open items (i_*), plus the reference hits."""
@@ -120,7 +144,7 @@ class State:
     i_cur: np.ndarray
     i_day: np.ndarray
     i_partner: np.ndarray
-    hits_all: pd.DataFrame  # (e, i): a reference of item i found in entry e, any currency
+    hits_all: Pairs  # (e, i): a reference of item i found in entry e, any currency
     partner_banks: pd.DataFrame
     e_ref: np.ndarray = field(init=False)  # the entry references a known item of its currency
     e_open: np.ndarray = field(init=False)
@@ -131,20 +155,19 @@ class State:
         self.e_open = self.e_amount != 0  # a zero amount settles nothing
         self.i_free = self.i_resid != 0
         h = self.hits_all
-        same = self.e_cur[h.e.to_numpy()] == self.i_cur[h.i.to_numpy()]
+        same = self.e_cur[h.e] == self.i_cur[h.i]
         self.e_ref = np.zeros(self.n, dtype=bool)
-        self.e_ref[h.e.to_numpy()[same]] = True
+        self.e_ref[h.e[same]] = True
 
     @property
     def n(self) -> int:
         return len(self.e_amount)
 
-    def hits(self) -> pd.DataFrame:
+    def hits(self) -> Pairs:
         """Reference hits between open entries and free items of the same currency."""
         h = self.hits_all
-        keep = self.e_open[h.e.to_numpy()] & self.i_free[h.i.to_numpy()]
-        keep &= self.e_cur[h.e.to_numpy()] == self.i_cur[h.i.to_numpy()]
-        return h[keep]
+        keep = self.e_open[h.e] & self.i_free[h.i] & (self.e_cur[h.e] == self.i_cur[h.i])
+        return Pairs(h.e[keep], h.i[keep])
 
     def open_entries(self) -> np.ndarray:
         return np.flatnonzero(self.e_open)
@@ -175,17 +198,19 @@ def prepare(entries: pd.DataFrame, items: pd.DataFrame, partner_banks: pd.DataFr
     entries = entries.reset_index(drop=True)
     items = items.reset_index(drop=True)
     for frame, key in ((entries, "entry_id"), (items, "line_id")):
+        if pd.Index(frame[key].to_numpy()).is_unique:
+            continue
         dupes = frame[key][frame[key].duplicated()]
-        if len(dupes):
-            raise ValueError(f"{key} must be unique: {dupes.iloc[0]!r} appears twice (deduplicate by identity first)")
+        raise ValueError(f"{key} must be unique: {dupes.iloc[0]!r} appears twice (deduplicate by identity first)")
     (e_cur, i_cur), currencies = _currency_codes(entries.currency, items.currency)
     columns = [entries[c].astype(object).fillna("").tolist()
                for c in ("remittance", "creditor_reference", "end_to_end_id")]
     tokens, keys = _tokens(columns, policy.reference_regex), _keys(items)
     codes, _ = pd.factorize(pd.concat([tokens, keys], ignore_index=True))
-    left = pd.DataFrame({"e": tokens.index.to_numpy(np.int64), "t": codes[:len(tokens)]})
-    right = pd.DataFrame({"i": keys.index.to_numpy(np.int64), "t": codes[len(tokens):]})
-    hits = left.merge(right, on="t")[["e", "i"]].drop_duplicates(ignore_index=True)
+    left, right = join(codes[:len(tokens)], codes[len(tokens):])
+    e, i = tokens.index.to_numpy(np.int64)[left], keys.index.to_numpy(np.int64)[right]
+    first = np.sort(np.unique(e * max(len(items), 1) + i, return_index=True)[1])  # each (e, i) once, first kept
+    hits = Pairs(e[first], i[first])
     return State(
         policy=policy, entries=entries, items=items, currencies=currencies,
         e_amount=entries.amount_minor.to_numpy(np.int64), e_cur=e_cur,

@@ -74,7 +74,7 @@ def _partner_pairs(s: State, keep: Callable[[np.ndarray, np.ndarray], np.ndarray
 def reference(s: State) -> Candidates:
     """(1) A referenced item whose residual is the amount, or all referenced items adding up to it."""
     h = s.hits()
-    e, i = h.e.to_numpy(), h.i.to_numpy()
+    e, i = h.e, h.i
     amount, residual = s.e_amount[e], s.i_resid[i]
     exact = residual == amount
     has_exact = np.zeros(s.n, dtype=bool)
@@ -134,7 +134,7 @@ def partial(s: State) -> Candidates:
     parts = []
     if "reference" in s.policy.partial_identify_by:
         h = s.hits()
-        e, i = h.e.to_numpy(), h.i.to_numpy()
+        e, i = h.e, h.i
         one = np.bincount(e, minlength=s.n)[e] == 1
         parts.append((e[one], i[one], 2))
     if "iban" in s.policy.partial_identify_by:
@@ -165,7 +165,7 @@ def fees(s: State) -> Candidates:
                 & within_tolerance(s, s.i_cur[i], residual, amount))
 
     h = s.hits()
-    e, i = h.e.to_numpy(), h.i.to_numpy()
+    e, i = h.e, h.i
     ok = fits(e, i)
     pairs = _partner_pairs(s, lambda e, i: fits(e, i) & s.window(e, i))
     out = [(e[ok], i[ok], 2), (pairs.e.to_numpy(), pairs.i.to_numpy(), 1)]

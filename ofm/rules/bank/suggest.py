@@ -34,8 +34,9 @@ def _candidates(s: State, todo: np.ndarray) -> pd.DataFrame:
     """(e, i, ref) pairs for the unmatched entries `todo` and the free items."""
     pool = s.policy.suggestion_pool
     partner, _ = s.partners()
-    hits = s.hits()
-    hits = hits[np.isin(hits.e.to_numpy(), todo)].assign(ref=1)
+    h = s.hits()
+    mine = np.isin(h.e, todo)
+    hits = pd.DataFrame({"e": h.e[mine], "i": h.i[mine], "ref": 1})
     fi = s.free_items()
     items = pd.DataFrame({"i": fi, "p": s.i_partner[fi], "c": s.i_cur[fi], "a": s.i_resid[fi]})
     todo_p = todo[partner[todo] > 0]
@@ -122,7 +123,7 @@ def suggestions(s: State, todo: np.ndarray) -> dict[int, list[Suggestion]]:
 def reasons(s: State, todo: np.ndarray) -> list[str]:
     """Why each of `todo` stayed unmatched, from the strongest evidence it had."""
     partner, source = s.partners()
-    he, hi = s.hits_all.e.to_numpy(), s.hits_all.i.to_numpy()
+    he, hi = s.hits_all
     free_ref = np.zeros(s.n, dtype=bool)
     free_ref[he[s.i_free[hi] & (s.e_cur[he] == s.i_cur[hi])]] = True
     any_ref = np.zeros(s.n, dtype=bool)
