@@ -229,35 +229,52 @@ def _currency_codes(*columns: pd.Series) -> tuple[list[np.ndarray], pd.Index]:
     return [at[codes] for (codes, _), at in zip(factors, positions, strict=True)], currencies
 
 
-def _unique_map(keys: pd.Series, partner_ids: pd.Series) -> pd.Series:
-    """key -> partner id, only for keys that name exactly one partner."""
-    pairs = pd.DataFrame({"k": keys.to_numpy(), "p": partner_ids.to_numpy()}).dropna().drop_duplicates()
-    pairs = pairs[pairs.k != ""]
-    single = pairs.groupby("k").p.transform("size") == 1
-    return pd.Series(pairs.p[single].to_numpy(np.int64), index=pairs.k[single].to_numpy())
+def _one_partner(keys: np.ndarray, partner_ids: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per key code 0..size-1 (codes < 0 ignored): the partner, and whether the key names exactly one.
+
+    Integers only (a key names one partner when its smallest and largest partner id are equal): no
+    group-by on texts, whose hashing dominated the look-up."""
+    partner_ids = np.asarray(partner_ids)
+    ok = (keys >= 0) & ~pd.isna(partner_ids)
+    keys, partner_ids = keys[ok], partner_ids[ok].astype(np.int64)
+    low, high = np.full(size, np.iinfo(np.int64).max), np.full(size, np.iinfo(np.int64).min)
+    np.minimum.at(low, keys, partner_ids)
+    np.maximum.at(high, keys, partner_ids)
+    return low, low == high
 
 
 def _find_partners(state: State) -> tuple[np.ndarray, np.ndarray]:
+    """IBAN of a partner bank account naming one partner, else a normalised name naming one partner.
+
+    The bank accounts' and entries' IBANs are factorised together, names once per distinct name
+    (normalised in Python), and keys that are missing or empty name nobody."""
     partner = np.zeros(state.n, dtype=np.int64)
     source = np.zeros(state.n, dtype=np.int8)
     todo = state.open_entries()
-    by_iban = _unique_map(state.partner_banks.iban, state.partner_banks.partner_id)
-    ibans = state.entries.counterparty_iban.to_numpy()[todo]
-    found = pd.Series(ibans).map(by_iban).to_numpy()
-    hit = ~pd.isna(found)
-    partner[todo[hit]], source[todo[hit]] = found[hit].astype(np.int64), IBAN
+    banks = state.partner_banks
+    bank_ibans = banks.iban.to_numpy(object)
+    codes, ibans = pd.factorize(np.concatenate([bank_ibans, state.entries.counterparty_iban.to_numpy(object)[todo]]))
+    codes[np.isin(codes, np.flatnonzero(ibans == ""))] = -1
+    found, one = _one_partner(codes[:len(bank_ibans)], banks.partner_id.to_numpy(), len(ibans))
+    entry_codes = codes[len(bank_ibans):]
+    hit = entry_codes >= 0
+    hit[hit] = one[entry_codes[hit]]
+    partner[todo[hit]], source[todo[hit]] = found[entry_codes[hit]], IBAN
     todo = todo[~hit]
     # every distinct name (the items' partners', the entries' counterparties') normalised once
     item_names = state.items.partner_name.to_numpy(object)
     codes, distinct = pd.factorize(np.concatenate([item_names, state.entries.counterparty_name.to_numpy(object)[todo]]))
-    normal = np.array(normal_names(distinct.tolist()) + [None], dtype=object)  # code -1 (no name): None
+    normal = np.array(normal_names(distinct.tolist()), dtype=object)
+    same, normals = pd.factorize(normal)  # distinct name -> distinct normalised name
+    same[normal == ""] = -1
+    codes = np.where(codes >= 0, np.append(same, -1)[codes], -1)
     item_codes, entry_codes = codes[:len(item_names)], codes[len(item_names):]
-    known = pd.DataFrame({"c": item_codes, "p": state.items.partner_id.to_numpy(np.int64)})
-    known = known[(known.p > 0) & (known.c >= 0)].drop_duplicates()
-    by_name = _unique_map(pd.Series(normal[known.c.to_numpy()]), known.p)
-    found = pd.Series(normal).map(by_name).to_numpy()[entry_codes]
-    hit = ~pd.isna(found)
-    partner[todo[hit]], source[todo[hit]] = found[hit].astype(np.int64), NAME
+    item_partners = state.items.partner_id.to_numpy(np.int64)
+    known = item_partners > 0
+    found, one = _one_partner(item_codes[known], item_partners[known], len(normals))
+    hit = entry_codes >= 0
+    hit[hit] = one[entry_codes[hit]]
+    partner[todo[hit]], source[todo[hit]] = found[entry_codes[hit]], NAME
     return partner, source
 
 
