@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import NamedTuple
 
 import numpy as np
@@ -87,17 +88,44 @@ def _tokens(columns: list[list[str]], regex: str) -> pd.Series:
     joined = _joined(columns) if n else ""
     if not joinable(regex) or joined.count(SEP) != max(n - 1, 0):
         return _normal(tokens_by_text([" ".join(parts) for parts in zip(*columns, strict=True)], pattern))
-    parts = pattern.split(joined)  # text between matches, then each group of a match, in order
-    width = pattern.groups + 1
+    single = re.compile(_one_group(regex), flags=re.IGNORECASE)
+    parts = single.split(joined)  # text between matches, then each group of a match, in order
+    width = single.groups + 1
     found = parts[1::width]  # group 1: the outer group, the whole match
     if SEP in "".join(found):
         return _normal(tokens_by_text(joined.split(SEP), pattern))
-    before = np.fromiter(map(len, parts[0::width]), np.int64, len(found) + 1)[:-1]  # text before match k
-    length = np.fromiter(map(len, found), np.int64, len(found))
-    match_starts = np.cumsum(before) + np.cumsum(length) - length
-    sizes = sum(np.fromiter(map(len, column), np.int64, n) for column in columns) + len(columns)  # + spaces, SEP
-    at = np.searchsorted(np.cumsum(sizes) - sizes, match_starts, side="right") - 1
+    # the row of match k: how many separators the texts before it hold (no text holds one)
+    at = np.cumsum(np.fromiter(map(str.count, parts[0:-1:width], repeat(SEP)), np.int64, len(found)))
     return _normal(pd.Series(found, index=at, dtype=object))
+
+
+def _one_group(regex: str) -> str:
+    """A `joinable` regex with every group but the outer one made non-capturing (`re.split` then
+    returns one piece per match instead of one per group), or the regex itself when that could change
+    what it matches (a back-reference or a conditional names groups by number)."""
+    body = regex[len(_OUTER[0]):-len(_OUTER[1])]
+    if re.search(r"\\[1-9]|\(\?\(|\(\?[a-zA-Z]*x", body):  # back-reference, conditional, verbose mode
+        return regex
+    out, k, in_class = [], 0, False
+    while k < len(body):
+        c = body[k]
+        if c == "\\":
+            out.append(body[k:k + 2])
+            k += 2
+            continue
+        if in_class:  # a ']' right after '[' or '[^' is a literal
+            in_class = c != "]" or body[k - 1] == "[" or body[k - 2:k] == "[^"
+        elif c == "[":
+            in_class = True
+        elif c == "(" and body[k + 1:k + 2] != "?":
+            c = "(?:"
+        out.append(c)
+        k += 1
+    single = _OUTER[0] + "".join(out) + _OUTER[1]
+    try:
+        return single if re.compile(single).groups == 1 else regex
+    except re.error:
+        return regex
 
 
 def _keys(items: pd.DataFrame) -> pd.Series:

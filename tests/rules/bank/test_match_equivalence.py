@@ -214,3 +214,26 @@ def test_amounts_are_written_as_decimal_writes_them():
     for code in ("EUR", "JPY", "KWD", "CLF"):
         expected = [str(from_minor(m, code)) for m in minor.tolist()]
         assert bank_suggest.amount_texts(minor, np.full(len(minor), code, dtype=object)).tolist() == expected
+
+
+TEXTS = ("Payment INV/2026/01/00001 and inv/2026/00002", "(x)a]b RINV/2026/12/12345x RF18ABC", "a(b)c [b] \\ ((",
+         "BILL/2026/03/00042/BILL/2026/03/00043", "?abxc :ab)c ]x (abxc ?b", "")
+
+
+@pytest.mark.parametrize("pattern", [r"(INV|BILL|RINV)/\d{4}/(\d{2}/)?\d{4,5}", r"RF\d{2}[A-Z0-9]{1,21}",
+                                     r"[(]a(b)[^]()]c", r"[]](x)|\((b)\)", r"[\]()](b)", r"(a)(?:b|(c))",
+                                     r"(\()b", r"(?i:(b))"])
+def test_the_split_finds_with_one_group_what_the_policy_pattern_finds(pattern):
+    """The token scan drops the inner groups (re.split returns one piece per group): same tokens, one group."""
+    regex = dataclasses.replace(POLICY, reference_patterns={"x": pattern}).reference_regex
+    single = bank_state._one_group(regex)
+    assert re.compile(single).groups == 1
+    for text in TEXTS:
+        assert ([m.group(1) for m in re.finditer(single, text, re.IGNORECASE)]
+                == [m.group(1) for m in re.finditer(regex, text, re.IGNORECASE)])
+
+
+@pytest.mark.parametrize("pattern", [r"(a)\1", r"(a)?(?(1)b|c)", r"(?x)(a) # [", r"(?ix)(a)"])
+def test_groups_named_by_number_or_verbose_patterns_keep_their_groups(pattern):
+    regex = dataclasses.replace(POLICY, reference_patterns={"x": pattern}).reference_regex
+    assert bank_state._one_group(regex) == regex
