@@ -141,6 +141,19 @@ class Pairs(NamedTuple):
     i: np.ndarray
 
 
+def key_codes(left: list[np.ndarray], right: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, int]:
+    """One integer code per row for keys of several integer columns, left and right rows coded alike
+    (equal keys, equal codes); and how many codes there are. Each column is factorised with the codes so
+    far, so the combined code never outgrows the row count."""
+    n = len(left[0])
+    code, size = np.zeros(n + len(right[0]), dtype=np.int64), 1
+    for a, b in zip(left, right, strict=True):
+        column, uniques = pd.factorize(np.concatenate([np.asarray(a, np.int64), np.asarray(b, np.int64)]))
+        code, combined = pd.factorize(code * len(uniques) + column) if size > 1 else (column, uniques)
+        size = len(combined)
+    return code[:n], code[n:], size
+
+
 def join(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Positions (l, r) of every pair with left[l] == right[r] (codes >= 0), ordered as pandas' inner merge
     orders them: by l, then by r."""

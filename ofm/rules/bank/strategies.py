@@ -11,10 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from ofm.rules.bank.resolve import Candidates, candidates, empty_candidates
-from ofm.rules.bank.state import IBAN, State
+from ofm.rules.bank.state import IBAN, Pairs, State, join, key_codes
 from ofm.rules.bank.subsets import PAD, solutions
 
 PAIR_BUDGET = 4_000_000  # entry x partner-item pairs built at once (bounds memory for big partners)
@@ -53,22 +52,25 @@ def _partnered(s: State) -> np.ndarray:
     return oe[(partner[oe] > 0) & ~s.e_ref[oe]]
 
 
-def _partner_pairs(s: State, keep: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> pd.DataFrame:
+def _partner_pairs(s: State, keep: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> Pairs:
     """(e, i): partnered entries x free items of that partner and currency, filtered by `keep(e, i)`,
     built chunk by chunk so that a partner with thousands of open items cannot exhaust memory."""
     partner, _ = s.partners()
     oe, fi = _partnered(s), s.free_items()
-    right = pd.DataFrame({"i": fi, "p": s.i_partner[fi], "c": s.i_cur[fi]})
-    sizes = right.groupby(["p", "c"]).size().rename("k").reset_index()
-    left = pd.DataFrame({"e": oe, "p": partner[oe], "c": s.e_cur[oe]}).merge(sizes, on=["p", "c"])
-    chunk = (np.cumsum(left.k.to_numpy()) - 1) // PAIR_BUDGET
-    parts = [pd.DataFrame({"e": [], "i": []}, dtype=np.int64)]
-    for _, block in left.groupby(chunk, sort=True):
-        pairs = block.merge(right, on=["p", "c"])
-        e, i = pairs.e.to_numpy(), pairs.i.to_numpy()
+    left, right, size = key_codes([partner[oe], s.e_cur[oe]], [s.i_partner[fi], s.i_cur[fi]])
+    per_entry = np.bincount(right, minlength=size)[left]
+    has = per_entry > 0
+    oe, left = oe[has], left[has]
+    chunk = (np.cumsum(per_entry[has]) - 1) // PAIR_BUDGET
+    bounds = np.flatnonzero(np.r_[True, chunk[1:] != chunk[:-1], True]) if len(chunk) else np.array([0])
+    es, is_ = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+    for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        lp, rp = join(left[a:b], right)
+        e, i = oe[a:b][lp], fi[rp]
         mask = keep(e, i)
-        parts.append(pd.DataFrame({"e": e[mask], "i": i[mask]}))
-    return pd.concat(parts, ignore_index=True)
+        es.append(e[mask])
+        is_.append(i[mask])
+    return Pairs(np.concatenate(es), np.concatenate(is_))
 
 
 def reference(s: State) -> Candidates:
@@ -79,11 +81,9 @@ def reference(s: State) -> Candidates:
     exact = residual == amount
     has_exact = np.zeros(s.n, dtype=bool)
     has_exact[e[exact]] = True
-    per_entry = pd.DataFrame({"e": e, "r": residual}).groupby("e").r.agg(["size", "sum"])
-    multi = np.zeros(s.n, dtype=bool)
-    ok = (per_entry["size"].to_numpy() >= 2) & (per_entry["sum"].to_numpy() == s.e_amount[per_entry.index])
-    multi[per_entry.index.to_numpy()[ok]] = True
-    multi &= ~has_exact
+    total = np.zeros(s.n, dtype=np.int64)
+    np.add.at(total, e, residual)
+    multi = (np.bincount(e, minlength=s.n) >= 2) & (total == s.e_amount) & ~has_exact
     m = multi[e]
     return Candidates.concat([candidates(e[exact], i[exact], i[exact], 2, amount[exact], 0),
                               candidates(e[m], -1, i[m], 1, residual[m], 0)])
@@ -93,10 +93,10 @@ def partner_amount(s: State) -> Candidates:
     """(2) The partner (IBAN beats name) has an item of exactly this amount within the date window."""
     partner, source = s.partners()
     oe, fi = _partnered(s), s.free_items()
-    left = pd.DataFrame({"e": oe, "p": partner[oe], "c": s.e_cur[oe], "a": s.e_amount[oe]})
-    right = pd.DataFrame({"i": fi, "p": s.i_partner[fi], "c": s.i_cur[fi], "a": s.i_resid[fi]})
-    j = left.merge(right, on=["p", "c", "a"])
-    e, i = j.e.to_numpy(), j.i.to_numpy()
+    left, right, _ = key_codes([partner[oe], s.e_cur[oe], s.e_amount[oe]],
+                               [s.i_partner[fi], s.i_cur[fi], s.i_resid[fi]])
+    lp, rp = join(left, right)
+    e, i = oe[lp], fi[rp]
     w = s.window(e, i)
     return candidates(e[w], i[w], i[w], source[e[w]], s.e_amount[e[w]], 0)
 
@@ -109,18 +109,22 @@ def multi_invoice(s: State) -> Candidates:
         amount, residual = s.e_amount[e], s.i_resid[i]
         return _same_sign(amount, residual) & (np.abs(residual) < np.abs(amount)) & s.window(e, i)
 
-    pairs = _partner_pairs(s, keep).sort_values(["e", "i"], ignore_index=True)
-    count = pairs.groupby("e").i.transform("size").to_numpy()
-    pairs = pairs[(count >= 2) & (count <= pol.max_candidates)]
-    if pairs.empty:
+    pairs = _partner_pairs(s, keep)
+    order = np.lexsort((pairs.i, pairs.e))
+    e, i = pairs.e[order], pairs.i[order]
+    count = np.bincount(e, minlength=s.n)[e]
+    few = (count >= 2) & (count <= pol.max_candidates)
+    e, i = e[few], i[few]
+    if not len(e):
         return empty_candidates()
-    rows, row_of = np.unique(pairs.e.to_numpy(), return_inverse=True)
-    slot = pairs.groupby("e").cumcount().to_numpy()
+    first = np.r_[True, e[1:] != e[:-1]]  # sorted by entry: each entry's rows together
+    rows, row_of = e[first], np.cumsum(first) - 1
+    slot = np.arange(len(e)) - np.flatnonzero(first)[row_of]
     width = int(slot.max()) + 1
     pools = np.full((len(rows), width), PAD, dtype=np.int64)
     items = np.full((len(rows), width), -1, dtype=np.int64)
-    pools[row_of, slot] = np.abs(s.i_resid[pairs.i.to_numpy()])
-    items[row_of, slot] = pairs.i.to_numpy()
+    pools[row_of, slot] = np.abs(s.i_resid[i])
+    items[row_of, slot] = i
     found = solutions(pools, np.abs(s.e_amount[rows]), pol.max_items)
     e = [rows[r] for r, slots in found for _ in slots]
     g = [n for n, (_, slots) in enumerate(found) for _ in slots]
@@ -142,11 +146,11 @@ def partial(s: State) -> Candidates:
         oe = _partnered(s)
         oe = oe[source[oe] == IBAN]
         fi = s.free_items()
-        right = pd.DataFrame({"i": fi, "p": s.i_partner[fi], "c": s.i_cur[fi], "s": np.sign(s.i_resid[fi])})
-        right = right[right.groupby(["p", "c", "s"]).i.transform("size") == 1]
-        left = pd.DataFrame({"e": oe, "p": partner[oe], "c": s.e_cur[oe], "s": np.sign(s.e_amount[oe])})
-        j = left.merge(right, on=["p", "c", "s"])
-        parts.append((j.e.to_numpy(), j.i.to_numpy(), 1))
+        left, right, size = key_codes([partner[oe], s.e_cur[oe], np.sign(s.e_amount[oe])],
+                                      [s.i_partner[fi], s.i_cur[fi], np.sign(s.i_resid[fi])])
+        only = np.bincount(right, minlength=size)[right] == 1  # the partner's only item of that currency and sign
+        lp, rp = join(left, right[only])
+        parts.append((oe[lp], fi[only][rp], 1))
     out = []
     for e, i, score in parts:
         amount, residual = s.e_amount[e], s.i_resid[i]
@@ -168,7 +172,7 @@ def fees(s: State) -> Candidates:
     e, i = h.e, h.i
     ok = fits(e, i)
     pairs = _partner_pairs(s, lambda e, i: fits(e, i) & s.window(e, i))
-    out = [(e[ok], i[ok], 2), (pairs.e.to_numpy(), pairs.i.to_numpy(), 1)]
+    out = [(e[ok], i[ok], 2), (pairs.e, pairs.i, 1)]
     return Candidates.concat([candidates(e, i, i, score, s.e_amount[e], s.i_resid[i] - s.e_amount[e])
                               for e, i, score in out])
 
