@@ -15,7 +15,7 @@ import pandas as pd
 
 from ofm.canonical.money import minor_units
 from ofm.rules.bank.amounts import from_minor
-from ofm.rules.bank.state import IBAN, NO_DAY, State
+from ofm.rules.bank.state import IBAN, NO_DAY, State, join, key_codes
 
 
 class Suggestion(NamedTuple):
@@ -26,27 +26,32 @@ class Suggestion(NamedTuple):
     why: str
 
 
-def _bounded(frame: pd.DataFrame, keys: list[str], pool: int) -> pd.DataFrame:
-    return frame[frame.groupby(keys).i.transform("size") <= pool]
+def _bounded_join(left: list[np.ndarray], right: list[np.ndarray], pool: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (l, r) of pairs with equal keys, leaving out keys that more than `pool` right rows share."""
+    lc, rc, size = key_codes(left, right)
+    small = np.flatnonzero(np.bincount(rc, minlength=size)[rc] <= pool)
+    lp, rp = join(lc, rc[small])
+    return lp, small[rp]
 
 
-def _candidates(s: State, todo: np.ndarray) -> pd.DataFrame:
-    """(e, i, ref) pairs for the unmatched entries `todo` and the free items."""
+def _candidates(s: State, todo: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(e, i, ref) for the unmatched entries `todo` and the free items, each pair once (in no set order)."""
     pool = s.policy.suggestion_pool
     partner, _ = s.partners()
     h = s.hits()
     mine = np.isin(h.e, todo)
-    hits = pd.DataFrame({"e": h.e[mine], "i": h.i[mine], "ref": 1})
     fi = s.free_items()
-    items = pd.DataFrame({"i": fi, "p": s.i_partner[fi], "c": s.i_cur[fi], "a": s.i_resid[fi]})
-    todo_p = todo[partner[todo] > 0]
-    by_partner = pd.DataFrame({"e": todo_p, "p": partner[todo_p], "c": s.e_cur[todo_p]}).merge(
-        _bounded(items[items.p > 0], ["p", "c"], pool), on=["p", "c"])
-    by_amount = pd.DataFrame({"e": todo, "c": s.e_cur[todo], "a": s.e_amount[todo]}).merge(
-        _bounded(items, ["c", "a"], pool), on=["c", "a"])
-    pairs = pd.concat([hits[["e", "i", "ref"]], by_partner[["e", "i"]], by_amount[["e", "i"]]], ignore_index=True)
-    pairs["ref"] = pairs.ref.fillna(0)
-    return pairs.groupby(["e", "i"], as_index=False, sort=False).ref.max()
+    todo_p, fi_p = todo[partner[todo] > 0], fi[s.i_partner[fi] > 0]
+    lp, rp = _bounded_join([partner[todo_p], s.e_cur[todo_p]], [s.i_partner[fi_p], s.i_cur[fi_p]], pool)
+    la, ra = _bounded_join([s.e_cur[todo], s.e_amount[todo]], [s.i_cur[fi], s.i_resid[fi]], pool)
+    e = np.concatenate([h.e[mine], todo_p[lp], todo[la]])
+    i = np.concatenate([h.i[mine], fi_p[rp], fi[ra]])
+    ref = np.r_[np.ones(int(mine.sum())), np.zeros(len(lp) + len(la))]
+    width = max(len(s.i_resid), 1)
+    distinct, at = np.unique(e * width + i, return_inverse=True)
+    found = np.zeros(len(distinct))
+    np.maximum.at(found, at, ref)
+    return distinct // width, distinct % width, found
 
 
 def amount_texts(minor: np.ndarray, currency: np.ndarray) -> np.ndarray:
@@ -82,12 +87,11 @@ def _whys(ref: np.ndarray, same_partner: np.ndarray, residual: np.ndarray, amoun
 
 def ranked(s: State, todo: np.ndarray) -> pd.DataFrame:
     """The top `suggestions.limit` candidate items per unmatched entry, scored, best first, sorted by entry."""
-    pairs = _candidates(s, todo)
-    if pairs.empty:
-        return pairs
+    e, i, ref = _candidates(s, todo)
+    if not len(e):
+        return pd.DataFrame()
     partner, _ = s.partners()
     w, window = s.policy.weights, max(s.policy.date_window_days, 1)
-    e, i = pairs.e.to_numpy(), pairs.i.to_numpy()
     amount, residual = s.e_amount[e], s.i_resid[i]
     diff = residual - amount
     same_partner = (partner[e] > 0) & (partner[e] == s.i_partner[i])
@@ -96,14 +100,18 @@ def ranked(s: State, todo: np.ndarray) -> pd.DataFrame:
     dated = (s.e_day[e] != NO_DAY) & (s.i_day[i] != NO_DAY)
     days = np.where(dated, s.e_day[e] - np.where(dated, s.i_day[i], 0), 0)
     soon = np.where(dated, np.maximum(0, 1 - np.abs(days) / (2 * window)), 0)
-    score = (w["reference"] * pairs.ref.to_numpy() + w["partner"] * same_partner + w["amount"] * closeness
-             + w["date"] * soon) / sum(w.values())
-    top = pd.DataFrame({
-        "e": e, "score": np.round(score, 3), "line": s.items.line_id.to_numpy()[i], "ref": pairs.ref.to_numpy(),
-        "partner": same_partner, "residual": residual, "amount": amount, "cur": s.i_cur[i], "dated": dated,
-        "days": days,
-    }).sort_values(["e", "score", "line"], ascending=[True, False, True], kind="stable")
-    return top[top.groupby("e").cumcount().to_numpy() < s.policy.suggestion_limit]
+    score = np.round((w["reference"] * ref + w["partner"] * same_partner + w["amount"] * closeness
+                      + w["date"] * soon) / sum(w.values()), 3)
+    line = s.items.line_id.to_numpy()[i]
+    order = np.lexsort((line, -score, e))  # by entry, best first, then line id: each (e, line) is one pair
+    se = e[order]
+    first = np.flatnonzero(np.r_[True, se[1:] != se[:-1]])
+    rank = np.arange(len(se)) - np.repeat(first, np.diff(np.r_[first, len(se)]))
+    top = order[rank < s.policy.suggestion_limit]
+    return pd.DataFrame({
+        "e": e[top], "score": score[top], "line": line[top], "ref": ref[top], "partner": same_partner[top],
+        "residual": residual[top], "amount": amount[top], "cur": s.i_cur[i][top], "dated": dated[top],
+        "days": days[top]})
 
 
 def suggestions(s: State, todo: np.ndarray) -> dict[int, list[Suggestion]]:
