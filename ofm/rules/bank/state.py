@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cache
 from itertools import repeat
 from typing import NamedTuple
 
@@ -83,12 +84,12 @@ def _tokens(columns: list[list[str]], regex: str) -> pd.Series:
 
     One regex pass over all texts joined by SEP (a million `findall` calls cost four times as much)
     when `joinable`, else text by text."""
-    pattern = re.compile(regex, flags=re.IGNORECASE)
+    pattern = re.compile(regex, flags=re.IGNORECASE)  # (re caches compiled patterns: once per process)
     n = len(columns[0])
     joined = _joined(columns) if n else ""
     if not joinable(regex) or joined.count(SEP) != max(n - 1, 0):
         return _normal(tokens_by_text([" ".join(parts) for parts in zip(*columns, strict=True)], pattern))
-    single = re.compile(_one_group(regex), flags=re.IGNORECASE)
+    single = re.compile(_one_group(regex), flags=re.IGNORECASE) if pattern.groups > 1 else pattern
     parts = single.split(joined)  # text between matches, then each group of a match, in order
     width = single.groups + 1
     found = parts[1::width]  # group 1: the outer group, the whole match
@@ -99,6 +100,7 @@ def _tokens(columns: list[list[str]], regex: str) -> pd.Series:
     return _normal(pd.Series(found, index=at, dtype=object))
 
 
+@cache
 def _one_group(regex: str) -> str:
     """A `joinable` regex with every group but the outer one made non-capturing (`re.split` then
     returns one piece per match instead of one per group), or the regex itself when that could change
@@ -123,15 +125,17 @@ def _one_group(regex: str) -> str:
         k += 1
     single = _OUTER[0] + "".join(out) + _OUTER[1]
     try:
-        return single if re.compile(single).groups == 1 else regex
+        return single if re.compile(single, flags=re.IGNORECASE).groups == 1 else regex
     except re.error:
         return regex
 
 
 def _keys(items: pd.DataFrame) -> pd.Series:
     """Every reference an open item is known by (move name, payment reference, ref), normalised."""
-    keys = _normal(pd.concat([items[c].astype(object) for c in ("move_name", "payment_reference", "ref")]).dropna())
-    return keys[keys != ""]
+    values = np.concatenate([items[c].to_numpy(object) for c in ("move_name", "payment_reference", "ref")])
+    known = ~pd.isna(values)
+    keys = _normal(pd.Series(values[known], index=np.tile(np.arange(len(items)), 3)[known], dtype=object))
+    return keys[keys.to_numpy() != ""]
 
 
 class Pairs(NamedTuple):

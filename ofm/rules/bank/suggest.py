@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+from numpy.strings import zfill  # imported here: numpy loads it lazily, on the first run's clock
 
 from ofm.canonical.money import minor_units
 from ofm.rules.bank.amounts import from_minor
@@ -66,7 +67,7 @@ def amount_texts(minor: np.ndarray, currency: np.ndarray) -> np.ndarray:
             continue
         units, cents = np.divmod(np.abs(minor[at]), 10 ** d)
         out[at] = (np.where(minor[at] < 0, "-", "").astype(object) + units.astype(str).astype(object) + "."
-                   + np.strings.zfill(cents.astype(str), d).astype(object))
+                   + zfill(cents.astype(str), d).astype(object))
     return out
 
 
