@@ -32,6 +32,7 @@ SEP = "\x00"  # joins many texts into one string: not whitespace, not a letter o
 _OUTER = ("(?<![A-Z0-9])(", ")(?![A-Z0-9])")  # how MatchingPolicy.reference_regex wraps the patterns
 _NON_WORD = re.compile(f"[^a-z0-9{SEP}]+")  # what separates words in `normalise_name`
 _LEGAL = re.compile(f"(?<![a-z0-9])(?:{'|'.join(sorted(LEGAL_FORMS))})(?![a-z0-9])")  # a legal form as a whole word
+_CHANGED = re.compile(r"[\sa-z\x1c-\x1f]")  # in ASCII, what `normal_text` changes: whitespace, lower case
 _SPACES, _SPACES_AT_SEP = re.compile(" +"), re.compile(f" ?{SEP} ?")
 _CONTEXT = ("^", "$", "\\A", "\\Z", "\\b", "\\B", "(?=", "(?!", "(?<")  # anchors and lookarounds
 
@@ -48,6 +49,8 @@ def _normal(values: pd.Series) -> pd.Series:
     joined = SEP.join(texts)
     if joined.count(SEP) != max(len(texts) - 1, 0):
         return pd.Series([normal_text(v) for v in texts], index=values.index, dtype=object)
+    if joined.isascii() and not _CHANGED.search(joined):  # already upper case without whitespace (Odoo's names)
+        return pd.Series(texts, index=values.index, dtype=object)
     return pd.Series(normal_text(joined).split(SEP) if texts else [], index=values.index, dtype=object)
 
 
@@ -254,7 +257,7 @@ def prepare(entries: pd.DataFrame, items: pd.DataFrame, partner_banks: pd.DataFr
     codes, _ = pd.factorize(pd.concat([tokens, keys], ignore_index=True))
     left, right = join(codes[:len(tokens)], codes[len(tokens):])
     e, i = tokens.index.to_numpy(np.int64)[left], keys.index.to_numpy(np.int64)[right]
-    first = np.sort(np.unique(e * max(len(items), 1) + i, return_index=True)[1])  # each (e, i) once, first kept
+    first = ~pd.Index(e * max(len(items), 1) + i).duplicated()  # each (e, i) once, the first kept
     hits = Pairs(e[first], i[first])
     return State(
         policy=policy, entries=entries, items=items, currencies=currencies,
