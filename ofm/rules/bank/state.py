@@ -32,7 +32,7 @@ SEP = "\x00"  # joins many texts into one string: not whitespace, not a letter o
 _OUTER = ("(?<![A-Z0-9])(", ")(?![A-Z0-9])")  # how MatchingPolicy.reference_regex wraps the patterns
 _NON_WORD = re.compile(f"[^a-z0-9{SEP}]+")  # what separates words in `normalise_name`
 _LEGAL = re.compile(f"(?<![a-z0-9])(?:{'|'.join(sorted(LEGAL_FORMS))})(?![a-z0-9])")  # a legal form as a whole word
-_CHANGED = re.compile(r"[\sa-z\x1c-\x1f]")  # in ASCII, what `normal_text` changes: whitespace, lower case
+_ASCII_SPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"  # what str.split() splits on, in ASCII
 _SPACES, _SPACES_AT_SEP = re.compile(" +"), re.compile(f" ?{SEP} ?")
 _CONTEXT = ("^", "$", "\\A", "\\Z", "\\b", "\\B", "(?=", "(?!", "(?<")  # anchors and lookarounds
 
@@ -42,6 +42,11 @@ def normal_text(value: str) -> str:
     return "".join(value.split()).upper()
 
 
+def is_normal(text: str) -> bool:
+    """Whether `normal_text` leaves the text as it is, for ASCII texts (a few scans in C); False otherwise."""
+    return text.isascii() and not any(c in text for c in _ASCII_SPACE) and text.upper() == text
+
+
 def _normal(values: pd.Series) -> pd.Series:
     """`normal_text` of each value, done on all of them joined into one string (both steps work
     character by character), unless a value holds the separator: then value by value."""
@@ -49,7 +54,7 @@ def _normal(values: pd.Series) -> pd.Series:
     joined = SEP.join(texts)
     if joined.count(SEP) != max(len(texts) - 1, 0):
         return pd.Series([normal_text(v) for v in texts], index=values.index, dtype=object)
-    if joined.isascii() and not _CHANGED.search(joined):  # already upper case without whitespace (Odoo's names)
+    if is_normal(joined):  # already upper case without whitespace (Odoo's names): nothing to do
         return pd.Series(texts, index=values.index, dtype=object)
     return pd.Series(normal_text(joined).split(SEP) if texts else [], index=values.index, dtype=object)
 
