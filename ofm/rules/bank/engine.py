@@ -115,16 +115,18 @@ def _ambiguous(s: State, why: str, ambiguous: Ambiguous, rivals: Candidates) -> 
     groups: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
     claims: dict[int, set[int]] = defaultdict(set)
     wants: dict[int, list[int]] = defaultdict(list)
-    for e, g, i in zip(rivals.e.tolist(), rivals.g.tolist(), rivals.i.tolist(), strict=True):
-        groups[e][g].append(int(lines[i]))
+    for e, g, i, line in zip(rivals.e.tolist(), rivals.g.tolist(), rivals.i.tolist(), lines[rivals.i].tolist(),
+                             strict=True):
+        groups[e][g].append(line)
         claims[i].add(e)
         wants[e].append(i)
     out = []
     limit = s.policy.suggestion_limit
-    for e, kind, n in zip(ambiguous.e.tolist(), ambiguous.kind, ambiguous.n.tolist(), strict=True):
+    labels = {"candidates": f"equally good: {why}", "claimed": f"claimed as well by another entry: {why}"}
+    for e, eid, kind, n in zip(ambiguous.e.tolist(), ids[ambiguous.e].tolist(), ambiguous.kind, ambiguous.n.tolist(),
+                               strict=True):
         options = sorted(tuple(sorted(g)) for g in groups[e].values())
-        label = "equally good" if kind == "candidates" else "claimed as well by another entry"
-        hints = [Suggestion(o, 1.0, f"{label}: {why}") for o in options[:limit]]
+        hints = [Suggestion(o, 1.0, labels[kind]) for o in options[:limit]]
         if kind == "candidates":
             reason = f"ambiguous: {n} equally good candidates ({why})"
         else:
@@ -134,7 +136,7 @@ def _ambiguous(s: State, why: str, ambiguous: Ambiguous, rivals: Candidates) -> 
             more = f" and {len(others) - 1} more" if len(others) > 1 else ""
             other = others[0] if others else "?"
             reason = f"ambiguous: open item {line} is also claimed by entry {other}{more} ({why})"
-        out.append(Unmatched(ids[e], reason, hints))
+        out.append(Unmatched(eid, reason, hints))
     return out
 
 
