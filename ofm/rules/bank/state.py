@@ -92,17 +92,17 @@ def _tokens(columns: list[list[str]], regex: str) -> pd.Series:
 
     One regex pass over all texts joined by SEP (a million `findall` calls cost four times as much)
     when `joinable`, else text by text."""
-    pattern = re.compile(regex, flags=re.IGNORECASE)  # (re caches compiled patterns: once per process)
     n = len(columns[0])
     joined = _joined(columns) if n else ""
     if not joinable(regex) or joined.count(SEP) != max(n - 1, 0):
+        pattern = re.compile(regex, flags=re.IGNORECASE)
         return _normal(tokens_by_text([" ".join(parts) for parts in zip(*columns, strict=True)], pattern))
-    single = re.compile(_one_group(regex), flags=re.IGNORECASE) if pattern.groups > 1 else pattern
+    single = re.compile(_one_group(regex), flags=re.IGNORECASE)  # compiled once per process (re caches it)
     parts = single.split(joined)  # text between matches, then each group of a match, in order
     width = single.groups + 1
     found = parts[1::width]  # group 1: the outer group, the whole match
     if SEP in "".join(found):
-        return _normal(tokens_by_text(joined.split(SEP), pattern))
+        return _normal(tokens_by_text(joined.split(SEP), re.compile(regex, flags=re.IGNORECASE)))
     # the row of match k: how many separators the texts before it hold (no text holds one)
     at = np.cumsum(np.fromiter(map(str.count, parts[0:-1:width], repeat(SEP)), np.int64, len(found)))
     return _normal(pd.Series(found, index=at, dtype=object))
