@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -85,6 +86,7 @@ def row_content_at(at: str, correlation_id: str | None, flow_run_id: str | None,
 
 
 _SECRET_KEYS: dict[str, bool] = {}  # key -> secret-looking, as `scrub` decides (summaries reuse a few keys)
+_CREDENTIAL_WORD = re.compile("bearer|basic", re.IGNORECASE)  # what every credential `redact` masks starts with
 
 
 def _scrub(value: Any, plain: list[bool]) -> Any:
@@ -104,8 +106,8 @@ def _scrub(value: Any, plain: list[bool]) -> Any:
             out[k] = MASK if secret else _scrub(v, plain)
         return out
     if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, list | tuple | set | frozenset):
+        return redact(value) if _CREDENTIAL_WORD.search(value) else value  # no such word: nothing to mask
+    if isinstance(value, (list, tuple, set, frozenset)):  # noqa: UP038 - a tuple is faster than a union here
         return [_scrub(v, plain) for v in value]
     return value
 
