@@ -47,8 +47,7 @@ def stamp(at: datetime) -> str:
 def row_content(at: datetime, correlation_id: str | None, flow_run_id: str | None, actor: str, step: str,
                 record_ref: str | None, summary: dict[str, Any]) -> str:
     """The exact text a row's hash covers after its predecessor's hash (what an export hands to a third party)."""
-    return canonical({"at": _stamp(at), "correlation_id": correlation_id, "flow_run_id": flow_run_id,
-                      "actor": actor, "step": step, "record_ref": record_ref, "summary": summary})
+    return row_content_at(_stamp(at), correlation_id, flow_run_id, actor, step, record_ref, summary)
 
 
 def row_hash(prev_hash: str, at: datetime, correlation_id: str | None, flow_run_id: str | None, actor: str,
