@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from ofm.store import redaction
 from ofm.store import tables as t
 from ofm.store.engine import chunks, insert, lock
-from ofm.store.redaction import _SECRET_KEY, MASK, redact, scrub
+from ofm.store.redaction import MASK, redact, scrub
 from ofm.store.values import AuditEntry, AuditRow, AuditVerdict
 
 GENESIS = "0" * 64
@@ -89,6 +89,11 @@ _SECRET_KEYS: dict[str, bool] = {}  # key -> secret-looking, as `scrub` decides 
 _CREDENTIAL_WORD = re.compile("bearer|basic", re.IGNORECASE)  # what every credential `redact` masks starts with
 
 
+def _secret_key(key: Any) -> bool:
+    """Whether `scrub` masks the value under this key."""
+    return redaction.scrub({key: 0})[key] == MASK
+
+
 def _scrub(value: Any, plain: list[bool]) -> Any:
     """`scrub(value)`, memoising which keys look secret; `plain[0]` becomes False if a key is not a string."""
     if isinstance(value, dict):
@@ -96,11 +101,11 @@ def _scrub(value: Any, plain: list[bool]) -> Any:
         for k, v in value.items():
             if type(k) is not str:
                 plain[0] = False
-                out[k] = MASK if _SECRET_KEY.search(str(k)) else _scrub(v, plain)
+                out[k] = MASK if _secret_key(k) else _scrub(v, plain)
                 continue
             secret = _SECRET_KEYS.get(k)
             if secret is None:
-                secret = bool(_SECRET_KEY.search(k))
+                secret = _secret_key(k)
                 if len(_SECRET_KEYS) < 4096:  # bounded: keys are few, but a summary could be keyed by data
                     _SECRET_KEYS[k] = secret
             out[k] = MASK if secret else _scrub(v, plain)
