@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,9 +20,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ofm.store import redaction
 from ofm.store import tables as t
 from ofm.store.engine import chunks, insert, lock
-from ofm.store.redaction import scrub
+from ofm.store.redaction import MASK, redact, scrub
 from ofm.store.values import AuditEntry, AuditRow, AuditVerdict
 
 GENESIS = "0" * 64
@@ -45,8 +47,7 @@ def stamp(at: datetime) -> str:
 def row_content(at: datetime, correlation_id: str | None, flow_run_id: str | None, actor: str, step: str,
                 record_ref: str | None, summary: dict[str, Any]) -> str:
     """The exact text a row's hash covers after its predecessor's hash (what an export hands to a third party)."""
-    return canonical({"at": _stamp(at), "correlation_id": correlation_id, "flow_run_id": flow_run_id,
-                      "actor": actor, "step": step, "record_ref": record_ref, "summary": summary})
+    return row_content_at(_stamp(at), correlation_id, flow_run_id, actor, step, record_ref, summary)
 
 
 def row_hash(prev_hash: str, at: datetime, correlation_id: str | None, flow_run_id: str | None, actor: str,
@@ -54,6 +55,66 @@ def row_hash(prev_hash: str, at: datetime, correlation_id: str | None, flow_run_
     """The hash of one row given its predecessor's hash: sha256(prev_hash + content), hex."""
     content = row_content(at, correlation_id, flow_run_id, actor, step, record_ref, summary)
     return hashlib.sha256((prev_hash + content).encode()).hexdigest()
+
+
+def _summary_and_content(at: str, e: AuditEntry) -> tuple[Any, str]:
+    """The summary as stored (scrubbed, normalised through JSON so that what is hashed is exactly what the database
+    gives back) and the text its row's hash covers: `row_content` of the stored summary, made with one JSON
+    encoding of the summary instead of two.
+
+    When every key of the scrubbed summary is a string, its canonical text is already the canonical text of what
+    JSON gives back (strings, numbers, booleans, null, lists and objects with the same keys re-encode to the same
+    text), and `summary` is the last key of the hashed object (keys sorted): the text is spliced in. Another key
+    (an int, say) becomes a string in JSON and may sort elsewhere: that summary is encoded again from what JSON
+    gave back, as before.
+    """
+    plain = [scrub is redaction.scrub]  # `scrub` replaced (a test writing rows as before masking): the general path
+    text = canonical(_scrub(e.summary, plain) if plain[0] else scrub(e.summary))
+    summary = json.loads(text)
+    if not plain[0]:
+        return summary, row_content_at(at, e.correlation_id, e.flow_run_id, e.actor, e.step, e.record_ref, summary)
+    head = canonical({"at": at, "correlation_id": e.correlation_id, "flow_run_id": e.flow_run_id, "actor": e.actor,
+                      "step": e.step, "record_ref": e.record_ref})
+    return summary, f'{head[:-1]},"summary":{text}}}'
+
+
+def row_content_at(at: str, correlation_id: str | None, flow_run_id: str | None, actor: str, step: str,
+                   record_ref: str | None, summary: dict[str, Any]) -> str:
+    """`row_content` with the time already stamped (`stamp(at)`)."""
+    return canonical({"at": at, "correlation_id": correlation_id, "flow_run_id": flow_run_id,
+                      "actor": actor, "step": step, "record_ref": record_ref, "summary": summary})
+
+
+_SECRET_KEYS: dict[str, bool] = {}  # key -> secret-looking, as `scrub` decides (summaries reuse a few keys)
+_CREDENTIAL_WORD = re.compile("bearer|basic", re.IGNORECASE)  # what every credential `redact` masks starts with
+
+
+def _secret_key(key: Any) -> bool:
+    """Whether `scrub` masks the value under this key."""
+    return redaction.scrub({key: 0})[key] == MASK
+
+
+def _scrub(value: Any, plain: list[bool]) -> Any:
+    """`scrub(value)`, memoising which keys look secret; `plain[0]` becomes False if a key is not a string."""
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if type(k) is not str:
+                plain[0] = False
+                out[k] = MASK if _secret_key(k) else _scrub(v, plain)
+                continue
+            secret = _SECRET_KEYS.get(k)
+            if secret is None:
+                secret = _secret_key(k)
+                if len(_SECRET_KEYS) < 4096:  # bounded: keys are few, but a summary could be keyed by data
+                    _SECRET_KEYS[k] = secret
+            out[k] = MASK if secret else _scrub(v, plain)
+        return out
+    if isinstance(value, str):
+        return redact(value) if _CREDENTIAL_WORD.search(value) else value  # no such word: nothing to mask
+    if isinstance(value, (list, tuple, set, frozenset)):  # noqa: UP038 - a tuple is faster than a union here
+        return [_scrub(v, plain) for v in value]
+    return value
 
 
 def _last(conn: sa.Connection) -> Any:
@@ -80,10 +141,10 @@ def append(conn: sa.Connection, entries: Sequence[AuditEntry], now: datetime) ->
         last = _last(conn)
         prev = last.hash if last is not None else GENESIS
     rows = []
+    at = _stamp(now)
     for e in entries:
-        # normalised through JSON so that what is hashed is exactly what the database gives back
-        summary = json.loads(canonical(scrub(e.summary)))
-        digest = row_hash(prev, now, e.correlation_id, e.flow_run_id, e.actor, e.step, e.record_ref, summary)
+        summary, content = _summary_and_content(at, e)
+        digest = hashlib.sha256((prev + content).encode()).hexdigest()
         rows.append({"at": now, "correlation_id": e.correlation_id, "flow_run_id": e.flow_run_id, "actor": e.actor,
                      "step": e.step, "record_ref": e.record_ref, "summary": summary, "prev_hash": prev,
                      "hash": digest})

@@ -224,3 +224,52 @@ def test_an_append_landing_mid_verify_is_no_false_alarm(make_store):
     assert landed and (verdict.ok, verdict.rows_checked) == (True, 5)  # the snapshot the walk began with
     sa.event.remove(reader.engine, "before_cursor_execute", append_just_before_the_head_is_read)
     assert reader.verify_audit().rows_checked == 8
+
+
+def _hash_as_before(prev: str, r) -> tuple[dict, str]:
+    """The previous append's algorithm, written out: scrub, canonical JSON, parse back, hash the row over it."""
+    import hashlib
+    import json
+
+    from ofm.store.audit import canonical, stamp
+
+    summary = json.loads(canonical(scrub(r["given"])))
+    content = canonical({"at": stamp(r["at"]), "correlation_id": r["correlation_id"], "flow_run_id": r["flow_run_id"],
+                         "actor": r["actor"], "step": r["step"], "record_ref": r["record_ref"], "summary": summary})
+    return summary, hashlib.sha256((prev + content).encode()).hexdigest()
+
+
+def test_append_stores_and_hashes_each_row_as_the_two_pass_algorithm_did(store):
+    """Each row is encoded once now; what is stored and hashed must be exactly what scrub + encode + parse + encode
+    gave: plain summaries, nested ones, secrets, non-JSON values, and keys that are not strings (which JSON turns
+    into strings that sort elsewhere: 10 before 9)."""
+    import json
+    from datetime import date
+    from decimal import Decimal
+
+    class Kind(str):
+        pass
+
+    summaries = [
+        {"i": 1, "amount": 12.5, "name": "Müller", "fields": ["vat", "ref"]},
+        {},
+        {"nested": {"b": [1, 2.25, None, True], "a": {"z": "x", "api_key": "k-1"}}, "token": "t"},
+        {"when": date(2026, 5, 4), "amount": Decimal("10.50"), "tuple": ("a", 1), "set": {"only"}},
+        {"note": "Authorization: Bearer abc.def-123", "big": 10 ** 30, "float": 1e16, "tiny": 5e-324},
+        {9: "nine", 10: "ten"},
+        {"x": {2: "two", 11: "eleven"}, "y": [{True: 1, 0.5: "half"}]},
+        {"deep": {"list": [{3: "three"}, {"secret": 1}]}},
+        {Kind("sub"): Kind("value"), "bool": False, "neg": -0.0},
+        {"emoji": "€ ✓", "escaped": "tab\t quote\" backslash \\ end"},
+    ]
+    store.audit([AuditEntry(f"corr-{i}", "run-1", "ofm", "checked", f"REF-{i}", s) for i, s in enumerate(summaries)])
+    trails = store.trails([f"REF-{i}" for i in range(len(summaries))])
+    rows = [trails[f"REF-{i}"][0] for i in range(len(summaries))]
+    prev = GENESIS
+    for row, given in zip(rows, summaries, strict=True):
+        stored, digest = _hash_as_before(prev, {**vars(row), "given": given} if hasattr(row, "__dict__") else
+                                         {f: getattr(row, f) for f in row.__dataclass_fields__} | {"given": given})
+        assert (row.prev_hash, row.hash) == (prev, digest), row.record_ref
+        assert json.dumps(row.summary, sort_keys=True) == json.dumps(stored, sort_keys=True)
+        prev = digest
+    assert store.verify_audit().ok

@@ -84,7 +84,7 @@ def test_a_supplier_run_killed_mid_load_is_completed_once_by_the_run_beside_it(t
 
     with world(tmp_path, suppliers=5, database_url=store_url, batch_size=10) as w:
         source = supplier_file(tmp_path)
-        died = threading.Event()
+        died, ended = threading.Event(), threading.Event()
 
         def kill_the_first_claim_after_it(i: int, res) -> None:
             if i == 0:  # dies right after its second batch committed in Odoo
@@ -105,13 +105,19 @@ def test_a_supplier_run_killed_mid_load_is_completed_once_by_the_run_beside_it(t
                 claim = res.store.claim
 
                 def claim_after_the_death(*args, **kwargs):
-                    assert died.wait(timeout=60)
+                    assert died.wait(timeout=60) and ended.wait(timeout=60)
                     return claim(*args, **kwargs)
 
                 res.store.claim = claim_after_the_death
 
-        results = at_once(2, w.settings, w.sandbox, lambda i: supplier_onboarding(source=source, actor=f"worker-{i}"),
-                          prepare=kill_the_first_claim_after_it)
+        def onboard(i: int) -> dict:
+            try:
+                return supplier_onboarding(source=source, actor=f"worker-{i}")
+            finally:
+                if i == 0:  # its batches go out from a sending thread: the run ends a moment after its death there
+                    ended.set()
+
+        results = at_once(2, w.settings, w.sandbox, onboard, prepare=kill_the_first_claim_after_it)
         assert "killed" in str(results[0])
         survivor = results[1]["counts"]
         assert results[1]["reconciles"] and survivor["quarantined"] == survivor[ELSEWHERE] == 0, survivor

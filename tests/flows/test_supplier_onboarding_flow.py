@@ -207,3 +207,40 @@ def test_onboarding_on_postgresql_over_jsonrpc(tmp_path, store_url):
         assert first["counts"]["created"] == len(w.partners()) == 40 - len(dirty_cases(40, seed=7))
         assert run(full_refresh=True)["odoo_writes"] == 0
         assert w.store.verify_audit().ok is True
+
+
+def test_the_next_batch_is_marked_sent_while_odoo_creates_the_one_before(tmp_path, monkeypatch):
+    """One create in flight, and the next chunk's outbox keys marked sent before it ends (as ledger-batch posts):
+    each create but the last holds Odoo's answer back until the next chunk has been marked sent (a few seconds
+    at most). Serial loading marks a chunk sent only after the create before it returned: every create waits
+    in vain."""
+    import threading
+
+    with world(tmp_path, batch_size=10) as w:
+        changed, marks, creates, overlapped = threading.Condition(), [0], [0], []
+        mark_sent = w.store.mark_sent
+
+        def counted(*args, **kwargs):
+            mark_sent(*args, **kwargs)
+            with changed:
+                marks[0] += 1
+                changed.notify_all()
+
+        monkeypatch.setattr(w.store, "mark_sent", counted)
+        inner = w.odoo._http._transport
+
+        class HoldsTheAnswer(httpx.BaseTransport):
+            def handle_request(self, request: httpx.Request) -> httpx.Response:
+                response = inner.handle_request(request)
+                if request.url.path.endswith("/res.partner/create"):
+                    creates[0] += 1
+                    with changed:
+                        overlapped.append(changed.wait_for(lambda n=creates[0]: marks[0] > n, timeout=3))
+                return response
+
+        w.odoo._http._transport = HoldsTheAnswer()
+        result = run()
+        assert result["reconciles"] is True and result["counts"]["created"] > 30
+        assert creates[0] == marks[0] == -(-result["counts"]["created"] // 10)
+        assert overlapped == [True] * (creates[0] - 1) + [False]
+        assert_one_partner_per_supplier(w)

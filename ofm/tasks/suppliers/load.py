@@ -10,7 +10,8 @@ business reason is split in halves until the guilty records are isolated and qua
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from prefect import task
@@ -106,18 +107,59 @@ def load_creates(pairs: list[Pair], run: RunInfo, progress: Progress) -> list[Re
     landed, todo = _landed(todo, row, anchors, keys, run)
     results += landed
 
-    def write(batch: list[Pair]) -> list[int]:
-        mark_sent([keys[d.record_ref] for d, _ in batch], run)
+    def create(batch: list[Pair]) -> list[int]:
         return res.odoo.create_idempotent(PARTNER, [d.vals for d, _ in batch], anchors[batch[0][1].mapping], ["id"])
 
+    def write(batch: list[Pair]) -> list[int]:
+        mark_sent([keys[d.record_ref] for d, _ in batch], run)
+        return create(batch)
+
     size = res.settings.odoo_batch_size
-    for mapping in anchors:  # one anchor list per batch: a batch never mixes sources
-        same = [p for p in todo if p[1].mapping == mapping]
-        for start in range(0, len(same), size):
-            chunk = same[start:start + size]
-            results += _finish(write_bisecting(chunk, write), keys, Outcome.CREATED, run, "loaded")
-            progress.advance(len(chunk))
+    chunks = [same[start:start + size]  # one anchor list per batch: a batch never mixes sources
+              for same in ([p for p in todo if p[1].mapping == mapping] for mapping in anchors)
+              for start in range(0, len(same), size)]
+    return results + _send_in_turn(chunks, keys, create, write, run, progress)
+
+
+def _send_in_turn(chunks: list[list[Pair]], keys: dict[str, str], create: Callable[[list[Pair]], list[int]],
+                  write: Callable[[list[Pair]], list[int]], run: RunInfo, progress: Progress) -> list[RecordResult]:
+    """Chunk after chunk, one create in flight at a time (as ledger-batch posts): while Odoo creates one chunk, the
+    next one is marked sent and the one before is marked done, audited and counted; the next chunk goes out the
+    moment the one in flight is done. Only the Odoo call runs in the sending thread: a chunk Odoo refuses is
+    bisected here, in this thread, with `write` (mark sent, create) per part, before the next chunk goes out.
+    Should the run stop (Odoo refused the credentials), the chunk marked sent but not sent is settled by anchor
+    lookup on the next run, like any `sent` key."""
+    from ofm.store import NotOwnerError
+
+    results: list[RecordResult] = []
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ofm-suppliers-send") as sender:
+        pending: tuple[list[Pair], Future[list[int]]] | None = None
+        for chunk in [*chunks, None]:
+            lost: NotOwnerError | None = None
+            if chunk is not None:
+                try:
+                    mark_sent([keys[d.record_ref] for d, _ in chunk], run)
+                except NotOwnerError as exc:  # the lease ran out and another run took the keys: not sent
+                    lost = exc
+            landed = _landed_chunk(*pending, write) if pending else None  # raises: the run stops here
+            pending = (chunk, sender.submit(create, chunk)) if chunk is not None and lost is None else None
+            if landed is not None:
+                results += _finish(landed[1], keys, Outcome.CREATED, run, "loaded")
+                progress.advance(len(landed[0]))
+            if chunk is not None and lost is not None:
+                results += _finish([(p, lost) for p in chunk], keys, Outcome.CREATED, run, "loaded")
+                progress.advance(len(chunk))
     return results
+
+
+def _landed_chunk(chunk: list[Pair], sent: Future[list[int]],
+                  write: Callable[[list[Pair]], list[int]]) -> tuple[list[Pair], list[tuple[Pair, int | Exception]]]:
+    """The chunk in flight, once Odoo answered: each record with its id or its error (a refused chunk bisected)."""
+
+    def answered(batch: list[Pair]) -> list[int]:
+        return sent.result() if batch is chunk else write(batch)
+
+    return chunk, write_bisecting(chunk, answered)
 
 
 def _landed(todo: list[Pair], row: dict[str, Any], anchors: dict[str, list[str]], keys: dict[str, str],
