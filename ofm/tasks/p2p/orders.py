@@ -23,7 +23,7 @@ from ofm.tasks.p2p.odoo import PO, read_orders, read_references
 from ofm.tasks.shared.audit import audit_rows
 from ofm.tasks.shared.outcome import Received
 from ofm.tasks.shared.ownership import ELSEWHERE, claim, done_meanwhile, elsewhere, elsewhere_reason, mark_sent, mine
-from ofm.tasks.shared.resources import resources
+from ofm.tasks.shared.resources import Resources, resources, use_thread_resources
 from ofm.tasks.shared.runinfo import RunInfo
 
 REVISION_CURSOR = "procurement.purchase_order.revision:"
@@ -142,12 +142,12 @@ def load_orders(plans: list[Planned], run: RunInfo) -> list[DocResult]:
     results += hold(run, [(p.item, DEPENDENCY, "; ".join(p.decision.reasons), p.decision.field, p.decision.owner)
                           for p in by[OrderAction.WAIT]], ORDERS.object_type, "waiting")
     results += _refused(by[OrderAction.REFUSE], run)
-    created, failed, left = _create(by[OrderAction.CREATE], run)
+    created, failed, left = _create(by[OrderAction.CREATE], run)  # each chunk confirmed as it lands
     updated, failed_updates, left_updates = _update(by[OrderAction.UPDATE], run)
     failed += failed_updates
     results += left + left_updates
-    confirms = [(p, oid) for p, oid in [*created, *updated, *[(p, p.existing.id) for p in by[OrderAction.CONFIRM]
-                                                               if p.existing]] if p.decision.confirm]
+    confirms = [(p, oid) for p, oid in [*updated, *[(p, p.existing.id) for p in by[OrderAction.CONFIRM]
+                                                     if p.existing]] if p.decision.confirm]
     failed += _confirm(confirms, run)
     results += _odoo_refused(failed, run)
     gone = {p.order.number for p, _ in failed}
@@ -181,41 +181,94 @@ Failed = list[tuple["Planned", Exception]]
 
 
 def _create(plans: list[Planned], run: RunInfo) -> tuple[list[tuple[Planned, int]], Failed, list[DocResult]]:
-    """Create the orders in batches (anchor `origin`), each exactly once; a batch Odoo refuses is split
-    until the refused orders stand alone. Orders another run holds are left to it."""
-    from ofm.store import NotOwnerError
-    from ofm.tasks.shared.bisect import write_bisecting
+    """Create the orders in chunks (anchor `origin`), each exactly once, and confirm each chunk as it lands; a
+    chunk Odoo refuses is split until the refused orders stand alone. Orders another run holds are left to it.
+
+    One write in flight at a time, as ledger-batch posts: while Odoo creates and confirms one chunk (in a
+    sender thread), the main thread claims the next chunk in the outbox (and looks up, by anchor, any order a
+    dead run left `sent`) and records the one before (outbox done, audit rows); the next chunk goes out the
+    moment the one before is back. A chunk that raises stops the run before the next one is sent."""
+    from concurrent.futures import Future, ThreadPoolExecutor
 
     if not plans:
         return [], [], []
     res = resources()
     key = {p.order.number: f"{PO}:create:{p.order.number}" for p in plans}
-    plans, left, sent = _claim(plans, [key[p.order.number] for p in plans], "create",
-                               [p.decision.vals for p in plans], run)
     out: list[tuple[Planned, int]] = []
-    if sent:  # taken over `sent` from a run that died since this run read Odoo: look them up first
-        hits = res.odoo.find_by_anchors(PO, ["origin"], [p.decision.vals for p in sent], ["id"])
-        out = [(p, int(hit["id"])) for p, hit in zip(sent, hits, strict=True) if hit]  # landed: confirmed below
-        plans = [p for p in plans if p.order.number not in {q.order.number for q, _ in out}]
-
-    def write(batch: list[Planned]) -> list[int]:
-        mark_sent([key[p.order.number] for p in batch], run)
-        return res.odoo.create_idempotent(PO, [p.decision.vals for p in batch], ["origin"], ["id"])
-
     failed: Failed = []
+    left: list[DocResult] = []
     size = res.settings.odoo_batch_size
-    for start in range(0, len(plans), size):
-        for plan, result in write_bisecting(plans[start:start + size], write):
-            if isinstance(result, NotOwnerError):  # the lease ran out and another run took it: not sent
-                left.append(DocResult(plan.item, ELSEWHERE, reasons=(str(result),)))
-            else:
-                (failed if isinstance(result, Exception) else out).append((plan, result))
-    res.store.mark_done({key[p.order.number]: oid for p, oid in out})
-    _failed(failed, key)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ofm-po-send") as sender:
+        pending: Future | None = None
+        for start in range(0, len(plans), size):
+            todo, landed = _claim_chunk(plans[start:start + size], key, left, run)
+            done = pending.result() if pending else None  # raises: the run stops here, this chunk is not sent
+            pending = sender.submit(_send, res, todo, landed, key, run) if todo or landed else None
+            if done is not None:
+                _record(done, key, out, failed, left, run)
+        if pending:
+            _record(pending.result(), key, out, failed, left, run)
+    return out, failed, left
+
+
+def _claim_chunk(plans: list[Planned], key: dict[str, str], left: list[DocResult], run: RunInfo
+                 ) -> tuple[list[Planned], list[tuple[Planned, int]]]:
+    """Claim one chunk's create intents; (the plans to create, the ones a dead run's `sent` create landed)."""
+    plans, others, sent = _claim(plans, [key[p.order.number] for p in plans], "create",
+                                 [p.decision.vals for p in plans], run)
+    left += others
+    landed: list[tuple[Planned, int]] = []
+    if sent:  # taken over `sent` from a run that died since this run read Odoo: look them up first
+        hits = resources().odoo.find_by_anchors(PO, ["origin"], [p.decision.vals for p in sent], ["id"])
+        landed = [(p, int(hit["id"])) for p, hit in zip(sent, hits, strict=True) if hit]  # landed: confirmed below
+        plans = [p for p in plans if p.order.number not in {q.order.number for q, _ in landed}]
+    return plans, landed
+
+
+# (orders a dead run's create had landed, each plan's create outcome, the orders confirmed, those Odoo refused)
+_Sent = tuple[list[tuple[Planned, int]], list[tuple[Planned, "int | Exception"]], list[tuple[Planned, int]], Failed]
+
+
+def _send(res: Resources, plans: list[Planned], landed: list[tuple[Planned, int]], key: dict[str, str],
+          run: RunInfo) -> _Sent:
+    """The Odoo side of one chunk (in the sending thread): create, then confirm what landed.
+
+    Nothing of the store's bookkeeping but `mark_sent` happens here: the main thread records the chunk."""
+    from ofm.tasks.shared.bisect import write_bisecting
+
+    with use_thread_resources(res):
+        def write(batch: list[Planned]) -> list[int]:
+            mark_sent([key[p.order.number] for p in batch], run)
+            return res.odoo.create_idempotent(PO, [p.decision.vals for p in batch], ["origin"], ["id"])
+
+        created = write_bisecting(plans, write) if plans else []
+        confirms = [(p, oid) for p, oid in [*landed, *((p, r) for p, r in created if not isinstance(r, Exception))]
+                    if p.decision.confirm]
+        return landed, created, confirms, _confirm_batch(confirms)
+
+
+def _record(sent: _Sent, key: dict[str, str], out: list[tuple[Planned, int]], failed: Failed,
+            left: list[DocResult], run: RunInfo) -> None:
+    """What one chunk left in Odoo (main thread): outbox done or failed, audit rows of the creates and confirms."""
+    from ofm.store import NotOwnerError
+
+    landed, created, confirms, refused = sent
+    ok: list[tuple[Planned, int]] = []
+    bad: Failed = []
+    for plan, result in created:
+        if isinstance(result, NotOwnerError):  # the lease ran out and another run took it: not sent
+            left.append(DocResult(plan.item, ELSEWHERE, reasons=(str(result),)))
+        else:
+            (bad if isinstance(result, Exception) else ok).append((plan, result))
+    ok = landed + ok
+    resources().store.mark_done({key[p.order.number]: oid for p, oid in ok})
+    _failed(bad, key)
     audit_rows(run, "created", [(p.order.record_ref, p.item.lineage.correlation_id,
                                  {"odoo_model": PO, "odoo_id": oid, "revision": p.order.revision,
-                                  "lines": len(p.order.lines)}) for p, oid in out])
-    return out, failed, left
+                                  "lines": len(p.order.lines)}) for p, oid in ok])
+    _audit_confirmed(confirms, refused, run)
+    out += ok
+    failed += bad + refused
 
 
 def _failed(failed: Failed, key: dict[str, str]) -> None:
@@ -225,9 +278,8 @@ def _failed(failed: Failed, key: dict[str, str]) -> None:
         resources().store.mark_failed(key[p.order.number], str(err), permanent=isinstance(err, OdooPermanentError))
 
 
-def _confirm(pairs: list[tuple[Planned, int]], run: RunInfo) -> Failed:
-    """button_confirm per batch; an order Odoo refuses to confirm stays a draft there (the next run
-    confirms it once the cause is fixed) and is reported with Odoo's reason."""
+def _confirm_batch(pairs: list[tuple[Planned, int]]) -> Failed:
+    """button_confirm, one call per batch (a request stays bounded); the orders Odoo refused to confirm."""
     from ofm.tasks.shared.bisect import write_bisecting
 
     res = resources()
@@ -239,12 +291,23 @@ def _confirm(pairs: list[tuple[Planned, int]], run: RunInfo) -> Failed:
 
     failed: Failed = []
     size = res.settings.odoo_batch_size
-    for start in range(0, len(pairs), size):  # one call per batch: a request stays bounded
+    for start in range(0, len(pairs), size):
         failed += [(pair[0], result) for pair, result in write_bisecting(pairs[start:start + size], confirm)
                    if isinstance(result, Exception)]
+    return failed
+
+
+def _audit_confirmed(pairs: list[tuple[Planned, int]], failed: Failed, run: RunInfo) -> None:
     bad = {p.order.number for p, _ in failed}
     audit_rows(run, "confirmed", [(p.order.record_ref, p.item.lineage.correlation_id, {"odoo_id": oid})
                                   for p, oid in pairs if p.order.number not in bad])
+
+
+def _confirm(pairs: list[tuple[Planned, int]], run: RunInfo) -> Failed:
+    """button_confirm per batch; an order Odoo refuses to confirm stays a draft there (the next run
+    confirms it once the cause is fixed) and is reported with Odoo's reason."""
+    failed = _confirm_batch(pairs)
+    _audit_confirmed(pairs, failed, run)
     return failed
 
 
