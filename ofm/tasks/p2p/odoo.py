@@ -89,40 +89,79 @@ def read_open_moves(orders: Iterable[OdooOrder]) -> dict[int, list[OdooMove]]:
     return out
 
 
-def read_references(orders: list[PurchaseOrder], policy: P2PPolicy) -> dict[str, References]:
-    """What each order's references are in Odoo (order number -> References), a few calls for the batch."""
+class ReferenceCache:
+    """What earlier chunks of a run already looked up in Odoo, so that a run read in chunks asks each value once:
+    the policy's companies, taxes and units once, partners, currencies, products and analytic accounts only for
+    the values not asked yet (a value asked and not found stays not found for the run, as in one read)."""
+
+    def __init__(self) -> None:
+        self.asked: dict[str, set[str]] = {}
+        self.rows: dict[str, dict[str, Any]] = {}
+        self.once: dict[str, Any] = {}
+
+    def new(self, kind: str, values: set[str]) -> list[str]:
+        """The values of `kind` not asked yet (now counted as asked)."""
+        asked = self.asked.setdefault(kind, set())
+        fresh = sorted(values - asked)
+        asked.update(fresh)
+        return fresh
+
+    def table(self, kind: str) -> dict[str, Any]:
+        return self.rows.setdefault(kind, {})
+
+
+def read_references(orders: list[PurchaseOrder], policy: P2PPolicy,
+                    cache: ReferenceCache | None = None) -> dict[str, References]:
+    """What each order's references are in Odoo (order number -> References), a few calls for the batch.
+
+    With a `cache` (one per run), a later batch asks Odoo only what no earlier batch of the run asked."""
     if not orders:
         return {}
     odoo = resources().odoo
-    codes = sorted({o.supplier_code for o in orders if o.supplier_code})
-    vats = sorted({o.supplier_vat for o in orders if o.supplier_vat})
-    by_code: dict[str, dict[str, Any]] = {}
-    by_vat: dict[str, dict[str, Any]] = {}
-    for anchor, values, into in (("ref", codes, by_code), ("vat", vats, by_vat)):
+    cache = cache or ReferenceCache()
+    by_code, by_vat = cache.table("partner.ref"), cache.table("partner.vat")
+    codes = {o.supplier_code for o in orders if o.supplier_code}
+    vats = {o.supplier_vat for o in orders if o.supplier_vat}
+    for anchor, asked, into in (("ref", codes, by_code), ("vat", vats, by_vat)):
+        values = cache.new("partner." + anchor, asked)
         if values:
             rows = odoo.search_read("res.partner", [*ALL, [anchor, "in", values]], ["ref", "vat", "active"])
             for row in sorted(rows, key=lambda r: (not r.get("active"), r["id"])):  # an active one first
                 into.setdefault(str(row.get(anchor) or ""), row)
-    companies = {r["name"]: r["id"] for r in odoo.search_read(
-        "res.company", [["name", "in", sorted(set(policy.companies.values()))]], ["name"])}
-    currencies = {r["name"]: r for r in odoo.search_read(
-        "res.currency", [*ALL, ["name", "in", sorted({o.currency for o in orders})]], ["name", "active"])}
-    rows = odoo.search_read("product.product", [["default_code", "in", sorted(
-        {line.product_code for o in orders for line in o.lines if line.product_code})]], ["default_code", "uom_id"],
-        order="id")
-    products = {r["default_code"]: r["id"] for r in rows}
-    product_units = {r["default_code"]: uid for r in rows if (uid := many2one_id(r.get("uom_id")))}
+    if "companies" not in cache.once:
+        cache.once["companies"] = {r["name"]: r["id"] for r in odoo.search_read(
+            "res.company", [["name", "in", sorted(set(policy.companies.values()))]], ["name"])}
+    companies = cache.once["companies"]
+    currencies = cache.table("currency")
+    names = cache.new("currency", {o.currency for o in orders})
+    if names:
+        currencies.update({r["name"]: r for r in odoo.search_read(
+            "res.currency", [*ALL, ["name", "in", names]], ["name", "active"])})
+    products, product_units = cache.table("product"), cache.table("product.uom")
+    codes = cache.new("product", {line.product_code for o in orders for line in o.lines if line.product_code})
+    if codes:
+        rows = odoo.search_read("product.product", [["default_code", "in", codes]], ["default_code", "uom_id"],
+                                order="id")
+        products.update({r["default_code"]: r["id"] for r in rows})
+        product_units.update({r["default_code"]: uid for r in rows if (uid := many2one_id(r.get("uom_id")))})
     # Tax names repeat per company (every Belgian company has its "21% G"): the order's company's one counts,
     # a tax of another company would make Odoo refuse the whole order.
-    tax_ids: dict[tuple[str, int | None], int] = {}
-    for r in odoo.search_read("account.tax", [["name", "in", sorted(set(policy.taxes.values()))],
-                                              ["type_tax_use", "=", "purchase"]], ["name", "company_id"], order="id"):
-        tax_ids.setdefault((r["name"], many2one_id(r.get("company_id"))), r["id"])
-    uoms = odoo.search_read("uom.uom", ALL, odoo.dialect.unit_fields, order="id")
-    units = {r["name"]: r["id"] for r in uoms if r["active"] and r["name"] in set(policy.units.values())}
-    unit_roots = {r["id"]: odoo.dialect.unit_size(r)[0] for r in uoms}
-    centers = sorted({cc for o in orders for line in o.lines for cc in line.analytic_distribution})
-    analytic: dict[str, int] = {}
+    if "taxes" not in cache.once:
+        tax_ids: dict[tuple[str, int | None], int] = {}
+        for r in odoo.search_read("account.tax", [["name", "in", sorted(set(policy.taxes.values()))],
+                                                  ["type_tax_use", "=", "purchase"]], ["name", "company_id"],
+                                  order="id"):
+            tax_ids.setdefault((r["name"], many2one_id(r.get("company_id"))), r["id"])
+        cache.once["taxes"] = tax_ids
+    tax_ids = cache.once["taxes"]
+    if "uoms" not in cache.once:
+        uoms = odoo.search_read("uom.uom", ALL, odoo.dialect.unit_fields, order="id")
+        units = {r["name"]: r["id"] for r in uoms if r["active"] and r["name"] in set(policy.units.values())}
+        cache.once["uoms"] = ({u: units[n] for u, n in policy.units.items() if n in units},
+                              {r["id"]: odoo.dialect.unit_size(r)[0] for r in uoms}, {r["id"]: r["name"] for r in uoms})
+    policy_units, unit_roots, unit_names = cache.once["uoms"]
+    analytic = cache.table("analytic")
+    centers = cache.new("analytic", {cc for o in orders for line in o.lines for cc in line.analytic_distribution})
     if centers:
         wanted = {policy.analytic_code(cc): cc for cc in centers}
         for r in odoo.search_read("account.analytic.account", [["code", "in", sorted(wanted)]], ["code"]):
@@ -141,9 +180,9 @@ def read_references(orders: list[PurchaseOrder], policy: P2PPolicy) -> dict[str,
             company=company,
             currency=currency["id"] if currency else None,
             currency_active=bool(currency and currency.get("active")),
-            products=products, units={u: units[n] for u, n in policy.units.items() if n in units},
+            products=products, units=policy_units,
             product_units=product_units, unit_roots=unit_roots,
-            unit_names={r["id"]: r["name"] for r in uoms},
+            unit_names=unit_names,
             taxes=taxes,
             unmapped_taxes=frozenset(c for c in codes_used if c not in policy.taxes),
             analytic=analytic, unrouted=company_name is None)

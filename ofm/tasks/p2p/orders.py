@@ -19,7 +19,7 @@ from ofm.mappings.p2p_policy import P2PPolicy
 from ofm.memory import paused_gc
 from ofm.rules.p2p.orders import OdooOrder, OrderAction, OrderDecision, decide_order
 from ofm.tasks.p2p.common import DEPENDENCY, ORDERS, DocResult, hold
-from ofm.tasks.p2p.odoo import PO, read_orders, read_references
+from ofm.tasks.p2p.odoo import PO, ReferenceCache, read_orders, read_references
 from ofm.tasks.shared.audit import audit_rows
 from ofm.tasks.shared.outcome import Received
 from ofm.tasks.shared.ownership import ELSEWHERE, claim, done_meanwhile, elsewhere, elsewhere_reason, mark_sent, mine
@@ -37,8 +37,7 @@ class Planned:
     existing: OdooOrder | None
 
 
-@task(name="map-purchase-orders", cache_policy=NO_CACHE)
-def map_orders(items: list[Received], run: RunInfo) -> tuple[list[tuple[PurchaseOrder, Received]], list[DocResult]]:
+def _map(items: list[Received], run: RunInfo) -> tuple[list[tuple[PurchaseOrder, Received]], list[DocResult]]:
     """Raw orders -> canonical; one that does not map is refused with the record and field named."""
     from ofm.mappings.purchase_docs import DocumentError, map_purchase_order
 
@@ -64,10 +63,9 @@ def _superseded(order: PurchaseOrder, applied: dict[str, str]) -> int | None:
     return None
 
 
-@task(name="plan-purchase-orders", cache_policy=NO_CACHE)
-def plan_orders(mapped: list[tuple[PurchaseOrder, Received]], policy: P2PPolicy, run: RunInfo
-                ) -> tuple[list[Planned], list[DocResult]]:
-    """Check every dependency in Odoo (a few batched reads) and decide per order."""
+def _plan(mapped: list[tuple[PurchaseOrder, Received]], policy: P2PPolicy, cache: ReferenceCache, run: RunInfo
+          ) -> tuple[list[Planned], list[DocResult]]:
+    """Check every dependency in Odoo (a few batched reads, only what no earlier chunk asked) and decide per order."""
     results: list[DocResult] = []
     current = []
     applied = resources().store.get_cursors([REVISION_CURSOR + o.number for o, _ in mapped])
@@ -77,7 +75,7 @@ def plan_orders(mapped: list[tuple[PurchaseOrder, Received]], policy: P2PPolicy,
             current.append((order, item))
         else:
             results.append(DocResult(item, "unchanged", reasons=(f"superseded: revision {newer} is already applied",)))
-    refs = read_references([o for o, _ in current], policy)
+    refs = read_references([o for o, _ in current], policy, cache)
     existing = read_orders(o.number for o, _ in current)
     plans = []
     for order, item in current:
@@ -133,16 +131,40 @@ def _refused(plans: list[Planned], run: RunInfo, why: dict[str, str] | None = No
                        p.decision.field, p.decision.owner) for p in plans], ORDERS.object_type, "rejected")
 
 
-@task(name="load-purchase-orders", cache_policy=NO_CACHE)
-def load_orders(plans: list[Planned], run: RunInfo) -> list[DocResult]:
-    """Apply the decisions to Odoo; every order ends with one outcome."""
+@task(name="sync-purchase-orders", cache_policy=NO_CACHE)
+def sync_orders(items: list[Received], policy: P2PPolicy, run: RunInfo) -> tuple[list[DocResult], list[str]]:
+    """Map, check, decide and write the orders, chunk by chunk; every order ends with one outcome.
+    Also returns the legal entities of the orders that mapped.
+
+    New orders go to Odoo while the next chunk is being mapped, checked and decided (one write in flight:
+    `_Creator`); amendments, confirmations of drafts and cancellations follow once every create is done."""
+    size = resources().settings.odoo_batch_size
+    cache = ReferenceCache()
+    results: list[DocResult] = []
+    later: list[Planned] = []
+    entities: set[str] = set()
+    with _Creator(run) as creator:
+        for start in range(0, len(items), size):
+            mapped, refused = _map(items[start:start + size], run)
+            results += refused
+            entities.update(o.legal_entity for o, _ in mapped)
+            plans, settled = _plan(mapped, policy, cache, run)
+            results += settled
+            creator.send([p for p in plans if p.decision.action is OrderAction.CREATE])
+            later += [p for p in plans if p.decision.action is not OrderAction.CREATE]
+    results += _load(later, creator, run)
+    return results, sorted(entities)
+
+
+def _load(plans: list[Planned], creator: _Creator, run: RunInfo) -> list[DocResult]:
+    """Apply the other decisions to Odoo and report every order, the created ones included."""
     by = {a: [p for p in plans if p.decision.action is a] for a in OrderAction}
     results: list[DocResult] = []
     results += [DocResult(p.item, "ignored", reasons=p.decision.reasons) for p in by[OrderAction.IGNORE]]
     results += hold(run, [(p.item, DEPENDENCY, "; ".join(p.decision.reasons), p.decision.field, p.decision.owner)
                           for p in by[OrderAction.WAIT]], ORDERS.object_type, "waiting")
     results += _refused(by[OrderAction.REFUSE], run)
-    created, failed, left = _create(by[OrderAction.CREATE], run)  # each chunk confirmed as it lands
+    created, failed, left = creator.out, creator.failed, creator.left
     updated, failed_updates, left_updates = _update(by[OrderAction.UPDATE], run)
     failed += failed_updates
     results += left + left_updates
@@ -180,35 +202,49 @@ def load_orders(plans: list[Planned], run: RunInfo) -> list[DocResult]:
 Failed = list[tuple["Planned", Exception]]
 
 
-def _create(plans: list[Planned], run: RunInfo) -> tuple[list[tuple[Planned, int]], Failed, list[DocResult]]:
-    """Create the orders in chunks (anchor `origin`), each exactly once, and confirm each chunk as it lands; a
-    chunk Odoo refuses is split until the refused orders stand alone. Orders another run holds are left to it.
+class _Creator:
+    """Creates new orders chunk by chunk (anchor `origin`), each exactly once, and confirms each chunk as it
+    lands; a chunk Odoo refuses is split until the refused orders stand alone. Orders another run holds are
+    left to it.
 
     One write in flight at a time, as ledger-batch posts: while Odoo creates and confirms one chunk (in a
-    sender thread), the main thread claims the next chunk in the outbox (and looks up, by anchor, any order a
-    dead run left `sent`) and records the one before (outbox done, audit rows); the next chunk goes out the
-    moment the one before is back. A chunk that raises stops the run before the next one is sent."""
-    from concurrent.futures import Future, ThreadPoolExecutor
+    sender thread), the main thread maps, checks and decides the next chunk, claims it in the outbox (and
+    looks up, by anchor, any order a dead run left `sent`) and records the one before (outbox done, audit
+    rows); the next chunk goes out the moment the one before is back. A chunk that raises stops the run
+    before the next one is sent."""
 
-    if not plans:
-        return [], [], []
-    res = resources()
-    key = {p.order.number: f"{PO}:create:{p.order.number}" for p in plans}
-    out: list[tuple[Planned, int]] = []
-    failed: Failed = []
-    left: list[DocResult] = []
-    size = res.settings.odoo_batch_size
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ofm-po-send") as sender:
-        pending: Future | None = None
-        for start in range(0, len(plans), size):
-            todo, landed = _claim_chunk(plans[start:start + size], key, left, run)
-            done = pending.result() if pending else None  # raises: the run stops here, this chunk is not sent
-            pending = sender.submit(_send, res, todo, landed, key, run) if todo or landed else None
-            if done is not None:
-                _record(done, key, out, failed, left, run)
-        if pending:
-            _record(pending.result(), key, out, failed, left, run)
-    return out, failed, left
+    def __init__(self, run: RunInfo) -> None:
+        from concurrent.futures import Future, ThreadPoolExecutor
+
+        self.run, self.res = run, resources()
+        self.out: list[tuple[Planned, int]] = []
+        self.failed: Failed = []
+        self.left: list[DocResult] = []
+        self.key: dict[str, str] = {}
+        self.sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ofm-po-send")
+        self.pending: Future | None = None
+
+    def __enter__(self) -> _Creator:
+        return self
+
+    def send(self, plans: list[Planned]) -> None:
+        """Claim this chunk, wait for the one in flight, send this one, record the one before."""
+        if not plans:
+            return
+        self.key.update({p.order.number: f"{PO}:create:{p.order.number}" for p in plans})
+        todo, landed = _claim_chunk(plans, self.key, self.left, self.run)
+        done = self.pending.result() if self.pending else None  # raises: the run stops, this chunk is not sent
+        self.pending = self.sender.submit(_send, self.res, todo, landed, self.key, self.run) if todo or landed \
+            else None
+        if done is not None:
+            _record(done, self.key, self.out, self.failed, self.left, self.run)
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        try:
+            if self.pending is not None and error is None:
+                _record(self.pending.result(), self.key, self.out, self.failed, self.left, self.run)
+        finally:
+            self.sender.shutdown(wait=True)  # a failing run still waits for the chunk in flight to answer
 
 
 def _claim_chunk(plans: list[Planned], key: dict[str, str], left: list[DocResult], run: RunInfo
