@@ -229,20 +229,26 @@ class _Creator:
 
     def send(self, plans: list[Planned]) -> None:
         """Claim this chunk, wait for the one in flight, send this one, record the one before."""
+        from ofm.store import NotOwnerError
+
         if not plans:
             return
         self.key.update({p.order.number: f"{PO}:create:{p.order.number}" for p in plans})
         todo, landed = _claim_chunk(plans, self.key, self.left, self.run)
+        try:  # here, not in the sending thread: the store is written by one thread, off the path between writes
+            mark_sent([self.key[p.order.number] for p in todo], self.run)
+        except NotOwnerError as err:  # the lease ran out and another run took one: the chunk is not sent
+            self.left += [DocResult(p.item, ELSEWHERE, reasons=(str(err),)) for p in todo]
+            todo = []
         done = self.pending.result() if self.pending else None  # raises: the run stops, this chunk is not sent
-        self.pending = self.sender.submit(_send, self.res, todo, landed, self.key, self.run) if todo or landed \
-            else None
+        self.pending = self.sender.submit(_send, self.res, todo, landed) if todo or landed else None
         if done is not None:
-            _record(done, self.key, self.out, self.failed, self.left, self.run)
+            _record(done, self.key, self.out, self.failed, self.run)
 
     def __exit__(self, kind: object, error: object, trace: object) -> None:
         try:
             if self.pending is not None and error is None:
-                _record(self.pending.result(), self.key, self.out, self.failed, self.left, self.run)
+                _record(self.pending.result(), self.key, self.out, self.failed, self.run)
         finally:
             self.sender.shutdown(wait=True)  # a failing run still waits for the chunk in flight to answer
 
@@ -265,16 +271,14 @@ def _claim_chunk(plans: list[Planned], key: dict[str, str], left: list[DocResult
 _Sent = tuple[list[tuple[Planned, int]], list[tuple[Planned, "int | Exception"]], list[tuple[Planned, int]], Failed]
 
 
-def _send(res: Resources, plans: list[Planned], landed: list[tuple[Planned, int]], key: dict[str, str],
-          run: RunInfo) -> _Sent:
+def _send(res: Resources, plans: list[Planned], landed: list[tuple[Planned, int]]) -> _Sent:
     """The Odoo side of one chunk (in the sending thread): create, then confirm what landed.
 
-    Nothing of the store's bookkeeping but `mark_sent` happens here: the main thread records the chunk."""
+    No store bookkeeping happens here: the main thread marks the chunk sent before and records it after."""
     from ofm.tasks.shared.bisect import write_bisecting
 
     with use_thread_resources(res):
-        def write(batch: list[Planned]) -> list[int]:
-            mark_sent([key[p.order.number] for p in batch], run)
+        def write(batch: list[Planned]) -> list[int]:  # the keys were marked sent before the chunk was handed over
             return res.odoo.create_idempotent(PO, [p.decision.vals for p in batch], ["origin"], ["id"])
 
         created = write_bisecting(plans, write) if plans else []
@@ -284,18 +288,13 @@ def _send(res: Resources, plans: list[Planned], landed: list[tuple[Planned, int]
 
 
 def _record(sent: _Sent, key: dict[str, str], out: list[tuple[Planned, int]], failed: Failed,
-            left: list[DocResult], run: RunInfo) -> None:
+            run: RunInfo) -> None:
     """What one chunk left in Odoo (main thread): outbox done or failed, audit rows of the creates and confirms."""
-    from ofm.store import NotOwnerError
-
     landed, created, confirms, refused = sent
     ok: list[tuple[Planned, int]] = []
     bad: Failed = []
     for plan, result in created:
-        if isinstance(result, NotOwnerError):  # the lease ran out and another run took it: not sent
-            left.append(DocResult(plan.item, ELSEWHERE, reasons=(str(result),)))
-        else:
-            (bad if isinstance(result, Exception) else ok).append((plan, result))
+        (bad if isinstance(result, Exception) else ok).append((plan, result))
     ok = landed + ok
     resources().store.mark_done({key[p.order.number]: oid for p, oid in ok})
     _failed(bad, key)
