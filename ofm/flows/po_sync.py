@@ -41,9 +41,9 @@ def po_sync(source: str | None = None, full_refresh: bool = False, replay: list[
         res = resources()
         policy = load_p2p_policy(res.settings.p2p_policy)  # a bad policy file stops the run before any read
         writes_before = res.odoo.stats.writes
-        intake = take_in(ORDERS, source, full_refresh, replay, run)
-        results = Results(received=len(intake.items))
-        done, entities = sync_orders(quote(intake.items), policy, run)  # mapped, checked, written chunk by chunk
+        intake = take_in(ORDERS, source, full_refresh, replay, run, defer=True)  # kept chunk by chunk
+        results = Results(received=intake.count)
+        done, entities = sync_orders(quote(intake.unkept), quote(intake.items), policy, run)
         results.add(done)
         return end_run(run, finish(results, ORDERS, intake, run, res.odoo.stats.writes - writes_before, "orders"),
                        ("waiting", "rejected"), sources=["procurement"],

@@ -10,6 +10,7 @@ idempotent; their outbox key carries the revision and the diff's hash.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -18,7 +19,7 @@ from ofm.canonical import PurchaseOrder, content_hash
 from ofm.mappings.p2p_policy import P2PPolicy
 from ofm.memory import paused_gc
 from ofm.rules.p2p.orders import OdooOrder, OrderAction, OrderDecision, decide_order
-from ofm.tasks.p2p.common import DEPENDENCY, ORDERS, DocResult, hold
+from ofm.tasks.p2p.common import DEPENDENCY, ORDERS, DocResult, hold, keep
 from ofm.tasks.p2p.odoo import PO, ReferenceCache, read_orders, read_references
 from ofm.tasks.shared.audit import audit_rows
 from ofm.tasks.shared.outcome import Received
@@ -132,20 +133,24 @@ def _refused(plans: list[Planned], run: RunInfo, why: dict[str, str] | None = No
 
 
 @task(name="sync-purchase-orders", cache_policy=NO_CACHE)
-def sync_orders(items: list[Received], policy: P2PPolicy, run: RunInfo) -> tuple[list[DocResult], list[str]]:
-    """Map, check, decide and write the orders, chunk by chunk; every order ends with one outcome.
-    Also returns the legal entities of the orders that mapped.
+def sync_orders(unkept: list[tuple[str, dict[str, Any]]], waiting: list[Received], policy: P2PPolicy,
+                run: RunInfo) -> tuple[list[DocResult], list[str]]:
+    """Keep, map, check, decide and write the orders, chunk by chunk; every order ends with one outcome.
+    `unkept`: new (ref, raw) documents, each chunk kept in the inbox before it is mapped; `waiting`: documents
+    taken up again. Also returns the legal entities of the orders that mapped.
 
-    New orders go to Odoo while the next chunk is being mapped, checked and decided (one write in flight:
+    New orders go to Odoo while the next chunk is being kept, mapped, checked and decided (one write in flight:
     `_Creator`); amendments, confirmations of drafts and cancellations follow once every create is done."""
     size = resources().settings.odoo_batch_size
     cache = ReferenceCache()
     results: list[DocResult] = []
     later: list[Planned] = []
     entities: set[str] = set()
+    chunks = [*((unkept[i:i + size], []) for i in range(0, len(unkept), size)),
+              *(([], waiting[i:i + size]) for i in range(0, len(waiting), size))]
     with _Creator(run) as creator:
-        for start in range(0, len(items), size):
-            mapped, refused = _map(items[start:start + size], run)
+        for new, taken_up in chunks:
+            mapped, refused = _map(keep(new, ORDERS, run) + taken_up, run)
             results += refused
             entities.update(o.legal_entity for o, _ in mapped)
             plans, settled = _plan(mapped, policy, cache, run)
