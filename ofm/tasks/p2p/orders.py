@@ -20,7 +20,7 @@ from ofm.mappings.p2p_policy import P2PPolicy
 from ofm.memory import paused_gc
 from ofm.rules.p2p.orders import OdooOrder, OrderAction, OrderDecision, decide_order
 from ofm.tasks.p2p.common import DEPENDENCY, ORDERS, DocResult, hold, keep
-from ofm.tasks.p2p.odoo import PO, ReferenceCache, read_orders, read_references
+from ofm.tasks.p2p.odoo import PO, ReferenceCache, read_references_and_orders
 from ofm.tasks.shared.audit import audit_rows
 from ofm.tasks.shared.outcome import Received
 from ofm.tasks.shared.ownership import ELSEWHERE, claim, done_meanwhile, elsewhere, elsewhere_reason, mark_sent, mine
@@ -76,8 +76,7 @@ def _plan(mapped: list[tuple[PurchaseOrder, Received]], policy: P2PPolicy, cache
             current.append((order, item))
         else:
             results.append(DocResult(item, "unchanged", reasons=(f"superseded: revision {newer} is already applied",)))
-    refs = read_references([o for o, _ in current], policy, cache)
-    existing = read_orders(o.number for o, _ in current)
+    refs, existing = read_references_and_orders([o for o, _ in current], policy, cache)
     plans = []
     for order, item in current:
         status = str(item.raw.get("status") or "")
