@@ -5,6 +5,11 @@ Creates are anchored by `origin` (the procurement number): an interrupted run is
 reading Odoo before deciding, so an order is never created twice; a created order left unconfirmed
 is confirmed by the next run (its state says so). Amendments are diffs against Odoo and so
 idempotent; their outbox key carries the revision and the diff's hash.
+
+One task, chunk by chunk (`odoo_batch_size`): each chunk is kept in the inbox, mapped, checked (its
+reference and order reads sent together; a reference asked once per run), decided (audited) and
+claimed while the chunk before is being created and confirmed in Odoo by a sender thread: one write
+in flight, as ledger-batch posts.
 """
 
 from __future__ import annotations
