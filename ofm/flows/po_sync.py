@@ -17,7 +17,7 @@ from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
 from ofm.tasks.p2p.common import ORDERS, Results, finish, take_in
-from ofm.tasks.p2p.orders import load_orders, map_orders, plan_orders
+from ofm.tasks.p2p.orders import sync_orders
 from ofm.tasks.shared.resources import resources
 from ofm.tasks.shared.runinfo import running
 from ofm.tasks.shared.runstate import finish as end_run
@@ -41,13 +41,10 @@ def po_sync(source: str | None = None, full_refresh: bool = False, replay: list[
         res = resources()
         policy = load_p2p_policy(res.settings.p2p_policy)  # a bad policy file stops the run before any read
         writes_before = res.odoo.stats.writes
-        intake = take_in(ORDERS, source, full_refresh, replay, run)
-        results = Results(received=len(intake.items))
-        mapped, refused = map_orders(quote(intake.items), run)
-        results.add(refused)
-        plans, settled = plan_orders(quote(mapped), policy, run)
-        results.add(settled)
-        results.add(load_orders(quote(plans), run))
+        intake = take_in(ORDERS, source, full_refresh, replay, run, defer=True)  # kept chunk by chunk
+        results = Results(received=intake.count)
+        done, entities = sync_orders(quote(intake.unkept), quote(intake.items), policy, run)
+        results.add(done)
         return end_run(run, finish(results, ORDERS, intake, run, res.odoo.stats.writes - writes_before, "orders"),
                        ("waiting", "rejected"), sources=["procurement"],
-                       companies=sorted({order.legal_entity for order, _ in mapped}))
+                       companies=entities)

@@ -48,6 +48,13 @@ class Intake:
     items: list[Received]
     watermark: str | None
     origin: str  # api | file | replay
+    # documents read but not in the inbox yet (ref, raw): the flow keeps them chunk by chunk, each chunk
+    # before anything reads it (`keep`); they come before `items` (the waiting ones) in the run's order
+    unkept: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.unkept) + len(self.items)
 
 
 @dataclass(frozen=True)
@@ -85,19 +92,31 @@ def _revision(raw: dict[str, Any]) -> int:
         return 0
 
 
-def to_inbox(raws: list[dict[str, Any]], kind: Kind, run: RunInfo) -> list[Received]:
-    """Keep raw documents (latest revision per id) in the inbox before anything reads them."""
-    from ofm.store import InboxItem
-
-    latest: dict[str, dict[str, Any]] = {}
+def latest(raws: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    """(ref, raw) of the latest revision per id, in the order the ids first came."""
+    out: dict[str, dict[str, Any]] = {}
     for i, raw in enumerate(raws):
         ref = str(raw.get("id") or f"row-{i + 1}")
-        if ref not in latest or _revision(raw) >= _revision(latest[ref]):
-            latest[ref] = raw
+        if ref not in out or _revision(raw) >= _revision(out[ref]):
+            out[ref] = raw
+    return list(out.items())
+
+
+def to_inbox(raws: list[dict[str, Any]], kind: Kind, run: RunInfo) -> list[Received]:
+    """Keep raw documents (latest revision per id) in the inbox before anything reads them."""
+    return keep(latest(raws), kind, run)
+
+
+def keep(docs: list[tuple[str, dict[str, Any]]], kind: Kind, run: RunInfo) -> list[Received]:
+    """Keep (ref, raw) documents in the inbox, one call and one audit row each; what the run works on."""
+    from ofm.store import InboxItem
+
+    if not docs:
+        return []
     items = [InboxItem(source=SOURCE, object_type=kind.object_type, external_id=ref,
                        revision=_revision(raw) or None, payload=raw,
                        correlation_id=run.correlation_id(f"{SOURCE}:{ref}"), flow_run_id=run.flow_run_id)
-             for ref, raw in latest.items()]
+             for ref, raw in docs]
     stored = resources().store.receive(items)
     received = [_received(item.payload, item.external_id, item.revision, row.sha256, row.received_at,
                           item.correlation_id, kind, row.id) for item, row in zip(items, stored, strict=True)]
@@ -116,12 +135,14 @@ def _received(raw: dict[str, Any], ref: str, revision: int | None, sha: str, at:
                                     received_at=at, correlation_id=corr))
 
 
-def read_source(kind: Kind, source: str | None, full_refresh: bool, run: RunInfo) -> Intake:
-    """New documents from an export file or the procurement API (since the saved watermark)."""
+def read_source(kind: Kind, source: str | None, full_refresh: bool, run: RunInfo, defer: bool = False) -> Intake:
+    """New documents from an export file or the procurement API (since the saved watermark). `defer`: not kept in
+    the inbox yet (`Intake.unkept`), the flow keeps them chunk by chunk before it reads them."""
     if source:
         from ofm.connectors.procurement import read_export_file
 
-        return Intake(to_inbox(read_export_file(Path(source)), kind, run), None, "file")
+        docs = latest(read_export_file(Path(source)))
+        return Intake([], None, "file", docs) if defer else Intake(keep(docs, kind, run), None, "file")
     store = resources().store
     since = None if full_refresh else store.get_cursor(kind.cursor)
     raws: list[dict[str, Any]] = []
@@ -129,7 +150,8 @@ def read_source(kind: Kind, source: str | None, full_refresh: bool, run: RunInfo
     for page in resources().procurement.iter_pages(kind.api, since):
         raws.extend(page.records)
         watermark = page.next_watermark or watermark
-    return Intake(to_inbox(raws, kind, run), watermark, "api")
+    docs = latest(raws)
+    return Intake([], watermark, "api", docs) if defer else Intake(keep(docs, kind, run), watermark, "api")
 
 
 def from_quarantine(kind: Kind, run: RunInfo, ids: list[int] | None = None) -> list[Received]:
@@ -232,11 +254,17 @@ def publish(results: Results, kind: Kind, run: RunInfo, origin: str, writes: int
     return markdown
 
 
-def take_in(kind: Kind, source: str | None, full_refresh: bool, replay: list[int] | None, run: RunInfo) -> Intake:
-    """What a run works on: the replayed entries, or what is new plus every document still waiting."""
+def take_in(kind: Kind, source: str | None, full_refresh: bool, replay: list[int] | None, run: RunInfo,
+            defer: bool = False) -> Intake:
+    """What a run works on: the replayed entries, or what is new plus every document still waiting.
+    `defer`: the new documents are not kept in the inbox yet (see `read_source`)."""
     if replay:
         return Intake(from_quarantine(kind, run, replay), None, "replay")
-    intake = read_source(kind, source, full_refresh, run)
+    intake = read_source(kind, source, full_refresh, run, defer)
+    if defer:
+        new = {f"{SOURCE}:{ref}" for ref, _ in intake.unkept}
+        waiting = [w for w in from_quarantine(kind, run) if w.record_ref not in new]
+        return Intake(waiting, intake.watermark, intake.origin, intake.unkept)
     return Intake(merge(intake.items, from_quarantine(kind, run)), intake.watermark, intake.origin)
 
 

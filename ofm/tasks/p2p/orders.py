@@ -5,11 +5,17 @@ Creates are anchored by `origin` (the procurement number): an interrupted run is
 reading Odoo before deciding, so an order is never created twice; a created order left unconfirmed
 is confirmed by the next run (its state says so). Amendments are diffs against Odoo and so
 idempotent; their outbox key carries the revision and the diff's hash.
+
+One task, chunk by chunk (`odoo_batch_size`): each chunk is kept in the inbox, mapped, checked (its
+reference and order reads sent together; a reference asked once per run), decided (audited) and
+claimed while the chunk before is being created and confirmed in Odoo by a sender thread: one write
+in flight, as ledger-batch posts.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -18,12 +24,12 @@ from ofm.canonical import PurchaseOrder, content_hash
 from ofm.mappings.p2p_policy import P2PPolicy
 from ofm.memory import paused_gc
 from ofm.rules.p2p.orders import OdooOrder, OrderAction, OrderDecision, decide_order
-from ofm.tasks.p2p.common import DEPENDENCY, ORDERS, DocResult, hold
-from ofm.tasks.p2p.odoo import PO, read_orders, read_references
+from ofm.tasks.p2p.common import DEPENDENCY, ORDERS, DocResult, hold, keep
+from ofm.tasks.p2p.odoo import PO, ReferenceCache, read_references_and_orders
 from ofm.tasks.shared.audit import audit_rows
 from ofm.tasks.shared.outcome import Received
 from ofm.tasks.shared.ownership import ELSEWHERE, claim, done_meanwhile, elsewhere, elsewhere_reason, mark_sent, mine
-from ofm.tasks.shared.resources import resources
+from ofm.tasks.shared.resources import Resources, resources, use_thread_resources
 from ofm.tasks.shared.runinfo import RunInfo
 
 REVISION_CURSOR = "procurement.purchase_order.revision:"
@@ -37,8 +43,7 @@ class Planned:
     existing: OdooOrder | None
 
 
-@task(name="map-purchase-orders", cache_policy=NO_CACHE)
-def map_orders(items: list[Received], run: RunInfo) -> tuple[list[tuple[PurchaseOrder, Received]], list[DocResult]]:
+def _map(items: list[Received], run: RunInfo) -> tuple[list[tuple[PurchaseOrder, Received]], list[DocResult]]:
     """Raw orders -> canonical; one that does not map is refused with the record and field named."""
     from ofm.mappings.purchase_docs import DocumentError, map_purchase_order
 
@@ -64,10 +69,9 @@ def _superseded(order: PurchaseOrder, applied: dict[str, str]) -> int | None:
     return None
 
 
-@task(name="plan-purchase-orders", cache_policy=NO_CACHE)
-def plan_orders(mapped: list[tuple[PurchaseOrder, Received]], policy: P2PPolicy, run: RunInfo
-                ) -> tuple[list[Planned], list[DocResult]]:
-    """Check every dependency in Odoo (a few batched reads) and decide per order."""
+def _plan(mapped: list[tuple[PurchaseOrder, Received]], policy: P2PPolicy, cache: ReferenceCache, run: RunInfo
+          ) -> tuple[list[Planned], list[DocResult]]:
+    """Check every dependency in Odoo (a few batched reads, only what no earlier chunk asked) and decide per order."""
     results: list[DocResult] = []
     current = []
     applied = resources().store.get_cursors([REVISION_CURSOR + o.number for o, _ in mapped])
@@ -77,8 +81,7 @@ def plan_orders(mapped: list[tuple[PurchaseOrder, Received]], policy: P2PPolicy,
             current.append((order, item))
         else:
             results.append(DocResult(item, "unchanged", reasons=(f"superseded: revision {newer} is already applied",)))
-    refs = read_references([o for o, _ in current], policy)
-    existing = read_orders(o.number for o, _ in current)
+    refs, existing = read_references_and_orders([o for o, _ in current], policy, cache)
     plans = []
     for order, item in current:
         status = str(item.raw.get("status") or "")
@@ -133,21 +136,49 @@ def _refused(plans: list[Planned], run: RunInfo, why: dict[str, str] | None = No
                        p.decision.field, p.decision.owner) for p in plans], ORDERS.object_type, "rejected")
 
 
-@task(name="load-purchase-orders", cache_policy=NO_CACHE)
-def load_orders(plans: list[Planned], run: RunInfo) -> list[DocResult]:
-    """Apply the decisions to Odoo; every order ends with one outcome."""
+@task(name="sync-purchase-orders", cache_policy=NO_CACHE)
+def sync_orders(unkept: list[tuple[str, dict[str, Any]]], waiting: list[Received], policy: P2PPolicy,
+                run: RunInfo) -> tuple[list[DocResult], list[str]]:
+    """Keep, map, check, decide and write the orders, chunk by chunk; every order ends with one outcome.
+    `unkept`: new (ref, raw) documents, each chunk kept in the inbox before it is mapped; `waiting`: documents
+    taken up again. Also returns the legal entities of the orders that mapped.
+
+    New orders go to Odoo while the next chunk is being kept, mapped, checked and decided (one write in flight:
+    `_Creator`); amendments, confirmations of drafts and cancellations follow once every create is done."""
+    size = resources().settings.odoo_batch_size
+    cache = ReferenceCache()
+    results: list[DocResult] = []
+    later: list[Planned] = []
+    entities: set[str] = set()
+    chunks = [*((unkept[i:i + size], []) for i in range(0, len(unkept), size)),
+              *(([], waiting[i:i + size]) for i in range(0, len(waiting), size))]
+    with _Creator(run) as creator:
+        for new, taken_up in chunks:
+            mapped, refused = _map(keep(new, ORDERS, run) + taken_up, run)
+            results += refused
+            entities.update(o.legal_entity for o, _ in mapped)
+            plans, settled = _plan(mapped, policy, cache, run)
+            results += settled
+            creator.send([p for p in plans if p.decision.action is OrderAction.CREATE])
+            later += [p for p in plans if p.decision.action is not OrderAction.CREATE]
+    results += _load(later, creator, run)
+    return results, sorted(entities)
+
+
+def _load(plans: list[Planned], creator: _Creator, run: RunInfo) -> list[DocResult]:
+    """Apply the other decisions to Odoo and report every order, the created ones included."""
     by = {a: [p for p in plans if p.decision.action is a] for a in OrderAction}
     results: list[DocResult] = []
     results += [DocResult(p.item, "ignored", reasons=p.decision.reasons) for p in by[OrderAction.IGNORE]]
     results += hold(run, [(p.item, DEPENDENCY, "; ".join(p.decision.reasons), p.decision.field, p.decision.owner)
                           for p in by[OrderAction.WAIT]], ORDERS.object_type, "waiting")
     results += _refused(by[OrderAction.REFUSE], run)
-    created, failed, left = _create(by[OrderAction.CREATE], run)
+    created, failed, left = creator.out, creator.failed, creator.left
     updated, failed_updates, left_updates = _update(by[OrderAction.UPDATE], run)
     failed += failed_updates
     results += left + left_updates
-    confirms = [(p, oid) for p, oid in [*created, *updated, *[(p, p.existing.id) for p in by[OrderAction.CONFIRM]
-                                                               if p.existing]] if p.decision.confirm]
+    confirms = [(p, oid) for p, oid in [*updated, *[(p, p.existing.id) for p in by[OrderAction.CONFIRM]
+                                                     if p.existing]] if p.decision.confirm]
     failed += _confirm(confirms, run)
     results += _odoo_refused(failed, run)
     gone = {p.order.number for p, _ in failed}
@@ -180,42 +211,108 @@ def load_orders(plans: list[Planned], run: RunInfo) -> list[DocResult]:
 Failed = list[tuple["Planned", Exception]]
 
 
-def _create(plans: list[Planned], run: RunInfo) -> tuple[list[tuple[Planned, int]], Failed, list[DocResult]]:
-    """Create the orders in batches (anchor `origin`), each exactly once; a batch Odoo refuses is split
-    until the refused orders stand alone. Orders another run holds are left to it."""
-    from ofm.store import NotOwnerError
+class _Creator:
+    """Creates new orders chunk by chunk (anchor `origin`), each exactly once, and confirms each chunk as it
+    lands; a chunk Odoo refuses is split until the refused orders stand alone. Orders another run holds are
+    left to it.
+
+    One write in flight at a time, as ledger-batch posts: while Odoo creates and confirms one chunk (in a
+    sender thread), the main thread maps, checks and decides the next chunk, claims it in the outbox (and
+    looks up, by anchor, any order a dead run left `sent`) and records the one before (outbox done, audit
+    rows); the next chunk goes out the moment the one before is back. A chunk that raises stops the run
+    before the next one is sent."""
+
+    def __init__(self, run: RunInfo) -> None:
+        from concurrent.futures import Future, ThreadPoolExecutor
+
+        self.run, self.res = run, resources()
+        self.out: list[tuple[Planned, int]] = []
+        self.failed: Failed = []
+        self.left: list[DocResult] = []
+        self.key: dict[str, str] = {}
+        self.sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ofm-po-send")
+        self.pending: Future | None = None
+
+    def __enter__(self) -> _Creator:
+        return self
+
+    def send(self, plans: list[Planned]) -> None:
+        """Claim this chunk, wait for the one in flight, send this one, record the one before."""
+        from ofm.store import NotOwnerError
+
+        if not plans:
+            return
+        self.key.update({p.order.number: f"{PO}:create:{p.order.number}" for p in plans})
+        todo, landed = _claim_chunk(plans, self.key, self.left, self.run)
+        try:  # here, not in the sending thread: the store is written by one thread, off the path between writes
+            mark_sent([self.key[p.order.number] for p in todo], self.run)
+        except NotOwnerError as err:  # the lease ran out and another run took one: the chunk is not sent
+            self.left += [DocResult(p.item, ELSEWHERE, reasons=(str(err),)) for p in todo]
+            todo = []
+        done = self.pending.result() if self.pending else None  # raises: the run stops, this chunk is not sent
+        self.pending = self.sender.submit(_send, self.res, todo, landed) if todo or landed else None
+        if done is not None:
+            _record(done, self.key, self.out, self.failed, self.run)
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        try:
+            if self.pending is not None and error is None:
+                _record(self.pending.result(), self.key, self.out, self.failed, self.run)
+        finally:
+            self.sender.shutdown(wait=True)  # a failing run still waits for the chunk in flight to answer
+
+
+def _claim_chunk(plans: list[Planned], key: dict[str, str], left: list[DocResult], run: RunInfo
+                 ) -> tuple[list[Planned], list[tuple[Planned, int]]]:
+    """Claim one chunk's create intents; (the plans to create, the ones a dead run's `sent` create landed)."""
+    plans, others, sent = _claim(plans, [key[p.order.number] for p in plans], "create",
+                                 [p.decision.vals for p in plans], run)
+    left += others
+    landed: list[tuple[Planned, int]] = []
+    if sent:  # taken over `sent` from a run that died since this run read Odoo: look them up first
+        hits = resources().odoo.find_by_anchors(PO, ["origin"], [p.decision.vals for p in sent], ["id"])
+        landed = [(p, int(hit["id"])) for p, hit in zip(sent, hits, strict=True) if hit]  # landed: confirmed below
+        plans = [p for p in plans if p.order.number not in {q.order.number for q, _ in landed}]
+    return plans, landed
+
+
+# (orders a dead run's create had landed, each plan's create outcome, the orders confirmed, those Odoo refused)
+_Sent = tuple[list[tuple[Planned, int]], list[tuple[Planned, "int | Exception"]], list[tuple[Planned, int]], Failed]
+
+
+def _send(res: Resources, plans: list[Planned], landed: list[tuple[Planned, int]]) -> _Sent:
+    """The Odoo side of one chunk (in the sending thread): create, then confirm what landed.
+
+    No store bookkeeping happens here: the main thread marks the chunk sent before and records it after."""
     from ofm.tasks.shared.bisect import write_bisecting
 
-    if not plans:
-        return [], [], []
-    res = resources()
-    key = {p.order.number: f"{PO}:create:{p.order.number}" for p in plans}
-    plans, left, sent = _claim(plans, [key[p.order.number] for p in plans], "create",
-                               [p.decision.vals for p in plans], run)
-    out: list[tuple[Planned, int]] = []
-    if sent:  # taken over `sent` from a run that died since this run read Odoo: look them up first
-        hits = res.odoo.find_by_anchors(PO, ["origin"], [p.decision.vals for p in sent], ["id"])
-        out = [(p, int(hit["id"])) for p, hit in zip(sent, hits, strict=True) if hit]  # landed: confirmed below
-        plans = [p for p in plans if p.order.number not in {q.order.number for q, _ in out}]
+    with use_thread_resources(res):
+        def write(batch: list[Planned]) -> list[int]:  # the keys were marked sent before the chunk was handed over
+            return res.odoo.create_idempotent(PO, [p.decision.vals for p in batch], ["origin"], ["id"])
 
-    def write(batch: list[Planned]) -> list[int]:
-        mark_sent([key[p.order.number] for p in batch], run)
-        return res.odoo.create_idempotent(PO, [p.decision.vals for p in batch], ["origin"], ["id"])
+        created = write_bisecting(plans, write) if plans else []
+        confirms = [(p, oid) for p, oid in [*landed, *((p, r) for p, r in created if not isinstance(r, Exception))]
+                    if p.decision.confirm]
+        return landed, created, confirms, _confirm_batch(confirms)
 
-    failed: Failed = []
-    size = res.settings.odoo_batch_size
-    for start in range(0, len(plans), size):
-        for plan, result in write_bisecting(plans[start:start + size], write):
-            if isinstance(result, NotOwnerError):  # the lease ran out and another run took it: not sent
-                left.append(DocResult(plan.item, ELSEWHERE, reasons=(str(result),)))
-            else:
-                (failed if isinstance(result, Exception) else out).append((plan, result))
-    res.store.mark_done({key[p.order.number]: oid for p, oid in out})
-    _failed(failed, key)
+
+def _record(sent: _Sent, key: dict[str, str], out: list[tuple[Planned, int]], failed: Failed,
+            run: RunInfo) -> None:
+    """What one chunk left in Odoo (main thread): outbox done or failed, audit rows of the creates and confirms."""
+    landed, created, confirms, refused = sent
+    ok: list[tuple[Planned, int]] = []
+    bad: Failed = []
+    for plan, result in created:
+        (bad if isinstance(result, Exception) else ok).append((plan, result))
+    ok = landed + ok
+    resources().store.mark_done({key[p.order.number]: oid for p, oid in ok})
+    _failed(bad, key)
     audit_rows(run, "created", [(p.order.record_ref, p.item.lineage.correlation_id,
                                  {"odoo_model": PO, "odoo_id": oid, "revision": p.order.revision,
-                                  "lines": len(p.order.lines)}) for p, oid in out])
-    return out, failed, left
+                                  "lines": len(p.order.lines)}) for p, oid in ok])
+    _audit_confirmed(confirms, refused, run)
+    out += ok
+    failed += bad + refused
 
 
 def _failed(failed: Failed, key: dict[str, str]) -> None:
@@ -225,9 +322,8 @@ def _failed(failed: Failed, key: dict[str, str]) -> None:
         resources().store.mark_failed(key[p.order.number], str(err), permanent=isinstance(err, OdooPermanentError))
 
 
-def _confirm(pairs: list[tuple[Planned, int]], run: RunInfo) -> Failed:
-    """button_confirm per batch; an order Odoo refuses to confirm stays a draft there (the next run
-    confirms it once the cause is fixed) and is reported with Odoo's reason."""
+def _confirm_batch(pairs: list[tuple[Planned, int]]) -> Failed:
+    """button_confirm, one call per batch (a request stays bounded); the orders Odoo refused to confirm."""
     from ofm.tasks.shared.bisect import write_bisecting
 
     res = resources()
@@ -239,12 +335,23 @@ def _confirm(pairs: list[tuple[Planned, int]], run: RunInfo) -> Failed:
 
     failed: Failed = []
     size = res.settings.odoo_batch_size
-    for start in range(0, len(pairs), size):  # one call per batch: a request stays bounded
+    for start in range(0, len(pairs), size):
         failed += [(pair[0], result) for pair, result in write_bisecting(pairs[start:start + size], confirm)
                    if isinstance(result, Exception)]
+    return failed
+
+
+def _audit_confirmed(pairs: list[tuple[Planned, int]], failed: Failed, run: RunInfo) -> None:
     bad = {p.order.number for p, _ in failed}
     audit_rows(run, "confirmed", [(p.order.record_ref, p.item.lineage.correlation_id, {"odoo_id": oid})
                                   for p, oid in pairs if p.order.number not in bad])
+
+
+def _confirm(pairs: list[tuple[Planned, int]], run: RunInfo) -> Failed:
+    """button_confirm per batch; an order Odoo refuses to confirm stays a draft there (the next run
+    confirms it once the cause is fixed) and is reported with Odoo's reason."""
+    failed = _confirm_batch(pairs)
+    _audit_confirmed(pairs, failed, run)
     return failed
 
 
