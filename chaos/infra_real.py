@@ -186,17 +186,21 @@ def p2p_case(flow: str, back: Readback, store_url: str, scratch: Path, seed: int
         offered = [r["id"] for r in feed["receipts"]]
 
         def in_odoo() -> dict[str, int]:
-            rows = client.search_read("stock.picking", [["note", "ilike", "ofm-receipt:"]], ["note"])
+            # validated pickings only: the backorder Odoo makes of a partial receipt copies the note (the mark)
+            rows = client.search_read("stock.picking", [["note", "ilike", "ofm-receipt:"], ["state", "=", "done"]],
+                                      ["note"])
             marks = [r["note"].split("ofm-receipt:", 1)[1].split("<", 1)[0].strip() for r in rows]
             return _by_anchor(marks, {k: k for k in offered})
-    else:
+    elif flow == "three-way-match":
         offered = [i["id"] for i in feed["invoices"]]
         number_of = {i["invoice_number"]: i["id"] for i in feed["invoices"]}
 
         def in_odoo() -> dict[str, int]:
             rows = client.search_read("account.move", [["move_type", "in", ["in_invoice", "in_refund"]]], ["ref"])
             return _by_anchor([r["ref"] or "" for r in rows], number_of)
-    return RealCase([flow, "--source", str(files[flow])], offered, in_odoo, env=_settings_env(scratch))
+    else:  # month-end-close: the state only
+        return RealCase([], [], dict, env=_settings_env(scratch))
+    return RealCase([flow, "--source", str(files.get(flow, ""))], offered, in_odoo, env=_settings_env(scratch))
 
 
 def bank_case(back: Readback, store_url: str, scratch: Path, seed: int) -> RealCase:
