@@ -344,13 +344,13 @@ def overlap(seed: int, scratch: Path, flow: str, odoo_env: dict[str, str] | None
 
 # ---- approval replayed twice, at once, killed mid-replay ----------------------------------------------------------
 
-def _changed_banks(suppliers: list[dict[str, Any]], seed: int, changed: int) -> dict[str, str]:
-    """`changed` suppliers (seeded) given a new bank account in place of theirs, revision bumped; returns source id
-    -> the new account's IBAN (compact)."""
+def _changed_banks(suppliers: list[dict[str, Any]], seed: int, changed: int, among: set[str]) -> dict[str, str]:
+    """`changed` suppliers of `among` (source ids; seeded) given a new bank account in place of theirs, revision
+    bumped; returns source id -> the new account's IBAN (compact)."""
     from ofm.sandbox.procurement import generate_suppliers
 
     rng = random.Random(seed)
-    chosen = rng.sample(range(len(suppliers)), changed)
+    chosen = rng.sample([i for i, s in enumerate(suppliers) if s["id"] in among], min(changed, len(among)))
     fresh = [s for s in generate_suppliers(changed * 3, seed=seed + 9000, dirty=False, id_prefix="NB")
              if s["bank_accounts"]][:changed]
     out = {}
@@ -389,10 +389,11 @@ def approval_replay(seed: int, scratch: Path, odoo_env: dict[str, str] | None = 
             rows = [s for s in rows if s["bank_accounts"]]
             code_of = {s["id"]: s["vendor_code"] for s in rows}
             (scratch / "day1.json").write_text(json.dumps({"suppliers": rows}), encoding="utf-8")
-            new_iban = _changed_banks(rows, seed, min(changed, len(rows)))
-            (scratch / "day2.json").write_text(json.dumps({"suppliers": rows}), encoding="utf-8")
             with setup(back, store_url, scratch):
                 supplier_onboarding(source=str(scratch / "day1.json"), actor="setup")
+                onboarded = {k for k, n in supplier_counts(back, code_of).items() if n}
+                new_iban = _changed_banks(rows, seed, changed, onboarded)  # suppliers Odoo has, with a new account
+                (scratch / "day2.json").write_text(json.dumps({"suppliers": rows}), encoding="utf-8")
                 supplier_onboarding(source=str(scratch / "day2.json"), actor="setup")
             store = Store(store_url)
             try:
