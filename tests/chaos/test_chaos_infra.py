@@ -1,6 +1,7 @@
 """The infrastructure faults on the Odoo sandbox, one seed each: PostgreSQL restarted, Prefect unreachable for 30 s,
 the disk full. Each test proves the fault happened (a new postmaster, refused connections, a real ENOSPC) before it
-reads the cell: every supplier delivered or in quarantine, none twice, none lost.
+reads the cell: every supplier delivered or in quarantine, none twice, none lost. And the store's own answer to a
+PostgreSQL restart: a transaction that finds the server down waits for it to come back.
 
 They need the PostgreSQL server binaries (initdb, pg_ctl) and a private mount namespace (`unshare -m` as root,
 `unshare -Urm` otherwise); without them they skip with the reason, except under CI=true, where they fail.
