@@ -100,11 +100,22 @@ def connect(engine: sa.Engine, patience: float = RECONNECT_SECONDS) -> sa.Connec
     while True:
         try:
             return engine.connect()
-        except sa.exc.OperationalError:
-            if time.monotonic() + pause > deadline:
+        except sa.exc.OperationalError as exc:
+            if not _restarting(exc) or time.monotonic() + pause > deadline:
                 raise
             time.sleep(pause)
             pause = min(pause * 2, 2.0)
+
+
+RESTARTING = ("57P01", "57P02", "57P03")  # admin shutdown, crash shutdown, cannot connect now (starting up)
+GONE = ("connection refused", "server closed the connection")
+
+
+def _restarting(exc: sa.exc.OperationalError) -> bool:
+    """The server going down or coming up (worth waiting for), not a wrong password or database (fail now)."""
+    if getattr(exc.orig, "sqlstate", None) in RESTARTING:
+        return True
+    return any(words in str(exc.orig).lower() for words in GONE)
 
 
 def lock(conn: sa.Connection, name: str) -> None:
