@@ -19,11 +19,11 @@ import json
 import random
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from chaos import infra_diskfull
+from chaos import infra_diskfull, infra_real
 from chaos.core import Cell, Scenario, tally
 from chaos.infra_kit import (
     PgCluster,
@@ -54,15 +54,32 @@ def _written(back: Readback, anchors: dict[str, str]) -> Callable[[], bool]:
     return lambda: sum(supplier_counts(back, anchors).values()) > 0
 
 
-def postgres_restart(seed: int, scratch: Path, suppliers: int = SUPPLIERS) -> tuple[Cell, Evidence]:
-    """Supplier onboarding into the Odoo sandbox, the store on a private PostgreSQL restarted once the first
-    partners are in Odoo (fast or immediate shutdown, by seed); then the operator's re-run."""
+def _target(target: str, scratch: Path, odoo_env: dict[str, str] | None) -> contextlib.AbstractContextManager:
+    """The Odoo of a supplier scenario: the sandbox (a process, each record costing it 100 ms so the run is still
+    writing when the fault comes), or a real Odoo 19 (its own server, or the fresh database `odoo_env` names)."""
+    if target == "sandbox":
+        return odoo_sandbox(scratch, latency_ms=20, record_cost_ms=100)
+    if odoo_env:
+        return contextlib.nullcontext(odoo_env)
+
+    @contextlib.contextmanager
+    def own() -> Iterator[dict[str, str]]:
+        with real_odoo() as (_server, odoo):
+            yield odoo
+
+    return own()
+
+
+def postgres_restart(seed: int, scratch: Path, suppliers: int = SUPPLIERS, target: str = "sandbox",
+                     odoo_env: dict[str, str] | None = None) -> tuple[Cell, Evidence]:
+    """Supplier onboarding into the Odoo sandbox or a real Odoo 19 (`target` "odoo19"), the store on a private
+    PostgreSQL restarted once the first partners are in Odoo (fast or immediate shutdown, by seed); then the
+    operator's re-run."""
     started = time.monotonic()
     source = scratch / "suppliers.json"
     anchors = supplier_file(source, suppliers, seed, f"PG{seed}")
     mode = ("fast", "immediate")[seed % 2]
-    with PgCluster() as pg, odoo_sandbox(scratch, latency_ms=20, record_cost_ms=100) as odoo, \
-            prefect_server(scratch) as api:
+    with PgCluster() as pg, _target(target, scratch, odoo_env) as odoo, prefect_server(scratch) as api:
         env = run_env(odoo, pg.url, scratch, api, OFM_ODOO_BATCH_SIZE="10")
         back = Readback(odoo)
         try:
@@ -82,7 +99,7 @@ def postgres_restart(seed: int, scratch: Path, suppliers: int = SUPPLIERS) -> tu
             held = open_quarantine(pg.url)
         finally:
             back.close()
-    return _settled("postgres-restart", "sandbox", seed, started, (anchors, in_odoo, held), (first, second),
+    return _settled("postgres-restart", target, seed, started, (anchors, in_odoo, held), (first, second),
                     {"postmaster_before": before, "postmaster_after": after, "mode": mode,
                      "running_at_restart": running},
                     f"pg_ctl restart -m {mode} (postmaster {before}->{after})")
@@ -294,4 +311,11 @@ SCENARIOS = [
     Scenario("supplier-onboarding", "odoo-restart", "odoo19", _cell(odoo_restart), needs="real_odoo"),
     *(Scenario(flow, "killed", "odoo19", lambda seed, scratch, flow=flow: killed(seed, scratch, flow)[0],
                needs="real_odoo") for flow in KILLED_FLOWS),
+    *(Scenario(flow, "killed", "odoo19", lambda seed, scratch, flow=flow: infra_real.killed(seed, scratch, flow)[0],
+               needs="real_odoo") for flow in infra_real.KILLED_FLOWS),
+    *(Scenario(flow, "overlap", "odoo19", lambda seed, scratch, flow=flow: infra_real.overlap(seed, scratch, flow)[0],
+               needs="real_odoo") for flow in infra_real.OVERLAP_FLOWS),
+    Scenario("supplier-onboarding", "postgres-restart", "odoo19",
+             lambda seed, scratch: postgres_restart(seed, scratch, target="odoo19")[0], needs="real_odoo"),
+    Scenario("supplier-onboarding", "approval-replay", "odoo19", _cell(infra_real.approval_replay), needs="real_odoo"),
 ]

@@ -213,9 +213,17 @@ class PgCluster:
         if os.geteuid() == 0:
             shutil.chown(self.dir, "postgres", "postgres")
         self._pg("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8")
+        self.up()
+        return self
+
+    def up(self) -> None:
+        """Start the server (again, after `down()`)."""
         self._pg("pg_ctl", "-D", str(self.data), "-l", str(self.dir / "log"), "-w", "-o",
                  f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
-        return self
+
+    def down(self, mode: str = "fast") -> None:
+        """Stop the server, keeping its data (`up()` starts it again)."""
+        self._pg("pg_ctl", "-D", str(self.data), "-w", "-m", mode, "stop")
 
     def postmaster_pid(self) -> int:
         return int((self.data / "postmaster.pid").read_text().split()[0])

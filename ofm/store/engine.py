@@ -9,6 +9,7 @@ quarantine de-duplication, migrations) take a transaction-scoped advisory lock.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -22,6 +23,7 @@ T = TypeVar("T")
 SUPPORTED = ("sqlite", "postgresql")
 CHUNK = 500  # keys per IN (...) list: far below SQLite's and PostgreSQL's parameter limits
 READONLY = "ofm_readonly"
+RECONNECT_SECONDS = 60.0  # how long a transaction waits for its PostgreSQL to accept connections again (a restart)
 
 
 def parse_url(url: str) -> URL:
@@ -73,9 +75,12 @@ def create_engine(url: str) -> sa.Engine:
 def transaction(engine: sa.Engine, readonly: bool = False) -> Iterator[sa.Connection]:
     """One transaction: committed when the block ends, rolled back on an exception.
 
-    `readonly` sees one consistent snapshot on both databases (SQLite: a deferred BEGIN).
+    `readonly` sees one consistent snapshot on both databases (SQLite: a deferred BEGIN). On PostgreSQL a
+    transaction that cannot get a connection (the server restarting: refused, shutting down, starting up) waits
+    for it up to RECONNECT_SECONDS: nothing of it ran yet, so waiting is safe; pre-ping replaces the pooled
+    connections the restart killed.
     """
-    with engine.connect() as conn:
+    with connect(engine) as conn:
         if readonly:
             options: dict[str, Any] = {READONLY: True}
             if conn.dialect.name == "postgresql":
@@ -85,6 +90,32 @@ def transaction(engine: sa.Engine, readonly: bool = False) -> Iterator[sa.Connec
             conn = conn.execution_options(**options)
         with conn.begin():
             yield conn
+
+
+def connect(engine: sa.Engine, patience: float = RECONNECT_SECONDS) -> sa.Connection:
+    """A connection; on PostgreSQL, retried (backing off to 2 s) while the server refuses them, for `patience` s."""
+    if engine.dialect.name != "postgresql":
+        return engine.connect()
+    deadline, pause = time.monotonic() + patience, 0.1
+    while True:
+        try:
+            return engine.connect()
+        except sa.exc.OperationalError as exc:
+            if not _restarting(exc) or time.monotonic() + pause > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 2.0)
+
+
+RESTARTING = ("57P01", "57P02", "57P03")  # admin shutdown, crash shutdown, cannot connect now (starting up)
+GONE = ("connection refused", "server closed the connection")
+
+
+def _restarting(exc: sa.exc.OperationalError) -> bool:
+    """The server going down or coming up (worth waiting for), not a wrong password or database (fail now)."""
+    if getattr(exc.orig, "sqlstate", None) in RESTARTING:
+        return True
+    return any(words in str(exc.orig).lower() for words in GONE)
 
 
 def lock(conn: sa.Connection, name: str) -> None:

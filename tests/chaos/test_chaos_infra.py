@@ -1,6 +1,7 @@
 """The infrastructure faults on the Odoo sandbox, one seed each: PostgreSQL restarted, Prefect unreachable for 30 s,
 the disk full. Each test proves the fault happened (a new postmaster, refused connections, a real ENOSPC) before it
-reads the cell: every supplier delivered or in quarantine, none twice, none lost.
+reads the cell: every supplier delivered or in quarantine, none twice, none lost. And the store's own answer to a
+PostgreSQL restart: a transaction that finds the server down waits for it to come back.
 
 They need the PostgreSQL server binaries (initdb, pg_ctl) and a private mount namespace (`unshare -m` as root,
 `unshare -Urm` otherwise); without them they skip with the reason, except under CI=true, where they fail.
@@ -63,3 +64,28 @@ def test_prefect_unreachable_for_30_s_mid_run_loses_no_supplier(tmp_path) -> Non
     assert seen["refused"] >= 1 and seen["running_at_cut"], seen  # connections refused while the run ran
     assert seen["prefect"], "Prefect shows no run of the flow"
     assert_exactly_once(cell, 60)
+
+
+def test_a_store_call_while_its_postgresql_restarts_waits_for_it_and_completes(tmp_path) -> None:
+    """The server down when the store needs a connection (every pooled one died with it): the call waits for the
+    server to come back instead of failing the run."""
+    import threading
+
+    from chaos.infra_kit import PgCluster
+    from ofm.store import Store
+
+    _require(pg_bin_missing())
+    with PgCluster() as pg:
+        store = Store(pg.url)
+        try:
+            store.migrate()
+            assert store.list_quarantine("open") == []  # a pooled connection, which the stop kills
+            pg.down("immediate")
+            back = threading.Timer(2.0, pg.up)  # the restart completes while the call below waits
+            back.start()
+            try:
+                assert store.list_quarantine("open") == []
+            finally:
+                back.join()
+        finally:
+            store.close()
