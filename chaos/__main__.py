@@ -1,22 +1,22 @@
 """`python -m chaos`: the fault suite's scenarios over many seeds, one table, exit 1 on any duplicate or loss.
 
     python -m chaos [--seeds N] [--first-seed S] [--flow F ...] [--fault X ...] [--target sandbox|odoo19|all]
-                    [--json PATH] [--workers W]
+                    [--json PATH] [--workers W] [--minutes M]
 
 Each cell (scenario x seed) runs in a scratch folder of its own, removed afterwards (under /dev/shm when there is
-one: the cells' stores and the Prefect server's database then cost no disk syncs). With `--workers W` the sandbox
-scenarios' cells run in W worker processes, all on this run's Prefect server. The flows run on a temporary
+one: the cells' stores and the Prefect server's database then cost no disk syncs). The flows run on a temporary
 Prefect server of their own (`prefect_test_harness`: SQLite, history gone at exit), so nothing is written to the
-project's server. A scenario that needs what this machine lacks (a real Odoo source, root) is left out with one line
-saying why. Prints the table (`chaos.core.table`) and the seconds taken; exits 1 naming every cell with a duplicate
-or a loss, or that failed to run.
+project's server. With `--workers W` the sandbox scenarios' cells run in W worker processes, all on that server.
+Seeds run one after the other, each in every scenario; with `--minutes M` no seed starts after M minutes, so a
+large run fits a time slot and still has whole seeds. A scenario that needs what this machine lacks (a real Odoo
+source, root) is left out with one line saying why. Prints the table (`chaos.core.table`) and the seconds taken;
+exits 1 naming every cell with a duplicate or a loss, or that failed to run.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import shutil
 import sys
@@ -26,7 +26,7 @@ import traceback
 from dataclasses import asdict
 from pathlib import Path
 
-from chaos.core import Cell, Scenario, scenarios, table
+from chaos.core import Cell, Scenario, quiet, run_named, run_one, scenarios, table
 
 
 def say(line: str) -> None:
@@ -77,97 +77,87 @@ def select(args: argparse.Namespace) -> list[Scenario]:
     return runnable
 
 
-def run_one(s: Scenario, seed: int, root: Path) -> Cell | str:
-    """One cell in a scratch folder of its own (removed afterwards): the cell, or why it could not run."""
-    scratch = root / f"{s.flow}-{s.fault}-{s.target}-{seed}"
-    scratch.mkdir(parents=True, exist_ok=True)
-    try:
-        return s.run(seed, scratch)
-    except Exception:  # noqa: BLE001 - a cell that cannot run is reported, the suite goes on
-        return f"{s.flow}/{s.fault}/{s.target} seed {seed}: {traceback.format_exc(limit=3)}"
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-
-
-def _in_worker(flow: str, fault: str, target: str, seed: int, root: str) -> Cell | str:
-    """`run_one` in a worker process, the scenario found again by name (a scenario's `run` does not pickle)."""
-    [s] = [s for s in scenarios() if (s.flow, s.fault, s.target) == (flow, fault, target)]
-    return run_one(s, seed, Path(root))
-
-
-def _quiet() -> None:
-    for name, value in (("DO_NOT_TRACK", "1"), ("PREFECT_SERVER_ANALYTICS_ENABLED", "false"),
-                        ("PREFECT_LOGGING_LEVEL", "CRITICAL")):
-        os.environ.setdefault(name, value)
-    logging.getLogger("ofm").setLevel(logging.CRITICAL)  # every injected fault and killed run logs: the table says it
-    if os.environ.get("TMPDIR"):
-        tempfile.tempdir = os.environ["TMPDIR"]
-
-
 class Progress:
-    """One line per scenario once all its seeds ran: the seeds, the seconds its cells took, the bad ones."""
+    """A line each time a seed has run in every scenario: the seeds done, the cells, the bad ones, the time."""
 
     def __init__(self, chosen: list[Scenario], seeds: list[int]) -> None:
-        self.left = {(s.flow, s.fault, s.target): len(seeds) for s in chosen}
-        self.seconds = dict.fromkeys(self.left, 0.0)
-        self.bad = dict.fromkeys(self.left, 0)
+        self.per_seed = len(chosen)
+        self.left = dict.fromkeys(seeds, len(chosen))
         self.cells: list[Cell] = []
         self.errors: list[str] = []
-        self.n = len(seeds)
+        self.bad = 0
+        self.started = time.perf_counter()
 
-    def add(self, s: Scenario, result: Cell | str, seconds: float) -> None:
-        key = (s.flow, s.fault, s.target)
+    def add(self, seed: int, result: Cell | str) -> None:
         if isinstance(result, Cell):
             self.cells.append(result)
-            self.bad[key] += not result.ok
+            self.bad += not result.ok
         else:
             self.errors.append(result)
-            self.bad[key] += 1
-        self.seconds[key] += seconds
-        self.left[key] -= 1
-        if not self.left[key]:
-            say(f"{' / '.join(key)}: {self.n} seed(s), {self.seconds[key]:.1f} s of cells"
-                + (f", {self.bad[key]} bad" if self.bad[key] else ""))
+            self.bad += 1
+        self.left[seed] -= 1
+        if not self.left[seed]:
+            done = sum(1 for n in self.left.values() if not n)
+            say(f"seed {seed} done in all {self.per_seed} scenario(s): {done} seed(s) of {len(self.left)}, "
+                f"{len(self.cells)} cell(s), {self.bad} bad, {time.perf_counter() - self.started:.0f} s")
 
 
-def run(chosen: list[Scenario], seeds: list[int], root: Path, workers: int = 1) -> tuple[list[Cell], list[str]]:
-    """Every scenario for every seed. With `workers` > 1 the sandbox scenarios (in-process worlds, nothing shared
-    but the Prefect server) run in that many worker processes; the others one after the other in this one."""
+def run(chosen: list[Scenario], seeds: list[int], root: Path, workers: int = 1,
+        minutes: float | None = None) -> tuple[list[Cell], list[str], list[int]]:
+    """Every scenario for every seed, seed after seed (so a run cut short has whole seeds). With `workers` > 1 the
+    sandbox scenarios (in-process worlds, nothing shared but the Prefect server) run in that many worker processes
+    beside the others, which run one after the other in this one. With `minutes`, no seed starts after that time.
+    Returns the cells, the cells that could not run, and the seeds run in every scenario."""
     progress = Progress(chosen, seeds)
-    parallel = [s for s in chosen if s.target == "sandbox"] if workers > 1 else []
-    pool = None
-    if parallel:
+    deadline = None if minutes is None else time.monotonic() + minutes * 60
+    local = [s for s in chosen if workers == 1 or s.target != "sandbox"]
+    remote = [s for s in chosen if s not in local]
+    pool, pending = None, {}
+    if remote:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         from prefect.settings import PREFECT_API_URL
 
         os.environ["PREFECT_API_URL"] = str(PREFECT_API_URL.value())  # the workers' flows: this run's server
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_quiet)
-    try:
-        futures = {pool.submit(_in_worker, s.flow, s.fault, s.target, seed, str(root)): s
-                   for s in parallel for seed in seeds} if pool else {}
-        for s in chosen:
-            if s in parallel:
-                continue
-            for seed in seeds:
-                started = time.perf_counter()
-                progress.add(s, run_one(s, seed, root), time.perf_counter() - started)
-        if pool:
-            from concurrent.futures import as_completed
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=quiet)
+    started: list[int] = []
 
-            for future in as_completed(futures):
-                try:
-                    result = future.result()
-                except Exception:  # noqa: BLE001 - a worker that died is reported, the suite goes on
-                    result = f"{futures[future].flow}/{futures[future].fault}: {traceback.format_exc(limit=3)}"
-                progress.add(futures[future], result, result.seconds if isinstance(result, Cell) else 0.0)
+    def collect(block: bool) -> None:
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        if not pending:
+            return
+        done, _ = wait(list(pending), timeout=None if block else 0, return_when=FIRST_COMPLETED)
+        for future in done:
+            s, seed = pending.pop(future)
+            try:
+                result = future.result()
+            except Exception:  # noqa: BLE001 - a worker that died is reported, the suite goes on
+                result = f"{s.flow}/{s.fault}/{s.target} seed {seed}: {traceback.format_exc(limit=3)}"
+            progress.add(seed, result)
+
+    try:
+        for seed in seeds:
+            if deadline is not None and time.monotonic() > deadline:
+                say(f"time is up ({minutes:g} min): seeds {seed}.. not run")
+                break
+            started.append(seed)
+            for s in remote:
+                while len(pending) >= 2 * workers:  # a short queue: the deadline stays close
+                    collect(block=True)
+                pending[pool.submit(run_named, s.flow, s.fault, s.target, seed, str(root))] = (s, seed)
+            for s in local:
+                progress.add(seed, run_one(s, seed, root))
+                collect(block=False)
+        while pending:
+            collect(block=True)
     finally:
         if pool:
             pool.shutdown(cancel_futures=True)
     order = {(s.flow, s.fault, s.target): i for i, s in enumerate(chosen)}
     cells = sorted(progress.cells, key=lambda c: (order[(c.flow, c.fault, c.target)], c.seed))
-    return cells, progress.errors
+    return cells, progress.errors, started
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -180,12 +170,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write every cell to this file as JSON")
     parser.add_argument("--workers", type=int, default=1,
                         help="worker processes for the sandbox scenarios (default 1: all in this process)")
+    parser.add_argument("--minutes", type=float, help="start no seed after this many minutes (whole seeds only)")
     args = parser.parse_args(argv)
     if args.workers < 1 or args.seeds < 1:
         parser.error("--seeds and --workers must be at least 1")
     if os.access("/dev/shm", os.W_OK):  # scratch stores and the Prefect server's database in memory: no fsync
         os.environ.setdefault("TMPDIR", "/dev/shm")
-    _quiet()
+    quiet()
     root = Path(tempfile.mkdtemp(prefix="ofm-chaos-"))
     os.environ.setdefault("PREFECT_HOME", str(root / "prefect-home"))
     started = time.perf_counter()
@@ -198,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     try:
         with prefect_test_harness(server_startup_timeout=120):
-            cells, errors = run(chosen, seeds, root, args.workers)
+            cells, errors, seeds = run(chosen, seeds, root, args.workers, args.minutes)
     finally:
         shutil.rmtree(root, ignore_errors=True)
     say("")
