@@ -139,7 +139,7 @@ def run(chosen: list[Scenario], seeds: list[int], root: Path, workers: int = 1,
 
     try:
         for seed in seeds:
-            if deadline is not None and time.monotonic() > deadline:
+            if started and deadline is not None and time.monotonic() > deadline:  # the first seed always runs
                 say(f"time is up ({minutes:g} min): seeds {seed}.. not run")
                 break
             started.append(seed)
