@@ -1,12 +1,14 @@
 """`python -m chaos`: the fault suite's scenarios over many seeds, one table, exit 1 on any duplicate or loss.
 
     python -m chaos [--seeds N] [--first-seed S] [--flow F ...] [--fault X ...] [--target sandbox|odoo19|all]
-                    [--json PATH] [--workers W] [--minutes M]
+                    [--json PATH] [--workers W] [--minutes M] [--infra-seeds N]
 
 Each cell (scenario x seed) runs in a scratch folder of its own, removed afterwards (under /dev/shm when there is
 one: the cells' stores and the Prefect server's database then cost no disk syncs). The flows run on a temporary
 Prefect server of their own (`prefect_test_harness`: SQLite, history gone at exit), so nothing is written to the
-project's server. With `--workers W` the sandbox scenarios' cells run in W worker processes, all on that server.
+project's server. With `--workers W` the cells of `chaos.sandbox`'s scenarios run in W worker processes, all on that
+server; the other scenarios (real processes and servers) run in this one, only for the first N seeds with
+`--infra-seeds N` (0: left out).
 Seeds run one after the other, each in every scenario; with `--minutes M` no seed starts after M minutes, so a
 large run fits a time slot and still has whole seeds. A scenario that needs what this machine lacks (a real Odoo
 source, root) is left out with one line saying why. Prints the table (`chaos.core.table`) and the seconds taken;
@@ -80,9 +82,9 @@ def select(args: argparse.Namespace) -> list[Scenario]:
 class Progress:
     """A line each time a seed has run in every scenario: the seeds done, the cells, the bad ones, the time."""
 
-    def __init__(self, chosen: list[Scenario], seeds: list[int]) -> None:
-        self.per_seed = len(chosen)
-        self.left = dict.fromkeys(seeds, len(chosen))
+    def __init__(self, plan: dict[int, list[Scenario]]) -> None:
+        self.left = {seed: len(chosen) for seed, chosen in plan.items()}
+        self.per_seed = dict(self.left)
         self.cells: list[Cell] = []
         self.errors: list[str] = []
         self.bad = 0
@@ -98,20 +100,26 @@ class Progress:
         self.left[seed] -= 1
         if not self.left[seed]:
             done = sum(1 for n in self.left.values() if not n)
-            say(f"seed {seed} done in all {self.per_seed} scenario(s): {done} seed(s) of {len(self.left)}, "
+            say(f"seed {seed} done in its {self.per_seed[seed]} scenario(s): {done} seed(s) of {len(self.left)}, "
                 f"{len(self.cells)} cell(s), {self.bad} bad, {time.perf_counter() - self.started:.0f} s")
 
 
-def run(chosen: list[Scenario], seeds: list[int], root: Path, workers: int = 1,
-        minutes: float | None = None) -> tuple[list[Cell], list[str], list[int]]:
-    """Every scenario for every seed, seed after seed (so a run cut short has whole seeds). With `workers` > 1 the
-    sandbox scenarios (in-process worlds, nothing shared but the Prefect server) run in that many worker processes
-    beside the others, which run one after the other in this one. With `minutes`, no seed starts after that time.
-    Returns the cells, the cells that could not run, and the seeds run in every scenario."""
-    progress = Progress(chosen, seeds)
+def run(chosen: list[Scenario], seeds: list[int], root: Path, workers: int = 1, minutes: float | None = None,
+        infra_seeds: int | None = None) -> tuple[list[Cell], list[str], list[int]]:
+    """Every scenario for every seed, seed after seed (so a run cut short has whole seeds). The scenarios of
+    `chaos.sandbox` (in-process worlds, nothing shared but the Prefect server) run in `workers` worker processes
+    when it is more than 1; the others (real processes, servers, ports) one after the other in this one, and only
+    for the first `infra_seeds` seeds when given. With `minutes`, no seed starts after that time.
+    Returns the cells, the cells that could not run, and the seeds started."""
+    from chaos.sandbox import SCENARIOS
+
+    light = [s for s in chosen if s in SCENARIOS]
+    plan = {seed: [s for s in chosen if s in light or infra_seeds is None or i < infra_seeds]
+            for i, seed in enumerate(seeds)}
+    plan = {seed: todo for seed, todo in plan.items() if todo}
+    progress = Progress(plan)
     deadline = None if minutes is None else time.monotonic() + minutes * 60
-    local = [s for s in chosen if workers == 1 or s.target != "sandbox"]
-    remote = [s for s in chosen if s not in local]
+    remote = light if workers > 1 else []
     pool, pending = None, {}
     if remote:
         import multiprocessing
@@ -138,16 +146,16 @@ def run(chosen: list[Scenario], seeds: list[int], root: Path, workers: int = 1,
             progress.add(seed, result)
 
     try:
-        for seed in seeds:
+        for seed, todo in plan.items():
             if started and deadline is not None and time.monotonic() > deadline:  # the first seed always runs
                 say(f"time is up ({minutes:g} min): seeds {seed}.. not run")
                 break
             started.append(seed)
-            for s in remote:
+            for s in (s for s in todo if s in remote):
                 while len(pending) >= 2 * workers:  # a short queue: the deadline stays close
                     collect(block=True)
                 pending[pool.submit(run_named, s.flow, s.fault, s.target, seed, str(root))] = (s, seed)
-            for s in local:
+            for s in (s for s in todo if s not in remote):
                 progress.add(seed, run_one(s, seed, root))
                 collect(block=False)
         while pending:
@@ -171,9 +179,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1,
                         help="worker processes for the sandbox scenarios (default 1: all in this process)")
     parser.add_argument("--minutes", type=float, help="start no seed after this many minutes (whole seeds only)")
+    parser.add_argument("--infra-seeds", type=int,
+                        help="seeds for the scenarios outside chaos.sandbox (real processes restarted, servers; "
+                             "each takes half a minute or more): only the first N, 0 leaves them out "
+                             "(default: --seeds)")
     args = parser.parse_args(argv)
-    if args.workers < 1 or args.seeds < 1:
-        parser.error("--seeds and --workers must be at least 1")
+    if args.workers < 1 or args.seeds < 1 or (args.infra_seeds or 0) < 0:
+        parser.error("--seeds and --workers must be at least 1, --infra-seeds at least 0")
     if os.access("/dev/shm", os.W_OK):  # scratch stores and the Prefect server's database in memory: no fsync
         os.environ.setdefault("TMPDIR", "/dev/shm")
     quiet()
@@ -189,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     try:
         with prefect_test_harness(server_startup_timeout=120):
-            cells, errors, seeds = run(chosen, seeds, root, args.workers, args.minutes)
+            cells, errors, seeds = run(chosen, seeds, root, args.workers, args.minutes, args.infra_seeds)
     finally:
         shutil.rmtree(root, ignore_errors=True)
     say("")
