@@ -80,7 +80,8 @@ def select(args: argparse.Namespace) -> list[Scenario]:
 
 
 class Progress:
-    """A line each time a seed has run in every scenario: the seeds done, the cells, the bad ones, the time."""
+    """A line each time a seed has run in every scenario (the seeds done, the cells, the bad ones, the time), and one
+    at once for each bad cell or cell that could not run."""
 
     def __init__(self, plan: dict[int, list[Scenario]]) -> None:
         self.left = {seed: len(chosen) for seed, chosen in plan.items()}
@@ -94,9 +95,13 @@ class Progress:
         if isinstance(result, Cell):
             self.cells.append(result)
             self.bad += not result.ok
+            if not result.ok:
+                say(f"BAD {result.flow} / {result.fault} / {result.target} seed {result.seed}: duplicated "
+                    f"{result.duplicated}, lost {result.lost} ({result.note})")
         else:
             self.errors.append(result)
             self.bad += 1
+            say(f"COULD NOT RUN {result.splitlines()[0]}")
         self.left[seed] -= 1
         if not self.left[seed]:
             done = sum(1 for n in self.left.values() if not n)
