@@ -216,7 +216,8 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(root, ignore_errors=True)
     say("")
     say(table(cells))
-    say(f"\n{len(cells)} cell(s), {len(chosen)} scenario(s) x {len(seeds)} seed(s) in "
+    ran = len({f"{c.flow}/{c.fault}/{c.target}" for c in cells} | {e.split(" seed ", 1)[0] for e in errors})
+    say(f"\n{len(cells)} cell(s), {ran} scenario(s) x {len(seeds)} seed(s) in "
         f"{time.perf_counter() - started:.0f} s")
     if args.json:
         args.json.write_text(json.dumps([asdict(c) for c in cells], indent=1), encoding="utf-8")
