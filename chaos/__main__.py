@@ -199,13 +199,14 @@ def main(argv: list[str] | None = None) -> int:
     # seventh of a run's CPU
     for service in ("TASK_RUN_RECORDER", "EVENT_PERSISTER", "TRIGGERS", "EVENT_LOGGER"):
         os.environ.setdefault(f"PREFECT_SERVER_SERVICES_{service}_ENABLED", "false")
+    root = Path(tempfile.mkdtemp(prefix="ofm-chaos-"))
+    os.environ.setdefault("PREFECT_HOME", str(root / "prefect-home"))  # before Prefect is imported
     started = time.perf_counter()
     chosen = select(args)
     if not chosen:
+        shutil.rmtree(root, ignore_errors=True)
         say("no scenario to run")
         return 1
-    root = Path(tempfile.mkdtemp(prefix="ofm-chaos-"))
-    os.environ.setdefault("PREFECT_HOME", str(root / "prefect-home"))
     from prefect.testing.utilities import prefect_test_harness
 
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
