@@ -48,12 +48,18 @@ ODOO_VERSION ?= 19
 bench-real: setup
 	.venv/bin/python -m bench.real_odoo --version $(ODOO_VERSION)
 
-# The fault suite (python -m chaos): every flow under every fault, CHAOS_SEEDS seeds per scenario, one table; exit 1
-# on any duplicate or loss. The cells are also written to var/chaos.json. `make chaos CHAOS_SEEDS=2` is the quick one.
-CHAOS_SEEDS ?= 8
+# The fault suite (python -m chaos): every flow under every fault, CHAOS_SEEDS seeds per sandbox scenario (in
+# CHAOS_WORKERS processes), CHAOS_INFRA_SEEDS per infrastructure scenario (real processes restarted: half a minute or
+# more each), one table; exit 1 on any duplicate or loss. The cells are also written to var/chaos.json.
+# `make chaos CHAOS_SEEDS=2` is the quick one; CHAOS_MINUTES=M starts no seed after M minutes (whole seeds only).
+CHAOS_SEEDS ?= 100
+CHAOS_INFRA_SEEDS ?= 2
+CHAOS_WORKERS ?= 2
+CHAOS_MINUTES ?=
 chaos: setup
 	@mkdir -p var
-	.venv/bin/python -m chaos --seeds $(CHAOS_SEEDS) --json var/chaos.json
+	.venv/bin/python -m chaos --seeds $(CHAOS_SEEDS) --infra-seeds $(CHAOS_INFRA_SEEDS) --workers $(CHAOS_WORKERS) \
+		$(if $(CHAOS_MINUTES),--minutes $(CHAOS_MINUTES)) --json var/chaos.json
 
 stop: setup
 	.venv/bin/ofm demo --stop

@@ -15,6 +15,11 @@ quarantine), never from what the middleware reports:
 from __future__ import annotations
 
 import importlib
+import logging
+import os
+import shutil
+import tempfile
+import traceback
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,6 +95,34 @@ def scenarios() -> list[Scenario]:
     for name in MODULES:
         found += importlib.import_module(name).SCENARIOS
     return found
+
+
+def run_one(s: Scenario, seed: int, root: Path) -> Cell | str:
+    """One cell in a scratch folder of its own (removed afterwards): the cell, or why it could not run."""
+    scratch = root / f"{s.flow}-{s.fault}-{s.target}-{seed}"
+    scratch.mkdir(parents=True, exist_ok=True)
+    try:
+        return s.run(seed, scratch)
+    except Exception:  # noqa: BLE001 - a cell that cannot run is reported, the suite goes on
+        return f"{s.flow}/{s.fault}/{s.target} seed {seed}: {traceback.format_exc(limit=3)}"
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def run_named(flow: str, fault: str, target: str, seed: int, root: str) -> Cell | str:
+    """`run_one` in a worker process, the scenario found again by name (a scenario's `run` does not pickle)."""
+    [s] = [s for s in scenarios() if (s.flow, s.fault, s.target) == (flow, fault, target)]
+    return run_one(s, seed, Path(root))
+
+
+def quiet() -> None:
+    """The suite's process (or a worker of it): no telemetry, Prefect and the flows' logs at CRITICAL only."""
+    for name, value in (("DO_NOT_TRACK", "1"), ("PREFECT_SERVER_ANALYTICS_ENABLED", "false"),
+                        ("PREFECT_LOGGING_LEVEL", "CRITICAL")):
+        os.environ.setdefault(name, value)
+    logging.getLogger("ofm").setLevel(logging.CRITICAL)  # every injected fault and killed run logs: the table says it
+    if os.environ.get("TMPDIR"):
+        tempfile.tempdir = os.environ["TMPDIR"]
 
 
 HEAD = ("flow", "fault", "target", "seeds", "records in", "delivered", "quarantined", "duplicated", "lost")

@@ -21,7 +21,8 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -108,14 +109,32 @@ EVIDENCE = {"commit-then-drop": ("drop",), "429-storm": ("429",), "5xx-20pct": (
             "killed": ("killed",), "overlap": ("runs at once",)}
 
 
+_NO_HEARTBEATS: list[Any] = []  # (the settings in force, the same without heartbeats), the last pair made
+
+
+@contextmanager
+def no_heartbeats() -> Iterator[None]:
+    """The current Prefect settings without flow-run heartbeats: they tell the server a run is still alive (for
+    crash detection, which no cell relies on) and joining their thread cost about 1 s per flow run."""
+    from prefect.context import SettingsContext, get_settings_context
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY
+
+    context = get_settings_context()
+    if not _NO_HEARTBEATS or _NO_HEARTBEATS[0] is not context.settings:  # copying settings costs ~0.3 s: once
+        _NO_HEARTBEATS[:] = [context.settings, context.settings.copy_with_update(
+            updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})]
+    with SettingsContext(profile=context.profile, settings=_NO_HEARTBEATS[1]):
+        yield
+
+
 def run_cell(spec: FlowSpec, fault: str, seed: int, scratch: Path, database_url: str | None = None) -> Cell:
     """One flow under one fault for one seed, in its own world under `scratch`, counted from what Odoo holds."""
     started = time.perf_counter()
     scratch.mkdir(parents=True, exist_ok=True)
     sandbox = base_sandbox(spec.base, spec.company_iban)
     settings = spec.settings(scratch) if spec.settings else {}
-    with world(scratch, suppliers=spec.suppliers, database_url=database_url, sandbox=sandbox, batch_size=5,
-               **settings) as w:
+    with no_heartbeats(), world(scratch, suppliers=spec.suppliers, database_url=database_url, sandbox=sandbox,
+                                batch_size=5, **settings) as w:
         case = spec.prepare(w, scratch)
         injected = FAULTS[fault](w, case, seed)
         in_odoo = case.readback()

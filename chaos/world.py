@@ -8,6 +8,11 @@ app. Plain helpers, no fixtures: each test module (and each chaos scenario) buil
 
 from __future__ import annotations
 
+import atexit
+import pickle
+import shutil
+import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -71,6 +76,48 @@ def odoo_client(sandbox: OdooSandbox, protocol: str = "auto") -> OdooClient:
     return OdooClient(config, transport=SandboxTransport(sandbox), sleep=lambda _s: None, jitter=lambda: 0.0)
 
 
+_TEMPLATES: dict[str, Any] = {}  # what every world starts from, built once per process
+_templates_guard = threading.Lock()
+
+
+def _template_dir() -> Path:
+    if "dir" not in _TEMPLATES:
+        folder = Path(tempfile.mkdtemp(prefix="ofm-world-templates-"))
+        atexit.register(shutil.rmtree, folder, True)
+        _TEMPLATES["dir"] = folder
+    return _TEMPLATES["dir"]
+
+
+def fresh_sqlite_store(path: Path) -> None:
+    """An empty store migrated to head at `path`: a copy of one migrated once per process (a migration per
+    world cost more than the rest of setting a world up). The copy is the file a fresh migration writes."""
+    with _templates_guard:
+        template = _TEMPLATES.get("store")
+        if template is None:
+            template = _template_dir() / "store.db"
+            store = Store(f"sqlite:///{template}")
+            store.migrate()
+            store.close()  # the last connection closed: the WAL is checkpointed into the file and removed
+            if template.with_name("store.db-wal").exists():
+                raise RuntimeError(f"the store template {template} kept a write-ahead log")
+            _TEMPLATES["store"] = template
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template, path)
+
+
+def procurement_app(suppliers: int, seed: int) -> Any:
+    """The procurement sandbox's app over a fresh platform: a copy of one generated once per process for
+    (`suppliers`, `seed`) (generating the feed cost more than the rest of setting a world up)."""
+    key = ("platform", suppliers, seed)
+    with _templates_guard:
+        pristine = _TEMPLATES.get(key)
+        if pristine is None:
+            pristine = _TEMPLATES[key] = pickle.dumps(create_app(n=suppliers, seed=seed, token=TOKEN).state.platform)
+    app = create_app(n=0, seed=seed, token=TOKEN, p2p=False)
+    app.state.platform = pickle.loads(pristine)
+    return app
+
+
 @contextmanager
 def world(tmp_path: Path, suppliers: int = 60, seed: int = 7, database_url: str | None = None,
           batch_size: int = 25, protocol: str = "auto", sandbox: OdooSandbox | None = None,
@@ -81,9 +128,11 @@ def world(tmp_path: Path, suppliers: int = 60, seed: int = 7, database_url: str 
     odoo = odoo_client(sandbox, protocol)
     settings = Settings(_env_file=None, database_url=database_url or f"sqlite:///{tmp_path / 'ofm.db'}",
                         ack_dir=tmp_path / "acks", odoo_batch_size=batch_size, **settings)
+    if database_url is None and not (tmp_path / "ofm.db").exists():  # a world again on the same folder keeps it
+        fresh_sqlite_store(tmp_path / "ofm.db")
     store = Store(settings.database_url)
-    store.migrate()
-    app = create_app(n=suppliers, seed=seed, token=TOKEN)
+    store.migrate()  # at head already when copied: one look
+    app = procurement_app(suppliers, seed)
     transport = InProcessTransport(app)
 
     def procurement() -> ProcurementClient:
