@@ -37,9 +37,11 @@ def say(line: str) -> None:
 
 
 def missing(needs: str) -> str | None:
-    """Why this machine cannot run a scenario that needs `needs`, or None when it can."""
+    """Why this machine cannot run a scenario that needs `needs` (one need, or several joined by `+`), or None."""
     if not needs:
         return None
+    if "+" in needs:
+        return next((why for why in map(missing, needs.split("+")) if why), None)
     if needs == "real_odoo":
         if os.environ.get("OFM_TEST_ODOO_URL"):
             return None

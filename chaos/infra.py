@@ -314,8 +314,9 @@ SCENARIOS = [
     *(Scenario(flow, "killed", "odoo19", lambda seed, scratch, flow=flow: infra_real.killed(seed, scratch, flow)[0],
                needs="real_odoo") for flow in infra_real.KILLED_FLOWS),
     *(Scenario(flow, "overlap", "odoo19", lambda seed, scratch, flow=flow: infra_real.overlap(seed, scratch, flow)[0],
-               needs="real_odoo") for flow in infra_real.OVERLAP_FLOWS),
+               needs="real_odoo+postgres-bin") for flow in infra_real.OVERLAP_FLOWS),
     Scenario("supplier-onboarding", "postgres-restart", "odoo19",
-             lambda seed, scratch: postgres_restart(seed, scratch, target="odoo19")[0], needs="real_odoo"),
+             lambda seed, scratch: postgres_restart(seed, scratch, target="odoo19")[0],
+             needs="real_odoo+postgres-bin"),
     Scenario("supplier-onboarding", "approval-replay", "odoo19", _cell(infra_real.approval_replay), needs="real_odoo"),
 ]
