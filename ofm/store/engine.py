@@ -49,8 +49,9 @@ def create_engine(url: str) -> sa.Engine:
         # No server-side prepared statements: a generic plan cannot hash a long IN (...) list (100x slower
         # look-ups), and a transaction-pooling PgBouncer in front of the database would break them anyway.
         args = {"prepare_threshold": None} if parsed.get_driver_name() == "psycopg" else {}
-        return sa.create_engine(parsed, pool_pre_ping=True, connect_args=args)
-    kwargs: dict[str, Any] = {"connect_args": {"timeout": 60, "check_same_thread": False}}
+        return sa.create_engine(parsed, pool_pre_ping=True, hide_parameters=True, connect_args=args)
+    # hide_parameters: a failed statement's exception (and any log of it) names the SQL, never the values bound to it.
+    kwargs: dict[str, Any] = {"connect_args": {"timeout": 60, "check_same_thread": False}, "hide_parameters": True}
     if is_memory(parsed):
         kwargs["poolclass"] = StaticPool
     engine = sa.create_engine(parsed, **kwargs)
