@@ -6,11 +6,15 @@ entries, each paying one invoice in full by its number in the remittance text. J
 already holds the company's bank account (`ofm sandbox odoo --company-iban`, its default), which
 the sandbox's integration user may not write (as a real non-admin user): that step is skipped.
 
-- ceiling: the statement lines (the values the flow writes) created raw in one batched call per 200;
-- naive:   one `create` per statement line;
+- ceiling: the real server's FAIR ceiling, the same code (bench/real_bank.py `baseline`): what a
+           hand-written batched script needs to import AND reconcile, given which invoice each entry
+           pays: the statement lines created raw (one call per 200), their suspense lines read, the
+           partners and the receivable set (one `web_save_multi` each), then one `reconcile` per entry
+           (Odoo has no public call reconciling several groups); 300 entries: 2 × 4 + 300 = 308 calls;
+- naive:   the same per entry: create its line, read its suspense line, set its partner, move it, reconcile;
 - flow:    bank-reconciliation from the camt.053 file: import (statement, lines) and reconcile,
            under the bundled matching policy.
-The baselines only import; the flow also reconciles every line it can (its outcome says how many).
+An import-only ceiling (one `create` per 200 lines) is not comparable with a flow that must reconcile each entry.
 """
 
 from __future__ import annotations

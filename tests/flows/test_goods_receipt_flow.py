@@ -233,7 +233,7 @@ def test_receipts_of_many_orders_land_together_in_a_few_calls_each_on_its_own_pi
 
 @pytest.mark.parametrize(("path", "lost"), [
     ("/stock.picking/button_validate", "timeout"),  # applied in Odoo, the answer never came
-    ("/stock.move/write", "502"),                   # the proxy gave up: nothing applied
+    ("/stock.move/web_save_multi", "502"),          # the proxy gave up: nothing applied (the quantities)
 ])
 def test_a_call_odoo_did_not_answer_leaves_the_receipts_for_the_next_run_which_lands_them_once(w, tmp_path, path,
                                                                                              lost):

@@ -345,3 +345,39 @@ def test_bills_from_the_api_are_acknowledged_with_their_odoo_bill(tmp_path):
         assert w.store.get_cursor(CURSOR) is not None
         again = three_way_match(actor="test")
         assert again["odoo_writes"] == 0 and again["counts"]["posted"] == 0
+
+
+@pytest.mark.parametrize("lost", ["timeout", "502"])
+def test_a_post_odoo_did_not_answer_is_read_back_and_finished_in_the_same_run(w, tmp_path, lost):
+    """The answer of `action_post` lost (a timeout after Odoo committed, or a 502: nothing applied): the run reads
+    the bills' state back, posts only what is still a draft, and finishes: each bill posted once, nothing left
+    `sent` for a re-run."""
+    import httpx
+
+    from ofm.sandbox.odoo import SandboxTransport
+    from ofm.sandbox.odoo.faults import proxy_page
+
+    docs = mixed(w, tmp_path)
+    inner, seen = SandboxTransport(w.sandbox), []
+
+    class FailsOnce(httpx.BaseTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            if not request.url.path.endswith("/account.move/action_post") or seen:
+                return inner.handle_request(request)
+            seen.append(lost)
+            if lost == "502":
+                return httpx.Response(502, content=proxy_page(502, "Bad Gateway"), request=request)
+            inner.handle_request(request)
+            raise httpx.ReadTimeout("The read operation timed out", request=request)
+
+    w.odoo._http._transport = FailsOnce()
+    result = run(w, tmp_path, docs)
+    assert seen == [lost]
+    assert result["counts"] | {"received": 0} == {"received": 0, "posted": 2, "draft": 0, "held": 2, "rejected": 1,
+                                                  "unchanged": 0}, result["exceptions"]
+    assert [m["state"] for m in w.odoo.search_read("account.move", [("ref", "in", ["F-1", "F-3"])], ["state"])] == \
+        ["posted", "posted"]
+    assert w.sandbox.count(method="action_post") == 1, "Odoo posted them once"
+    sent = w.odoo.stats.count("account.move", "action_post")
+    assert sent == (1 if lost == "timeout" else 2), "posted again only when Odoo shows them drafts"
+    assert set(outbox_states(w.store)) == {"done"}

@@ -254,6 +254,30 @@ def note_exceptions(decisions: list[Decision], loaded: Loaded, run: RunInfo) -> 
         res.store.mark_done({keys[ref]: int(answer[0] if isinstance(answer, list) else answer)})
 
 
+def _post(ids: list[int]) -> None:
+    """`action_post` on these bills. Its answer lost (a timeout after Odoo committed, a 502): the bills' state
+    is read back and only those still drafts are posted again, so the run finishes what it started instead of
+    leaving it to the next one; raises once the client's attempts are spent (the keys stay `sent`, and the next
+    run settles them from Odoo's state)."""
+    from ofm.connectors.odoo import OdooAmbiguousError
+    from ofm.connectors.odoo.retry import sleep_time_seconds
+
+    odoo = resources().odoo
+    todo = list(ids)
+    for attempt in range(1, odoo.config.retry.max_attempts + 1):
+        try:
+            odoo.call(MOVE, "action_post", ids=todo)
+            return
+        except OdooAmbiguousError as err:
+            if attempt >= odoo.config.retry.max_attempts:
+                raise
+            time.sleep(sleep_time_seconds(attempt, odoo.config.retry, err.retry_after, lambda: 0.0))
+            posted = {m["id"] for m in odoo.read(MOVE, todo, ["state"]) if m["state"] == "posted"}
+            todo = [i for i in todo if i not in posted]
+            if not todo:
+                return
+
+
 def post_bills(refs: list[str], loaded: Loaded, run: RunInfo) -> None:
     """action_post in batches; a batch Odoo refuses is posted bill by bill so one bad bill holds only itself."""
     from ofm.connectors.odoo import OdooPermanentError
@@ -275,13 +299,13 @@ def post_bills(refs: list[str], loaded: Loaded, run: RunInfo) -> None:
         chunk = todo[start:start + size]
         mark_sent([keys[r] for r in chunk], run)
         try:
-            res.odoo.call(MOVE, "action_post", ids=[loaded.ids[r] for r in chunk])
+            _post([loaded.ids[r] for r in chunk])
             ok = chunk
         except OdooPermanentError:
             ok = []
             for ref in chunk:
                 try:
-                    res.odoo.call(MOVE, "action_post", ids=[loaded.ids[ref]])
+                    _post([loaded.ids[ref]])
                     ok.append(ref)
                 except OdooPermanentError as exc:
                     res.store.mark_failed(keys[ref], str(exc), permanent=True)

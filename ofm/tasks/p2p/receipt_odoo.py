@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import re
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -84,10 +83,10 @@ class Delivery:
 def land_all(deliveries: list[Delivery], policy: P2PPolicy) -> dict[str, Landing | Exception]:
     """Land many receipts (at most one per picking) in a few calls, each receipt's outcome by its reference.
 
-    Mark every picking (one call on Odoo 19: `web_save_multi`), write the quantities (one call per distinct
-    quantity), validate every picking with one `button_validate` (one wizard answer for the short ones), read
-    back (two reads). Odoo refusing the batch is bisected (ofm.tasks.shared.bisect) until the picking it
-    refuses stands alone with Odoo's error; the others land. A validation Odoo did not carry out is tried
+    Mark every picking and write the moves' quantities (one `web_save_multi` each on Odoo 19; on 18 one
+    `write` per distinct quantity), validate every picking with one `button_validate` (one wizard answer for
+    the short ones), read back (two reads). Odoo refusing the batch is bisected (ofm.tasks.shared.bisect) until
+    the picking it refuses stands alone with Odoo's error; the others land. A validation Odoo did not carry out is tried
     once more, for those pickings only."""
     from ofm.tasks.shared.bisect import write_bisecting
 
@@ -112,12 +111,8 @@ def _validate(deliveries: list[Delivery], policy: P2PPolicy, prepare: bool) -> l
     pickings = [d.picking for d in deliveries]
     if prepare:
         _mark(deliveries)
-        same: dict[Decimal, list[int]] = defaultdict(list)
-        for d in deliveries:
-            for move, qty in d.quantities.items():
-                same[qty].append(move)
-        for qty, move_ids in same.items():
-            odoo.write(MOVE, sorted(move_ids), {"quantity": float(qty), "picked": True})
+        write_each(MOVE, {move: {"quantity": float(qty), "picked": True}
+                          for d in deliveries for move, qty in d.quantities.items()})
     answer = odoo.call(PICKING, "button_validate", ids=pickings)
     if isinstance(answer, dict) and answer.get("res_model") == WIZARD:
         _answer_wizard(answer, pickings, policy.backorder)

@@ -15,9 +15,9 @@ or the answer was lost after Odoo may have applied it: a 502, a read timeout) le
 `waiting` ("left for the next run: Odoo did not answer") with its outbox key `sent`, settled by the
 next run as after a crash.
 Odoo calls: the orders, their open moves and the units are read once for the whole batch (five
-reads); a full receipt then costs five calls (note, moves, validate, two reads back; one more per
-distinct quantity), a partial one two more (wizard, answer); an order with several receipts in one
-run is read again between them.
+reads); a batch of full receipts then costs five calls (notes, quantities, validate, two reads back; on
+Odoo 18 the quantities take one write per distinct quantity), a partial one two more (wizard, answer); an
+order with several receipts in one run is read again between them.
 Exactly once: outbox intent `stock.picking:receive:<receipt>` before the first write; a re-run that
 finds it `sent` looks for a done picking carrying the receipt's mark: found = it landed (settled),
 not found = Odoo never validated it, so it is applied again on the moves still open (quantities are
