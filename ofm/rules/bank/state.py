@@ -97,15 +97,41 @@ def _tokens(columns: list[list[str]], regex: str) -> pd.Series:
     if not joinable(regex) or joined.count(SEP) != max(n - 1, 0):
         pattern = re.compile(regex, flags=re.IGNORECASE)
         return _normal(tokens_by_text([" ".join(parts) for parts in zip(*columns, strict=True)], pattern))
-    single = re.compile(_one_group(regex), flags=re.IGNORECASE)  # compiled once per process (re caches it)
-    parts = single.split(joined)  # text between matches, then each group of a match, in order
-    width = single.groups + 1
+    one = _one_group(regex)
+    if joined.isascii() and case_free(one):  # the same matches, upper case, without the slower IGNORECASE
+        parts = re.compile(one).split(joined.upper())  # compiled once per process (re caches it)
+    else:
+        parts = re.compile(one, flags=re.IGNORECASE).split(joined)
+    # parts: the text between matches, then each group of a match, in order
+    width = re.compile(one).groups + 1
     found = parts[1::width]  # group 1: the outer group, the whole match
     if SEP in "".join(found):
         return _normal(tokens_by_text(joined.split(SEP), re.compile(regex, flags=re.IGNORECASE)))
     # the row of match k: how many separators the texts before it hold (no text holds one)
     at = np.cumsum(np.fromiter(map(str.count, parts[0:-1:width], repeat(SEP)), np.int64, len(found)))
     return _normal(pd.Series(found, index=at, dtype=object))
+
+
+_ABOVE_LETTERS = "{|}~\x7f"  # a range up to one of these may take in lower-case letters without upper case
+
+
+@cache
+def case_free(regex: str) -> bool:
+    """Whether the regex finds in the upper case of an ASCII text, without IGNORECASE, exactly what it finds
+    in the text with IGNORECASE: it is ASCII and names no lower-case letter (nor an inline flag, a group
+    name or an escape such as \\x61 that could), so each character it tests is tested the same way on
+    either case. A range holding a lower-case letter ends at one, or above them all: refused ([_-~])."""
+    if not regex.isascii():
+        return False
+    parts = re.findall(r"\\.|.", regex, flags=re.DOTALL)
+    for k, part in enumerate(parts):
+        escape = part.startswith("\\")
+        if escape and part[1:].isalnum() and part[1:] not in "dDwWsS":  # \d, \w, \s and their negations only
+            return False
+        ends_above = part == "-" and "".join(parts[k + 1:k + 2])[-1:] in tuple(_ABOVE_LETTERS)  # [_-~], [!-\~]
+        if not escape and (part.islower() or ends_above):
+            return False
+    return True
 
 
 @cache

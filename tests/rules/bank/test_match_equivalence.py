@@ -248,3 +248,27 @@ def test_texts_taken_as_normal_are_exactly_those_normal_text_leaves_alone():
     values = pd.Series(["INV/1", "RF18 1", "inv/2", "A\x1fB"], index=[3, 1, 4, 1])
     assert bank_state._normal(values).tolist() == ["INV/1", "RF181", "INV/2", "AB"]
     assert bank_state._normal(values[:1]).index.tolist() == [3]
+
+
+CASE_TEXTS = ("Payment inv/2026/01/00001 and INV/2026/00002 rf18abc", "x_inv ~INV| `a` {b} [M] m]", "kelvin k K s S _~",
+              "Inv/2026/7 bill/2026/03/00042", "AbC aBc abc ABC")
+
+
+@pytest.mark.parametrize("pattern", [r"(INV|BILL|RINV)/\d{4}/(\d{2}/)?\d{4,5}", r"RF\d{2}[A-Z0-9]{1,21}", r"inv/\d+",
+                                     r"(?-i:INV)", r"(?i:INV)", r"[M-~]", r"[!-\~]+", r"\x61BC", r"ABC|\w{3}",
+                                     r"[^A-Z ]+", r"(?P<k>K)", r"[`-~]", r"[\[-`]|[A-Z-]"])
+def test_the_upper_case_scan_finds_what_ignorecase_finds(pattern):
+    """Where `case_free` lets the scan run on the upper-cased ASCII text without IGNORECASE, it finds the
+    same matches, upper case; patterns that could tell the cases apart are refused."""
+    regex = dataclasses.replace(POLICY, reference_patterns={"x": pattern}).reference_regex
+    if not bank_state.case_free(regex):
+        assert pattern in (r"inv/\d+", r"(?-i:INV)", r"(?i:INV)", r"[M-~]", r"[!-\~]+", r"\x61BC", r"(?P<k>K)",
+                           r"[`-~]")
+        return
+    for text in CASE_TEXTS + TEXTS:
+        assert ([m.group(1) for m in re.finditer(regex, text.upper())]
+                == [m.group(1).upper() for m in re.finditer(regex, text, re.IGNORECASE)]), text
+
+
+def test_the_policy_pattern_is_scanned_in_upper_case():
+    assert bank_state.case_free(bank_state._one_group(POLICY.reference_regex))
