@@ -325,36 +325,51 @@ def _one_partner(keys: np.ndarray, partner_ids: np.ndarray, size: int) -> tuple[
 def _find_partners(state: State) -> tuple[np.ndarray, np.ndarray]:
     """IBAN of a partner bank account naming one partner, else a normalised name naming one partner.
 
-    The bank accounts' and entries' IBANs are factorised together, names once per distinct name
+    The bank accounts' IBANs are factorised and the entries' looked up among them, names once per distinct name
     (normalised in Python), and keys that are missing or empty name nobody."""
     partner = np.zeros(state.n, dtype=np.int64)
     source = np.zeros(state.n, dtype=np.int8)
     todo = state.open_entries()
     banks = state.partner_banks
-    bank_ibans = banks.iban.to_numpy(object)
-    codes, ibans = pd.factorize(np.concatenate([bank_ibans, state.entries.counterparty_iban.to_numpy(object)[todo]]))
-    codes[np.isin(codes, np.flatnonzero(ibans == ""))] = -1
-    found, one = _one_partner(codes[:len(bank_ibans)], banks.partner_id.to_numpy(), len(ibans))
-    entry_codes = codes[len(bank_ibans):]
+    # the bank accounts' IBANs factorised, the entries' looked up among them (an unknown one finds no code)
+    bank_codes, ibans = pd.factorize(banks.iban.to_numpy(object))
+    entry_codes = pd.Index(ibans, dtype=object).get_indexer(state.entries.counterparty_iban.to_numpy(object)[todo])
+    empty = np.flatnonzero(ibans == "")
+    bank_codes[np.isin(bank_codes, empty)] = entry_codes[np.isin(entry_codes, empty)] = -1
+    found, one = _one_partner(bank_codes, banks.partner_id.to_numpy(), len(ibans))
     hit = entry_codes >= 0
     hit[hit] = one[entry_codes[hit]]
     partner[todo[hit]], source[todo[hit]] = found[entry_codes[hit]], IBAN
     todo = todo[~hit]
     # every distinct name (the items' partners', the entries' counterparties') normalised once
-    item_names = state.items.partner_name.to_numpy(object)
+    item_names, item_partners = _partner_names(state.items)
     codes, distinct = pd.factorize(np.concatenate([item_names, state.entries.counterparty_name.to_numpy(object)[todo]]))
     normal = np.array(normal_names(distinct.tolist()), dtype=object)
     same, normals = pd.factorize(normal)  # distinct name -> distinct normalised name
     same[normal == ""] = -1
     codes = np.where(codes >= 0, np.append(same, -1)[codes], -1)
     item_codes, entry_codes = codes[:len(item_names)], codes[len(item_names):]
-    item_partners = state.items.partner_id.to_numpy(np.int64)
-    known = item_partners > 0
-    found, one = _one_partner(item_codes[known], item_partners[known], len(normals))
+    found, one = _one_partner(item_codes, item_partners, len(normals))
     hit = entry_codes >= 0
     hit[hit] = one[entry_codes[hit]]
     partner[todo[hit]], source[todo[hit]] = found[entry_codes[hit]], NAME
     return partner, source
+
+
+def _partner_names(items: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(name, partner id) of the items with a partner (id > 0): one row per partner when each partner's
+    items all carry one name (as Odoo's do), so only those names are hashed; else one row per item."""
+    partners = items.partner_id.to_numpy(np.int64)
+    known = partners > 0
+    names, partners = items.partner_name.to_numpy(object)[known], partners[known]
+    if pd.isna(names).any():
+        return names, partners
+    codes, distinct = pd.factorize(partners)
+    one = np.zeros(len(distinct), dtype=np.intp)
+    one[codes] = np.arange(len(codes))  # one item of each partner (which one does not matter)
+    if not bool((names[one][codes] == names).all()):  # equal objects compare by identity first: cheap
+        return names, partners
+    return names[one], distinct
 
 
 def normal_names(names: list[str]) -> list[str]:

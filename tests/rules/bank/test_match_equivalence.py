@@ -272,3 +272,19 @@ def test_the_upper_case_scan_finds_what_ignorecase_finds(pattern):
 
 def test_the_policy_pattern_is_scanned_in_upper_case():
     assert bank_state.case_free(bank_state._one_group(POLICY.reference_regex))
+
+
+@pytest.mark.parametrize("names", ["one per partner", "some missing"])
+def test_partners_found_once_per_partner_name_and_known_iban_as_before(names, previous_engine):
+    """Items whose partners each carry one name are read one row per partner; empty or missing IBANs
+    (of bank accounts and entries) and missing names name nobody."""
+    entries, items, banks = _month(6, separator=False)
+    items["partner_name"] = generate(1500, seed=6)[1].partner_name.astype(object)  # not roughened
+    if names == "some missing":
+        items.loc[::40, "partner_name"] = None
+    banks = pd.concat([banks, pd.DataFrame({"partner_id": [7, 8], "iban": ["", None]})], ignore_index=True)
+    entries.loc[::7, "counterparty_iban"] = ""
+    entries.loc[3::11, "counterparty_iban"] = None
+    one_row_each = len(bank_state._partner_names(items)[0]) == items.partner_id.nunique()
+    assert one_row_each == (names == "one per partner")
+    _same(match(entries, items, banks, POLICY), previous_engine(entries, items, banks, POLICY))
