@@ -192,6 +192,16 @@ def key_codes(left: list[np.ndarray], right: list[np.ndarray]) -> tuple[np.ndarr
     return code[:n], code[n:], size
 
 
+def by_pair(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """`np.lexsort((second, first))`: the order by first, then second, ties in place; as one stable argsort of
+    first * (max(second) + 1) + second when both are non-negative and that fits in int64 (twice as fast)."""
+    if len(first) and first.min() >= 0 and second.min() >= 0:
+        width = int(second.max()) + 1
+        if (int(first.max()) + 1) * width < 2**62:
+            return np.argsort(first.astype(np.int64) * width + second, kind="stable")
+    return np.lexsort((second, first))
+
+
 def join(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Positions (l, r) of every pair with left[l] == right[r] (codes >= 0), ordered as pandas' inner merge
     orders them: by l, then by r."""

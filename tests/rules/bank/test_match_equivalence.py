@@ -288,3 +288,12 @@ def test_partners_found_once_per_partner_name_and_known_iban_as_before(names, pr
     one_row_each = len(bank_state._partner_names(items)[0]) == items.partner_id.nunique()
     assert one_row_each == (names == "one per partner")
     _same(match(entries, items, banks, POLICY), previous_engine(entries, items, banks, POLICY))
+
+
+def test_pairs_are_ordered_as_lexsort_orders_them():
+    rng = np.random.default_rng(3)
+    for first, second in ((rng.integers(0, 50, 500), rng.integers(0, 9, 500)),
+                          (rng.integers(0, 50, 500), rng.integers(-3, 9, 500)),
+                          (rng.integers(0, 2**40, 500), rng.integers(0, 2**40, 500)),
+                          (np.zeros(0, np.int64), np.zeros(0, np.int64))):
+        assert bank_state.by_pair(first, second).tolist() == np.lexsort((second, first)).tolist()
