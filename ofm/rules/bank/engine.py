@@ -18,7 +18,7 @@ import pandas as pd
 from ofm.memory import paused_gc
 from ofm.rules.bank.policy import MatchingPolicy
 from ofm.rules.bank.resolve import Ambiguous, Candidates, resolve
-from ofm.rules.bank.state import State, prepare
+from ofm.rules.bank.state import State, by_pair, prepare
 from ofm.rules.bank.strategies import RULES
 from ofm.rules.bank.suggest import Suggestion, reasons, suggestions
 
@@ -144,7 +144,7 @@ def _matches(s: State, rows: Candidates, rule: np.ndarray) -> pd.DataFrame:
     """One row per matched entry, its lines in line id order (`rule`: the position of each row's rule
     in the policy); besides MATCH_COLUMNS the entry `e`, the rule's position `k` and the count of `lines`."""
     line = s.items.line_id.to_numpy()[rows.i]
-    order = np.lexsort((line, rows.e))  # stable, like sorting by (e, line)
+    order = by_pair(rows.e, line)  # stable, like sorting by (e, line)
     e, line = rows.e[order], line[order]
     starts = np.flatnonzero(np.r_[True, e[1:] != e[:-1]]) if len(e) else np.array([], dtype=np.int64)
     writeoff = (np.add.reduceat(rows.writeoff[order], starts) if len(e)

@@ -97,15 +97,41 @@ def _tokens(columns: list[list[str]], regex: str) -> pd.Series:
     if not joinable(regex) or joined.count(SEP) != max(n - 1, 0):
         pattern = re.compile(regex, flags=re.IGNORECASE)
         return _normal(tokens_by_text([" ".join(parts) for parts in zip(*columns, strict=True)], pattern))
-    single = re.compile(_one_group(regex), flags=re.IGNORECASE)  # compiled once per process (re caches it)
-    parts = single.split(joined)  # text between matches, then each group of a match, in order
-    width = single.groups + 1
+    one = _one_group(regex)
+    if joined.isascii() and case_free(one):  # the same matches, upper case, without the slower IGNORECASE
+        parts = re.compile(one).split(joined.upper())  # compiled once per process (re caches it)
+    else:
+        parts = re.compile(one, flags=re.IGNORECASE).split(joined)
+    # parts: the text between matches, then each group of a match, in order
+    width = re.compile(one).groups + 1
     found = parts[1::width]  # group 1: the outer group, the whole match
     if SEP in "".join(found):
         return _normal(tokens_by_text(joined.split(SEP), re.compile(regex, flags=re.IGNORECASE)))
     # the row of match k: how many separators the texts before it hold (no text holds one)
     at = np.cumsum(np.fromiter(map(str.count, parts[0:-1:width], repeat(SEP)), np.int64, len(found)))
     return _normal(pd.Series(found, index=at, dtype=object))
+
+
+_ABOVE_LETTERS = "{|}~\x7f"  # a range up to one of these may take in lower-case letters without upper case
+
+
+@cache
+def case_free(regex: str) -> bool:
+    """Whether the regex finds in the upper case of an ASCII text, without IGNORECASE, exactly what it finds
+    in the text with IGNORECASE: it is ASCII and names no lower-case letter (nor an inline flag, a group
+    name or an escape such as \\x61 that could), so each character it tests is tested the same way on
+    either case. A range holding a lower-case letter ends at one, or above them all: refused ([_-~])."""
+    if not regex.isascii():
+        return False
+    parts = re.findall(r"\\.|.", regex, flags=re.DOTALL)
+    for k, part in enumerate(parts):
+        escape = part.startswith("\\")
+        if escape and part[1:].isalnum() and part[1:] not in "dDwWsS":  # \d, \w, \s and their negations only
+            return False
+        ends_above = part == "-" and "".join(parts[k + 1:k + 2])[-1:] in tuple(_ABOVE_LETTERS)  # [_-~], [!-\~]
+        if not escape and (part.islower() or ends_above):
+            return False
+    return True
 
 
 @cache
@@ -164,6 +190,16 @@ def key_codes(left: list[np.ndarray], right: list[np.ndarray]) -> tuple[np.ndarr
         code, combined = pd.factorize(code * len(uniques) + column) if size > 1 else (column, uniques)
         size = len(combined)
     return code[:n], code[n:], size
+
+
+def by_pair(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """`np.lexsort((second, first))`: the order by first, then second, ties in place; as one stable argsort of
+    first * (max(second) + 1) + second when both are non-negative and that fits in int64 (twice as fast)."""
+    if len(first) and first.min() >= 0 and second.min() >= 0:
+        width = int(second.max()) + 1
+        if (int(first.max()) + 1) * width < 2**62:
+            return np.argsort(first.astype(np.int64) * width + second, kind="stable")
+    return np.lexsort((second, first))
 
 
 def join(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -299,36 +335,51 @@ def _one_partner(keys: np.ndarray, partner_ids: np.ndarray, size: int) -> tuple[
 def _find_partners(state: State) -> tuple[np.ndarray, np.ndarray]:
     """IBAN of a partner bank account naming one partner, else a normalised name naming one partner.
 
-    The bank accounts' and entries' IBANs are factorised together, names once per distinct name
+    The bank accounts' IBANs are factorised and the entries' looked up among them, names once per distinct name
     (normalised in Python), and keys that are missing or empty name nobody."""
     partner = np.zeros(state.n, dtype=np.int64)
     source = np.zeros(state.n, dtype=np.int8)
     todo = state.open_entries()
     banks = state.partner_banks
-    bank_ibans = banks.iban.to_numpy(object)
-    codes, ibans = pd.factorize(np.concatenate([bank_ibans, state.entries.counterparty_iban.to_numpy(object)[todo]]))
-    codes[np.isin(codes, np.flatnonzero(ibans == ""))] = -1
-    found, one = _one_partner(codes[:len(bank_ibans)], banks.partner_id.to_numpy(), len(ibans))
-    entry_codes = codes[len(bank_ibans):]
+    # the bank accounts' IBANs factorised, the entries' looked up among them (an unknown one finds no code)
+    bank_codes, ibans = pd.factorize(banks.iban.to_numpy(object))
+    entry_codes = pd.Index(ibans, dtype=object).get_indexer(state.entries.counterparty_iban.to_numpy(object)[todo])
+    empty = np.flatnonzero(ibans == "")
+    bank_codes[np.isin(bank_codes, empty)] = entry_codes[np.isin(entry_codes, empty)] = -1
+    found, one = _one_partner(bank_codes, banks.partner_id.to_numpy(), len(ibans))
     hit = entry_codes >= 0
     hit[hit] = one[entry_codes[hit]]
     partner[todo[hit]], source[todo[hit]] = found[entry_codes[hit]], IBAN
     todo = todo[~hit]
     # every distinct name (the items' partners', the entries' counterparties') normalised once
-    item_names = state.items.partner_name.to_numpy(object)
+    item_names, item_partners = _partner_names(state.items)
     codes, distinct = pd.factorize(np.concatenate([item_names, state.entries.counterparty_name.to_numpy(object)[todo]]))
     normal = np.array(normal_names(distinct.tolist()), dtype=object)
     same, normals = pd.factorize(normal)  # distinct name -> distinct normalised name
     same[normal == ""] = -1
     codes = np.where(codes >= 0, np.append(same, -1)[codes], -1)
     item_codes, entry_codes = codes[:len(item_names)], codes[len(item_names):]
-    item_partners = state.items.partner_id.to_numpy(np.int64)
-    known = item_partners > 0
-    found, one = _one_partner(item_codes[known], item_partners[known], len(normals))
+    found, one = _one_partner(item_codes, item_partners, len(normals))
     hit = entry_codes >= 0
     hit[hit] = one[entry_codes[hit]]
     partner[todo[hit]], source[todo[hit]] = found[entry_codes[hit]], NAME
     return partner, source
+
+
+def _partner_names(items: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(name, partner id) of the items with a partner (id > 0): one row per partner when each partner's
+    items all carry one name (as Odoo's do), so only those names are hashed; else one row per item."""
+    partners = items.partner_id.to_numpy(np.int64)
+    known = partners > 0
+    names, partners = items.partner_name.to_numpy(object)[known], partners[known]
+    if pd.isna(names).any():
+        return names, partners
+    codes, distinct = pd.factorize(partners)
+    one = np.zeros(len(distinct), dtype=np.intp)
+    one[codes] = np.arange(len(codes))  # one item of each partner (which one does not matter)
+    if not bool((names[one][codes] == names).all()):  # equal objects compare by identity first: cheap
+        return names, partners
+    return names[one], distinct
 
 
 def normal_names(names: list[str]) -> list[str]:

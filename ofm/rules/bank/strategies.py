@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ofm.rules.bank.resolve import Candidates, candidates, empty_candidates
-from ofm.rules.bank.state import IBAN, Pairs, State, join, key_codes
+from ofm.rules.bank.state import IBAN, Pairs, State, by_pair, join, key_codes
 from ofm.rules.bank.subsets import PAD, solutions
 
 PAIR_BUDGET = 4_000_000  # entry x partner-item pairs built at once (bounds memory for big partners)
@@ -110,7 +110,7 @@ def multi_invoice(s: State) -> Candidates:
         return _same_sign(amount, residual) & (np.abs(residual) < np.abs(amount)) & s.window(e, i)
 
     pairs = _partner_pairs(s, keep)
-    order = np.lexsort((pairs.i, pairs.e))
+    order = by_pair(pairs.e, pairs.i)
     e, i = pairs.e[order], pairs.i[order]
     count = np.bincount(e, minlength=s.n)[e]
     few = (count >= 2) & (count <= pol.max_candidates)

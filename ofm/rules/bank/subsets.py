@@ -3,7 +3,7 @@
 Per entry the pool is small (at most `max_candidates` items, sizes 2..`max_items`), so every
 combination is enumerated, but for all entries at once: the pools form a matrix (one row per
 entry, padded), each combination is a column index set, and the sums are one numpy reduction
-per chunk of entries. Only entries left open by the cheaper rules get here.
+per chunk of entries (added column by column). Only entries left open by the cheaper rules get here.
 """
 
 from __future__ import annotations
@@ -37,7 +37,9 @@ def solutions(pools: np.ndarray, targets: np.ndarray, max_items: int,
         step = max(1, CHUNK_CELLS // (len(combos) * size))
         for start in range(0, rows, step):
             block = pools[start:start + step]
-            sums = block[:, combos].sum(axis=2)  # (rows in chunk) x combinations
+            sums = block[:, combos[:, 0]]  # (rows in chunk) x combinations, column by column: no 3-d copy
+            for k in range(1, size):
+                sums = sums + block[:, combos[:, k]]
             hit_rows, hit_combos = np.nonzero(sums == targets[start:start + step, None])
             for r, c in zip(hit_rows.tolist(), hit_combos.tolist(), strict=True):
                 row = start + r

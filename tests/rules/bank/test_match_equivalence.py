@@ -248,3 +248,52 @@ def test_texts_taken_as_normal_are_exactly_those_normal_text_leaves_alone():
     values = pd.Series(["INV/1", "RF18 1", "inv/2", "A\x1fB"], index=[3, 1, 4, 1])
     assert bank_state._normal(values).tolist() == ["INV/1", "RF181", "INV/2", "AB"]
     assert bank_state._normal(values[:1]).index.tolist() == [3]
+
+
+CASE_TEXTS = ("Payment inv/2026/01/00001 and INV/2026/00002 rf18abc", "x_inv ~INV| `a` {b} [M] m]", "kelvin k K s S _~",
+              "Inv/2026/7 bill/2026/03/00042", "AbC aBc abc ABC")
+
+
+@pytest.mark.parametrize("pattern", [r"(INV|BILL|RINV)/\d{4}/(\d{2}/)?\d{4,5}", r"RF\d{2}[A-Z0-9]{1,21}", r"inv/\d+",
+                                     r"(?-i:INV)", r"(?i:INV)", r"[M-~]", r"[!-\~]+", r"\x61BC", r"ABC|\w{3}",
+                                     r"[^A-Z ]+", r"(?P<k>K)", r"[`-~]", r"[\[-`]|[A-Z-]"])
+def test_the_upper_case_scan_finds_what_ignorecase_finds(pattern):
+    """Where `case_free` lets the scan run on the upper-cased ASCII text without IGNORECASE, it finds the
+    same matches, upper case; patterns that could tell the cases apart are refused."""
+    regex = dataclasses.replace(POLICY, reference_patterns={"x": pattern}).reference_regex
+    if not bank_state.case_free(regex):
+        assert pattern in (r"inv/\d+", r"(?-i:INV)", r"(?i:INV)", r"[M-~]", r"[!-\~]+", r"\x61BC", r"(?P<k>K)",
+                           r"[`-~]")
+        return
+    for text in CASE_TEXTS + TEXTS:
+        assert ([m.group(1) for m in re.finditer(regex, text.upper())]
+                == [m.group(1).upper() for m in re.finditer(regex, text, re.IGNORECASE)]), text
+
+
+def test_the_policy_pattern_is_scanned_in_upper_case():
+    assert bank_state.case_free(bank_state._one_group(POLICY.reference_regex))
+
+
+@pytest.mark.parametrize("names", ["one per partner", "some missing"])
+def test_partners_found_once_per_partner_name_and_known_iban_as_before(names, previous_engine):
+    """Items whose partners each carry one name are read one row per partner; empty or missing IBANs
+    (of bank accounts and entries) and missing names name nobody."""
+    entries, items, banks = _month(6, separator=False)
+    items["partner_name"] = generate(1500, seed=6)[1].partner_name.astype(object)  # not roughened
+    if names == "some missing":
+        items.loc[::40, "partner_name"] = None
+    banks = pd.concat([banks, pd.DataFrame({"partner_id": [7, 8], "iban": ["", None]})], ignore_index=True)
+    entries.loc[::7, "counterparty_iban"] = ""
+    entries.loc[3::11, "counterparty_iban"] = None
+    one_row_each = len(bank_state._partner_names(items)[0]) == items.partner_id.nunique()
+    assert one_row_each == (names == "one per partner")
+    _same(match(entries, items, banks, POLICY), previous_engine(entries, items, banks, POLICY))
+
+
+def test_pairs_are_ordered_as_lexsort_orders_them():
+    rng = np.random.default_rng(3)
+    for first, second in ((rng.integers(0, 50, 500), rng.integers(0, 9, 500)),
+                          (rng.integers(0, 50, 500), rng.integers(-3, 9, 500)),
+                          (rng.integers(0, 2**40, 500), rng.integers(0, 2**40, 500)),
+                          (np.zeros(0, np.int64), np.zeros(0, np.int64))):
+        assert bank_state.by_pair(first, second).tolist() == np.lexsort((second, first)).tolist()
