@@ -112,32 +112,87 @@ def _ambiguous(s: State, why: str, ambiguous: Ambiguous, rivals: Candidates) -> 
     if not len(ambiguous):
         return []
     ids, lines = s.entries.entry_id.to_numpy(), s.items.line_id.to_numpy()
-    groups: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
-    claims: dict[int, set[int]] = defaultdict(set)
-    wants: dict[int, list[int]] = defaultdict(list)
-    for e, g, i, line in zip(rivals.e.tolist(), rivals.g.tolist(), rivals.i.tolist(), lines[rivals.i].tolist(),
-                             strict=True):
-        groups[e][g].append(line)
-        claims[i].add(e)
-        wants[e].append(i)
+    options = rival_options(rivals.e, rivals.g, lines[rivals.i], s.policy.suggestion_limit)
+    claims = first_claims(rivals.e, rivals.i, ids)
     out = []
-    limit = s.policy.suggestion_limit
     labels = {"candidates": f"equally good: {why}", "claimed": f"claimed as well by another entry: {why}"}
     for e, eid, kind, n in zip(ambiguous.e.tolist(), ids[ambiguous.e].tolist(), ambiguous.kind, ambiguous.n.tolist(),
                                strict=True):
-        options = sorted(tuple(sorted(g)) for g in groups[e].values())
-        hints = [Suggestion(o, 1.0, labels[kind]) for o in options[:limit]]
+        label = labels[kind]
+        hints = [Suggestion(o, 1.0, label) for o in options.get(e, ())]
         if kind == "candidates":
             reason = f"ambiguous: {n} equally good candidates ({why})"
         else:
-            mine = [i for i in wants[e] if len(claims[i]) > 1]
-            others = sorted(ids[o] for o in claims[mine[0]] - {e}) if mine else []
-            line = lines[mine[0]] if mine else "?"
-            more = f" and {len(others) - 1} more" if len(others) > 1 else ""
-            other = others[0] if others else "?"
+            i, other, others = claims.get(e, (-1, -1, 0))
+            line = lines[i] if i >= 0 else "?"
+            more = f" and {others - 1} more" if others > 1 else ""
+            other = ids[other] if other >= 0 else "?"
             reason = f"ambiguous: open item {line} is also claimed by entry {other}{more} ({why})"
         out.append(Unmatched(eid, reason, hints))
     return out
+
+
+def rival_options(e: np.ndarray, g: np.ndarray, line: np.ndarray, limit: int) -> dict[int, list[tuple[int, ...]]]:
+    """Per entry: each of its groups as the tuple of its line ids in order, the tuples in order, the first
+    `limit` of them. Entries whose groups are single lines (nearly all) by one sort of (entry, line), the
+    others group by group."""
+    out: dict[int, list[tuple[int, ...]]] = {}
+    if not len(e):
+        return out
+    order = by_pair(e, g - g.min())  # each entry's groups together, rows in place within a group
+    se, sg = e[order], g[order]
+    new = np.r_[True, (se[1:] != se[:-1]) | (sg[1:] != sg[:-1])]
+    group = np.cumsum(new) - 1
+    long = np.zeros(int(e.max()) + 1, dtype=bool)
+    long[se[np.bincount(group)[group] > 1]] = True
+    one = ~long[e]
+    e1, l1 = e[one], line[one]
+    order = by_pair(e1, l1)
+    e1, l1 = e1[order], l1[order]
+    first = np.flatnonzero(np.r_[True, e1[1:] != e1[:-1]]) if len(e1) else np.zeros(0, dtype=np.intp)
+    rank = np.arange(len(e1)) - np.repeat(first, np.diff(np.r_[first, len(e1)]))
+    e1, l1 = e1[rank < limit], l1[rank < limit]
+    bounds = np.flatnonzero(np.r_[True, e1[1:] != e1[:-1], True]).tolist() if len(e1) else [0]
+    singles = list(zip(l1.tolist()))
+    for entry, a, b in zip(e1[bounds[:-1]].tolist(), bounds[:-1], bounds[1:], strict=True):
+        out[entry] = singles[a:b]
+    groups: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+    rest = ~one
+    for entry, k, ln in zip(e[rest].tolist(), g[rest].tolist(), line[rest].tolist(), strict=True):
+        groups[entry][k].append(ln)
+    for entry, by_group in groups.items():
+        out[entry] = sorted(tuple(sorted(lines)) for lines in by_group.values())[:limit]
+    return out
+
+
+def first_claims(e: np.ndarray, i: np.ndarray, ids: np.ndarray) -> dict[int, tuple[int, int, int]]:
+    """Per entry that wants an item other entries want too (rows (e, i)): the first such item in row order, the
+    other claimant with the smallest id, and how many other claimants it has."""
+    if not len(e):
+        return {}
+    width = int(i.max()) + 1
+    pairs = np.unique(e * width + i)  # each (entry, item) once
+    pe, pi = pairs // width, pairs % width
+    claimants = np.bincount(pi, minlength=width)
+    shared = np.flatnonzero(claimants[i] > 1)
+    if not len(shared):
+        return {}
+    entries, first = np.unique(e[shared], return_index=True)  # the first shared item of each entry, in row order
+    item = i[shared[first]]
+    # each shared item's two claimants with the smallest ids
+    keep = claimants[pi] > 1
+    pe, pi = pe[keep], pi[keep]
+    people = np.unique(pe)
+    rank = np.zeros(int(e.max()) + 1, dtype=np.int64)
+    rank[people[np.argsort(ids[people], kind="stable")]] = np.arange(len(people))
+    order = by_pair(pi, rank[pe])
+    pe, pi = pe[order], pi[order]
+    starts = np.flatnonzero(np.r_[True, pi[1:] != pi[:-1]])  # each item has two claimants or more
+    lowest, second = np.full(width, -1), np.full(width, -1)
+    lowest[pi[starts]], second[pi[starts]] = pe[starts], pe[starts + 1]
+    other = np.where(lowest[item] != entries, lowest[item], second[item])
+    return dict(zip(entries.tolist(), zip(item.tolist(), other.tolist(), (claimants[item] - 1).tolist(),
+                                          strict=True), strict=True))
 
 
 def _matches(s: State, rows: Candidates, rule: np.ndarray) -> pd.DataFrame:

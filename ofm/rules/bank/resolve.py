@@ -15,6 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 import numpy as np
+import pandas as pd
+
+from ofm.rules.bank.state import by_pair
 
 CANDIDATE_COLUMNS = ("e", "g", "i", "score", "applied", "writeoff")
 _NONE = np.zeros(0, dtype=np.int64)
@@ -82,8 +85,17 @@ class Decision:
     rivals: Candidates  # candidate rows of the groups that tied (suggestions for a person)
 
 
+def _distinct_pairs(e: np.ndarray, i: np.ndarray) -> bool:
+    """Whether no two rows have the same (e, i): then no two have the same (e, g, i). One hash pass over
+    e * (max(i) + 1) + i (non-negative positions) instead of a three-key sort, when that fits in int64."""
+    width = int(i.max()) + 1
+    return (int(e.max()) + 1) * width < 2**62 and bool(pd.Index(e * width + i).is_unique)
+
+
 def _first(e: np.ndarray, g: np.ndarray, i: np.ndarray) -> np.ndarray:
     """Mask of the first occurrence of each (e, g, i) row."""
+    if _distinct_pairs(e, i):
+        return np.ones(len(e), dtype=bool)
     order = np.lexsort((i, g, e))  # stable: equal rows keep their order
     se, sg, si = e[order], g[order], i[order]
     again = (se[1:] == se[:-1]) & (sg[1:] == sg[:-1]) & (si[1:] == si[:-1])
@@ -118,7 +130,7 @@ def resolve(cand: Candidates) -> Decision:
     best = score == _max_by(e, score)
     # best groups per entry: distinct (e, g) among the best rows
     b = np.flatnonzero(best)
-    order = b[np.lexsort((g[b], e[b]))]
+    order = b[by_pair(e[b], g[b] - g[b].min())] if len(b) else b  # g >= -1: shifted, the same order
     new_group = np.r_[True, (e[order][1:] != e[order][:-1]) | (g[order][1:] != g[order][:-1])]
     n_groups = np.bincount(e[order][new_group], minlength=size)
     many = n_groups > 1
