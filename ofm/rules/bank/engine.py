@@ -9,7 +9,9 @@ or an item two entries claim equally, is never reconciled automatically.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -56,12 +58,55 @@ class Unmatched:
         return self.reason.startswith("ambiguous")
 
 
+class UnmatchedEntries(Sequence[Unmatched]):
+    """The entries left for a person, in order (each rule's ambiguous ones, then those no rule matched), built
+    when first read: their reasons, suggestions and texts are a second of work at 1M entries, which a caller that
+    only counts them (the stats) never pays. Reads like a list of Unmatched, compares equal to one, and
+    pickles as one."""
+
+    def __init__(self, build: Callable[[], list[Unmatched]], count: int) -> None:
+        self._build: Callable[[], list[Unmatched]] | None = build
+        self._items: list[Unmatched] | None = None
+        self._count = count
+
+    def _list(self) -> list[Unmatched]:
+        if self._items is None:
+            assert self._build is not None
+            items = self._build()
+            if len(items) != self._count:
+                raise RuntimeError(f"built {len(items)} unmatched entries, counted {self._count}")
+            self._items, self._build = items, None  # the engine's state is released once built
+        return self._items
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index):  # type: ignore[override]
+        return self._list()[index]
+
+    def __iter__(self) -> Iterator[Unmatched]:
+        return iter(self._list())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, UnmatchedEntries | list | tuple):
+            return len(self) == len(other) and self._list() == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # like a list
+
+    def __repr__(self) -> str:
+        return f"UnmatchedEntries({self._list()!r})"
+
+    def __reduce__(self) -> tuple[type, tuple[list[Unmatched]]]:
+        return list, (self._list(),)
+
+
 @dataclass(frozen=True)
 class MatchResult:
     """Matches (one row per entry, columns MATCH_COLUMNS), unmatched entries, counts per rule."""
 
     matches: pd.DataFrame
-    unmatched: list[Unmatched]
+    unmatched: Sequence[Unmatched]
     stats: dict[str, Any]
 
     def match_list(self) -> list[Match]:
@@ -84,7 +129,7 @@ def _match(entries: pd.DataFrame, items: pd.DataFrame, partner_banks: pd.DataFra
     if partner_banks is None:
         partner_banks = pd.DataFrame({"partner_id": pd.Series(dtype=np.int64), "iban": pd.Series(dtype=str)})
     s = prepare(entries, items, partner_banks, policy)
-    accepted, rules, unmatched = [], [], []
+    accepted, rules, doubts = [], [], []
     closed = np.zeros(s.n, dtype=bool)
     for k, name in enumerate(policy.rules):
         rule = RULES[name]
@@ -96,15 +141,24 @@ def _match(entries: pd.DataFrame, items: pd.DataFrame, partner_banks: pd.DataFra
         rules.append(np.full(len(done), k, dtype=np.int64))
         s.e_open[decision.ambiguous.e] = False
         closed[done.e] = closed[decision.ambiguous.e] = True
-        unmatched += _ambiguous(s, rule.why, decision.ambiguous, decision.rivals)
-    ambiguous = len(unmatched)  # every reason the rules give is 'ambiguous: ...', every later one 'no match: ...'
-    todo = np.flatnonzero(~closed)
-    hints = suggestions(s, todo)
-    ids = s.entries.entry_id.to_numpy()
-    unmatched += map(Unmatched, ids[todo].tolist(), reasons(s, todo), [hints.get(e, []) for e in todo.tolist()])
+        doubts.append((rule.why, decision.ambiguous, decision.rivals))
+    ambiguous = sum(len(a) for _, a, _ in doubts)  # every reason the rules give is 'ambiguous: ...'
+    todo = np.flatnonzero(~closed)  # every later one 'no match: ...'
+    unmatched = UnmatchedEntries(partial(_unmatched, s, doubts, todo), ambiguous + len(todo))
     matches = _matches(s, Candidates.concat(accepted), np.concatenate(rules))
     stats = _stats(s, matches, len(unmatched), ambiguous)
     return MatchResult(matches.drop(columns=["e", "k", "lines"]), unmatched, stats)
+
+
+def _unmatched(s: State, doubts: list[tuple[str, Ambiguous, Candidates]], todo: np.ndarray) -> list[Unmatched]:
+    """The unmatched entries: each rule's ambiguous ones (with their rivals), then `todo`, the entries no rule
+    decided (why, and ranked suggestions). `s` is the state the cascade ended in."""
+    with paused_gc():
+        out = [u for why, ambiguous, rivals in doubts for u in _ambiguous(s, why, ambiguous, rivals)]
+        hints = suggestions(s, todo)
+        ids = s.entries.entry_id.to_numpy()
+        out += map(Unmatched, ids[todo].tolist(), reasons(s, todo), [hints.get(e, []) for e in todo.tolist()])
+    return out
 
 
 def _ambiguous(s: State, why: str, ambiguous: Ambiguous, rivals: Candidates) -> list[Unmatched]:
