@@ -145,9 +145,9 @@ def _match(entries: pd.DataFrame, items: pd.DataFrame, partner_banks: pd.DataFra
     ambiguous = sum(len(a) for _, a, _ in doubts)  # every reason the rules give is 'ambiguous: ...'
     todo = np.flatnonzero(~closed)  # every later one 'no match: ...'
     unmatched = UnmatchedEntries(partial(_unmatched, s, doubts, todo), ambiguous + len(todo))
-    matches = _matches(s, Candidates.concat(accepted), np.concatenate(rules))
-    stats = _stats(s, matches, len(unmatched), ambiguous)
-    return MatchResult(matches.drop(columns=["e", "k", "lines"]), unmatched, stats)
+    matches, per_match = _matches(s, Candidates.concat(accepted), np.concatenate(rules))
+    stats = _stats(s, matches, per_match, len(unmatched), ambiguous)
+    return MatchResult(matches, unmatched, stats)
 
 
 def _unmatched(s: State, doubts: list[tuple[str, Ambiguous, Candidates]], todo: np.ndarray) -> list[Unmatched]:
@@ -249,9 +249,10 @@ def first_claims(e: np.ndarray, i: np.ndarray, ids: np.ndarray) -> dict[int, tup
                                           strict=True), strict=True))
 
 
-def _matches(s: State, rows: Candidates, rule: np.ndarray) -> pd.DataFrame:
+def _matches(s: State, rows: Candidates, rule: np.ndarray) -> tuple[pd.DataFrame, tuple[np.ndarray, ...]]:
     """One row per matched entry, its lines in line id order (`rule`: the position of each row's rule
-    in the policy); besides MATCH_COLUMNS the entry `e`, the rule's position `k` and the count of `lines`."""
+    in the policy), columns MATCH_COLUMNS; and per row the entry `e`, the rule's position `k` and the
+    count of `lines` (for the stats)."""
     line = s.items.line_id.to_numpy()[rows.i]
     order = by_pair(rows.e, line)  # stable, like sorting by (e, line)
     e, line = rows.e[order], line[order]
@@ -259,7 +260,7 @@ def _matches(s: State, rows: Candidates, rule: np.ndarray) -> pd.DataFrame:
     writeoff = (np.add.reduceat(rows.writeoff[order], starts) if len(e)
                 else np.array([], dtype=np.int64))
     account = s.policy.writeoff_account
-    return pd.DataFrame({
+    frame = pd.DataFrame({
         "entry_id": s.entries.entry_id.to_numpy()[e[starts]],
         "rule": np.array(s.policy.rules + ("",), dtype=object)[rule[order][starts]],
         "line_ids": _spans(line, starts),
@@ -267,26 +268,25 @@ def _matches(s: State, rows: Candidates, rule: np.ndarray) -> pd.DataFrame:
         "writeoff_minor": writeoff.astype(np.int64),
         "writeoff_account": pd.Series(np.where(writeoff != 0, account, None), dtype=object),
         "partner_id": s.i_partner[rows.i[order][starts]],
-        "e": e[starts],
-        "k": rule[order][starts],
-        "lines": np.diff(np.r_[starts, len(e)]),
     })
+    return frame, (e[starts], rule[order][starts], np.diff(np.r_[starts, len(e)]))
 
 
-def _spans(values: np.ndarray, starts: np.ndarray) -> list[tuple[int, ...]]:
-    """values[starts[k]:starts[k + 1]] as a tuple of ints per k: most spans hold one value, made
-    all at once by zip; the few longer ones one by one."""
-    out = list(zip(values[starts].tolist()))
+def _spans(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """values[starts[k]:starts[k + 1]] as a tuple of ints per k, in an object array: most spans hold one
+    value, made all at once by zip; the few longer ones one by one."""
+    out = np.fromiter(zip(values[starts].tolist()), dtype=object, count=len(starts))
     bounds = np.r_[starts, len(values)]
     for k in np.flatnonzero(np.diff(bounds) > 1).tolist():
         out[k] = tuple(values[bounds[k]:bounds[k + 1]].tolist())
     return out
 
 
-def _stats(s: State, matches: pd.DataFrame, unmatched: int, ambiguous: int) -> dict[str, Any]:
+def _stats(s: State, matches: pd.DataFrame, per_match: tuple[np.ndarray, ...], unmatched: int,
+           ambiguous: int) -> dict[str, Any]:
     """JSON-able counts: entries, lines and absolute amount per currency, per rule (integer sums
     per rule and currency by np.add.at; currencies listed in code order, which is their sorted order)."""
-    e, rule, lines = (matches[c].to_numpy() for c in ("e", "k", "lines"))
+    e, rule, lines = per_match
     names = s.currencies.to_numpy()
     cur = s.e_cur[e] % max(len(names), 1)  # a missing currency (-1) reads as the last one, as indexing does
     amount, writeoff = np.abs(s.e_amount[e]), matches.writeoff_minor.to_numpy()
