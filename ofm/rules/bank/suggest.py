@@ -12,7 +12,6 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from numpy.strings import zfill  # imported here: numpy loads it lazily, on the first run's clock
 
 from ofm.canonical.money import minor_units
 from ofm.rules.bank.amounts import from_minor
@@ -65,25 +64,29 @@ def amount_texts(minor: np.ndarray, currency: np.ndarray) -> np.ndarray:
         if d == 0 or d > 6:
             out[at] = [str(from_minor(m, code)) for m in minor[at].tolist()]
             continue
-        units, cents = np.divmod(np.abs(minor[at]), 10 ** d)
-        out[at] = (np.where(minor[at] < 0, "-", "").astype(object) + units.astype(str).astype(object) + "."
-                   + zfill(cents.astype(str), d).astype(object))
+        scale = 10 ** d
+        out[at] = [f"-{-m // scale}.{-m % scale:0{d}d}" if m < 0 else f"{m // scale}.{m % scale:0{d}d}"
+                   for m in minor[at].tolist()]
     return out
+
+
+_HEADS = ("", "same partner; ", "reference found; ", "reference found; same partner; ")
 
 
 def _whys(ref: np.ndarray, same_partner: np.ndarray, residual: np.ndarray, amount: np.ndarray,
           currency: np.ndarray, dated: np.ndarray, days: np.ndarray) -> np.ndarray:
-    """Why each pair was suggested ('reference found; same partner; exact amount; 3 days from due date'),
-    built column-wise on object arrays; amounts that differ are written out pair by pair."""
+    """Why each pair was suggested ('reference found; same partner; exact amount; 3 days from due date'):
+    the amounts that differ written out first, then one format per pair."""
     exact = residual == amount
-    text = np.full(len(ref), "exact amount", dtype=object)
+    body = np.full(len(ref), "exact amount", dtype=object)
     cur = currency[~exact].astype(object)
-    text[~exact] = ("residual " + amount_texts(residual[~exact], cur)
-                    + " vs amount " + amount_texts(amount[~exact], cur) + " " + cur)
-    text = np.where(same_partner, "same partner; ", "").astype(object) + text
-    text = np.where(ref.astype(bool), "reference found; ", "").astype(object) + text
-    text[dated] += "; " + days[dated].astype(str).astype(object) + " days from due date"
-    return text
+    body[~exact] = [f"residual {r} vs amount {a} {c}" for r, a, c in zip(
+        amount_texts(residual[~exact], cur).tolist(), amount_texts(amount[~exact], cur).tolist(), cur.tolist(),
+        strict=True)]
+    head = (ref.astype(bool) * 2 + same_partner.astype(bool)).tolist()
+    return np.array([f"{_HEADS[h]}{b}; {d} days from due date" if t else _HEADS[h] + b
+                     for h, b, t, d in zip(head, body.tolist(), dated.tolist(), days.tolist(), strict=True)],
+                    dtype=object)
 
 
 def ranked(s: State, todo: np.ndarray) -> pd.DataFrame:
