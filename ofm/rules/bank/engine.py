@@ -62,7 +62,7 @@ class UnmatchedEntries(Sequence[Unmatched]):
     """The entries left for a person, in order (each rule's ambiguous ones, then those no rule matched), built
     when first read: their reasons, suggestions and texts are a second of work at 1M entries, which a caller that
     only counts them (the stats) never pays. Reads like a list of Unmatched, compares equal to one, and
-    pickles as one."""
+    pickles as one. Two threads reading it first at once would both build it (the same list)."""
 
     def __init__(self, build: Callable[[], list[Unmatched]], count: int) -> None:
         self._build: Callable[[], list[Unmatched]] | None = build
@@ -71,8 +71,7 @@ class UnmatchedEntries(Sequence[Unmatched]):
 
     def _list(self) -> list[Unmatched]:
         if self._items is None:
-            assert self._build is not None
-            items = self._build()
+            items = self._build()  # type: ignore[misc]  # set until built
             if len(items) != self._count:
                 raise RuntimeError(f"built {len(items)} unmatched entries, counted {self._count}")
             self._items, self._build = items, None  # the engine's state is released once built
@@ -118,8 +117,9 @@ def match(entries: pd.DataFrame, items: pd.DataFrame, partner_banks: pd.DataFram
           policy: MatchingPolicy) -> MatchResult:
     """Run the policy's rules in order over the entries still open and the items still free.
 
-    Without cyclic garbage collection: the result holds hundreds of thousands of small objects (one
-    Unmatched with its suggestions per entry left), and each collection would walk all of them again."""
+    Without cyclic garbage collection: the result holds hundreds of thousands of small objects (the
+    matches' tuples; one Unmatched with its suggestions per entry left, built when first read, likewise
+    without collection), and each collection would walk all of them again."""
     with paused_gc():
         return _match(entries, items, partner_banks, policy)
 
