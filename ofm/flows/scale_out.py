@@ -43,6 +43,10 @@ PARTITIONED: dict[str, tuple[str, str, str]] = {
 }
 TAKEN = "taken_by"  # a partition run's result when a live run held the partition already
 DONE = "done"
+# a flow result's list of work another live run's lock refused (ledger batches: one run per company and period, so
+# two deliveries of one period running as two partitions at once meet there): the partition runs the flow again
+REFUSED = "refused_runs"
+RERUNS = "runs refused, run again"
 
 
 def lock_name(target: str, path: str | Path) -> str:
@@ -71,15 +75,37 @@ def partition(target: str, path: str, actor: str = "scale-out") -> dict:
         renewer = threading.Thread(target=_renew, args=(store, name, run.owner, stop), daemon=True)
         renewer.start()
         try:
-            result = getattr(importlib.import_module(module), function)(**{parameter: path, "actor": actor})
+            result, refused = _run_until_accepted(getattr(importlib.import_module(module), function),
+                                                  {parameter: path, "actor": actor}, store.lease_seconds)
         finally:
             stop.set()
             renewer.join()
             store.release_lock(name, run.owner)
         counts = {k: v for k, v in (result.get("counts") or {}).items() if isinstance(v, int | float)}
+        if refused:
+            counts[RERUNS] = refused
         store.record_metrics(run.run_id, "partition", counts)
         return finish(run, {"partition": name, "flow_run_id": run.flow_run_id, "counts": counts,
                             "child_flow_run_id": result.get("flow_run_id")}, 0, counts=counts)
+
+
+def _run_until_accepted(flow_fn, params: dict, lease_seconds: float) -> tuple[dict, int]:
+    """Run the flow on the partition, and again while another live run's lock refused part of it (REFUSED in its
+    result: nothing of that part was written, it is the holder's to finish, not this delivery's): the last run's
+    result, which covers the whole partition (what an earlier run wrote counts as already there), and how many
+    runs were refused. Waits at most two leases (a live holder renews its lease; a dead one's lock is taken over
+    once its process is gone or its lease ended), then fails the partition run: the fan-out submits it again."""
+    deadline, pause, refused = time.monotonic() + 2 * lease_seconds, 1.0, 0
+    while True:
+        result = flow_fn(**params)
+        if not (isinstance(result, dict) and result.get(REFUSED)):
+            return result, refused
+        refused += 1
+        if time.monotonic() + pause > deadline:
+            raise RuntimeError(f"{next(iter(params.values()))}: still refused after {refused} run(s): "
+                               f"{result[REFUSED][0]}")
+        time.sleep(pause)
+        pause = min(2 * pause, 10.0)
 
 
 def _renew(store, name: str, owner: str, stop: threading.Event) -> None:
