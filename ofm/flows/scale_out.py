@@ -132,10 +132,12 @@ def fan_out(target: str, source: str, partitions: int = 2, attempts: int = 3, ac
     run = current_run("fan-out", actor)
     store = resources().store
     paths = [str(p) for p in list_partitions(target, source, partitions)]
-    parts = {p: {"partition": lock_name(target, p), "runs": [], "state": "submitted"} for p in paths}
+    parts = {p: {"partition": lock_name(target, p), "runs": [], "state": "waiting"} for p in paths}
     takeovers: list[dict[str, Any]] = []
-    for p in paths:
-        parts[p]["runs"].append(submit(deployment, target, p, actor))
+    after: dict[str, str] = {}  # a partition -> the one submitted once it has ended (files of one bank account)
+    for chain in chains(target, paths):
+        after.update(zip(chain, chain[1:], strict=False))
+        parts[chain[0]].update(state="submitted", runs=[submit(deployment, target, chain[0], actor)])
     with get_client(sync_client=True) as client:
         while open_ := [p for p in paths if parts[p]["state"] == "submitted"]:
             time.sleep(poll_seconds)
@@ -150,7 +152,12 @@ def fan_out(target: str, source: str, partitions: int = 2, attempts: int = 3, ac
                         _mark_crashed(client, run_id, why)
                     if len(part["runs"]) >= attempts:
                         part.update(state="failed", why=why)
-                        continue
+                if part["state"] != "submitted":
+                    if (following := after.get(p)) is not None:
+                        parts[following].update(state="submitted",
+                                                runs=[submit(deployment, target, following, actor)])
+                    continue
+                if why:
                     part["runs"].append(submit(deployment, target, p, actor))
                     takeovers.append({"partition": part["partition"], "from": run_id, "to": part["runs"][-1],
                                       "why": why, "at": datetime.now(UTC).isoformat()})
@@ -164,6 +171,27 @@ def fan_out(target: str, source: str, partitions: int = 2, attempts: int = 3, ac
               "counts": {k: int(v) for k, v in counts.items()}}
     return finish(run, result, len(failed), counts={"partitions": len(paths), "taken over": len(takeovers),
                                                     "failed": len(failed)})
+
+
+def chains(target: str, paths: list[str]) -> list[list[str]]:
+    """The partitions in chains run one after the other, each chain beside the others: every partition its own
+    chain, except bank statement files of one account (or set of accounts), which run in name order as the folder
+    flow runs them: a statement is checked for continuity against the account's previous one, so two days of one
+    account at once would hold one of them. A file that cannot be parsed here is a chain of its own (its partition
+    run holds it and says why)."""
+    if target != "bank-reconciliation":
+        return [[p] for p in paths]
+    from ofm.connectors.bank import parse_bytes
+
+    by_accounts: dict[Any, list[str]] = {}
+    for p in paths:
+        try:
+            key: Any = tuple(sorted({"".join(str(s.account).split()).upper()
+                                     for s in parse_bytes(Path(p).read_bytes(), Path(p).name)}))
+        except Exception:  # unreadable, or a CSV that needs its mapping: the partition run says why
+            key = p
+        by_accounts.setdefault(key or p, []).append(p)
+    return list(by_accounts.values())
 
 
 def submit(deployment: str, target: str, path: str, actor: str) -> str:

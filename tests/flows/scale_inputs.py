@@ -94,8 +94,9 @@ def routing_file(folder: Path) -> Path:
 
 
 def prepare_bank(sandbox: OdooSandbox, odoo, admin, folder: Path) -> Prepared:
-    """Open items in Odoo (customers, vendors, invoices, bills), journal BNK2, and a folder of two statements
-    (one per bank account) paying disjoint halves of the open items every way. The sandbox needs
+    """Open items in Odoo (customers, vendors, invoices, bills), journal BNK2, and a folder of three statements:
+    one per bank account paying disjoint halves of the open items every way (3 and 4 November), and the first
+    account's next day (5 November: its statement follows on, so it must run after the first). The sandbox needs
     company_iban=COMPANY_IBAN. Once per Odoo: the open items it pays are those `seed_documents` creates."""
     from ofm.rules.bank.identity import entry_ids
     from ofm.sandbox.bank.documents import open_items, seed_documents, write_statement
@@ -113,11 +114,27 @@ def prepare_bank(sandbox: OdooSandbox, odoo, admin, folder: Path) -> Prepared:
     outcomes: list[str] = []
     for k, (iban, half) in enumerate(zip((COMPANY_IBAN, SECOND_IBAN), halves, strict=True)):
         statement, expected = statement_paying(half, account_iban=iban, day=date(2026, 11, 3 + k),
-                                        opening=Decimal("1000.00"), sequence=f"{201 + k}")
+                                        opening=Decimal("1000.00"), sequence=f"{201 + 10 * k}")
         write_statement(drop, statement, f"account-{k + 1}.camt053.xml")
         [these] = entry_ids([statement])
         ids += list(these)
         outcomes += expected
+        if k == 0:  # the next day of this account: two entries nobody expects, its opening the day's closing
+            from ofm.canonical import BankEntry, Money
+
+            day = date(2026, 11, 5)
+            entries = tuple(BankEntry(booking_date=day, value_date=day, bank_reference=f"BANK-20261105-{n:04d}",
+                                      amount=Money(amount=amount, currency="EUR"), remittance=text)
+                            for n, (amount, text) in enumerate([("75.00", "Deposit"), ("-9.90", "Fee")], 1))
+            closing = statement.closing_balance.amount + sum(e.amount.amount for e in entries)
+            next_day = statement.model_copy(update={
+                "statement_id": None, "sequence": "202", "opening_balance": statement.closing_balance,
+                "closing_balance": Money(amount=closing, currency="EUR"), "opening_date": day, "closing_date": day,
+                "entries": entries})
+            write_statement(drop, next_day, "account-1b.camt053.xml")
+            [these] = entry_ids([next_day])
+            ids += list(these)
+            outcomes += ["unmatched", "unmatched"]
 
     def readback() -> Counter:
         rows = sandbox.records("account.bank.statement.line", [], ["ref"])

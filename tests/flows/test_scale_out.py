@@ -233,11 +233,19 @@ def runs_of(outcome: dict) -> list[str]:
 
 def test_bank_statements_of_two_accounts_run_on_both_workers_and_each_line_lands_and_reconciles_once(
         w, workers, prepared):
+    """Three statement files: two accounts side by side on the two workers, the first account's next day only once
+    its first day has ended (continuity is checked against the account's previous statement)."""
+    from prefect.client.orchestration import get_client
+
     bank = prepared["bank"]
     outcome = fan_out(target="bank-reconciliation", source=str(bank.source), poll_seconds=0.5)
     assert outcome["failed"] == [] and outcome["takeovers"] == [], outcome
-    assert len(outcome["partitions"]) == 2  # one per statement file: one per bank account
-    assert set(workers_of(api_url(), runs_of(outcome)).values()) == set(WORKERS)
+    first, next_day, other = ([r] for part in outcome["partitions"] for r in part["runs"])  # one run per file
+    assert set(workers_of(api_url(), first + other).values()) == set(WORKERS)
+    with get_client(sync_client=True) as client:
+        runs = {r: client.read_flow_run(r) for r in first + next_day}
+    assert runs[next_day[0]].start_time > runs[first[0]].end_time, "one account's two days ran at the same time"
+    assert all(r.state.is_completed() for r in runs.values())
     assert bank.tally(quarantined_refs(w)) == all_once(bank)
     assert reconciled_lines(w.sandbox, bank.keys) == bank.expected["reconciled"]
 
