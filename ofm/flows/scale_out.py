@@ -13,6 +13,12 @@ run died with its worker is seen dead in the store (its process gone on this hos
 is renewed every third of OFM_OUTBOX_LEASE_SECONDS while the run lives) although Prefect still shows it
 Running; the parent then marks that flow run Crashed and submits the partition again, and another worker takes
 it over.
+
+Two flows need more than a lock per partition. Bank statement files of one account run one after the other in
+name order (`chains`), as the folder flow runs them: each is checked for continuity against the account's previous
+statement. Ledger deliveries of one company and period post one run at a time (the ledger's own run lock): a
+partition refused by the run posting its period waits and runs the flow again, so no delivery is reported done
+unposted (`_run_until_accepted`).
 """
 
 from __future__ import annotations
