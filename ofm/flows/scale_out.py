@@ -13,6 +13,12 @@ run died with its worker is seen dead in the store (its process gone on this hos
 is renewed every third of OFM_OUTBOX_LEASE_SECONDS while the run lives) although Prefect still shows it
 Running; the parent then marks that flow run Crashed and submits the partition again, and another worker takes
 it over.
+
+Two flows need more than a lock per partition. Bank statement files of one account run one after the other in
+name order (`chains`), as the folder flow runs them: each is checked for continuity against the account's previous
+statement. Ledger deliveries of one company and period post one run at a time (the ledger's own run lock): a
+partition refused by the run posting its period waits and runs the flow again, so no delivery is reported done
+unposted (`_run_until_accepted`).
 """
 
 from __future__ import annotations
@@ -43,6 +49,10 @@ PARTITIONED: dict[str, tuple[str, str, str]] = {
 }
 TAKEN = "taken_by"  # a partition run's result when a live run held the partition already
 DONE = "done"
+# a flow result's list of work another live run's lock refused (ledger batches: one run per company and period, so
+# two deliveries of one period running as two partitions at once meet there): the partition runs the flow again
+REFUSED = "refused_runs"
+RERUNS = "runs refused, run again"
 
 
 def lock_name(target: str, path: str | Path) -> str:
@@ -71,15 +81,37 @@ def partition(target: str, path: str, actor: str = "scale-out") -> dict:
         renewer = threading.Thread(target=_renew, args=(store, name, run.owner, stop), daemon=True)
         renewer.start()
         try:
-            result = getattr(importlib.import_module(module), function)(**{parameter: path, "actor": actor})
+            result, refused = _run_until_accepted(getattr(importlib.import_module(module), function),
+                                                  {parameter: path, "actor": actor}, store.lease_seconds)
         finally:
             stop.set()
             renewer.join()
             store.release_lock(name, run.owner)
         counts = {k: v for k, v in (result.get("counts") or {}).items() if isinstance(v, int | float)}
+        if refused:
+            counts[RERUNS] = refused
         store.record_metrics(run.run_id, "partition", counts)
         return finish(run, {"partition": name, "flow_run_id": run.flow_run_id, "counts": counts,
                             "child_flow_run_id": result.get("flow_run_id")}, 0, counts=counts)
+
+
+def _run_until_accepted(flow_fn, params: dict, lease_seconds: float) -> tuple[dict, int]:
+    """Run the flow on the partition, and again while another live run's lock refused part of it (REFUSED in its
+    result: nothing of that part was written, it is the holder's to finish, not this delivery's): the last run's
+    result, which covers the whole partition (what an earlier run wrote counts as already there), and how many
+    runs were refused. Waits at most two leases (a live holder renews its lease; a dead one's lock is taken over
+    once its process is gone or its lease ended), then fails the partition run: the fan-out submits it again."""
+    deadline, pause, refused = time.monotonic() + 2 * lease_seconds, 1.0, 0
+    while True:
+        result = flow_fn(**params)
+        if not (isinstance(result, dict) and result.get(REFUSED)):
+            return result, refused
+        refused += 1
+        if time.monotonic() + pause > deadline:
+            raise RuntimeError(f"{next(iter(params.values()))}: still refused after {refused} run(s): "
+                               f"{result[REFUSED][0]}")
+        time.sleep(pause)
+        pause = min(2 * pause, 10.0)
 
 
 def _renew(store, name: str, owner: str, stop: threading.Event) -> None:
@@ -106,10 +138,12 @@ def fan_out(target: str, source: str, partitions: int = 2, attempts: int = 3, ac
     run = current_run("fan-out", actor)
     store = resources().store
     paths = [str(p) for p in list_partitions(target, source, partitions)]
-    parts = {p: {"partition": lock_name(target, p), "runs": [], "state": "submitted"} for p in paths}
+    parts = {p: {"partition": lock_name(target, p), "runs": [], "state": "waiting"} for p in paths}
     takeovers: list[dict[str, Any]] = []
-    for p in paths:
-        parts[p]["runs"].append(submit(deployment, target, p, actor))
+    after: dict[str, str] = {}  # a partition -> the one submitted once it has ended (files of one bank account)
+    for chain in chains(target, paths):
+        after.update(zip(chain, chain[1:], strict=False))
+        parts[chain[0]].update(state="submitted", runs=[submit(deployment, target, chain[0], actor)])
     with get_client(sync_client=True) as client:
         while open_ := [p for p in paths if parts[p]["state"] == "submitted"]:
             time.sleep(poll_seconds)
@@ -124,7 +158,12 @@ def fan_out(target: str, source: str, partitions: int = 2, attempts: int = 3, ac
                         _mark_crashed(client, run_id, why)
                     if len(part["runs"]) >= attempts:
                         part.update(state="failed", why=why)
-                        continue
+                if part["state"] != "submitted":
+                    if (following := after.get(p)) is not None:
+                        parts[following].update(state="submitted",
+                                                runs=[submit(deployment, target, following, actor)])
+                    continue
+                if why:
                     part["runs"].append(submit(deployment, target, p, actor))
                     takeovers.append({"partition": part["partition"], "from": run_id, "to": part["runs"][-1],
                                       "why": why, "at": datetime.now(UTC).isoformat()})
@@ -138,6 +177,27 @@ def fan_out(target: str, source: str, partitions: int = 2, attempts: int = 3, ac
               "counts": {k: int(v) for k, v in counts.items()}}
     return finish(run, result, len(failed), counts={"partitions": len(paths), "taken over": len(takeovers),
                                                     "failed": len(failed)})
+
+
+def chains(target: str, paths: list[str]) -> list[list[str]]:
+    """The partitions in chains run one after the other, each chain beside the others: every partition its own
+    chain, except bank statement files of one account (or set of accounts), which run in name order as the folder
+    flow runs them: a statement is checked for continuity against the account's previous one, so two days of one
+    account at once would hold one of them. A file that cannot be parsed here is a chain of its own (its partition
+    run holds it and says why)."""
+    if target != "bank-reconciliation":
+        return [[p] for p in paths]
+    from ofm.connectors.bank import parse_bytes
+
+    by_accounts: dict[Any, list[str]] = {}
+    for p in paths:
+        try:
+            key: Any = tuple(sorted({"".join(str(s.account).split()).upper()
+                                     for s in parse_bytes(Path(p).read_bytes(), Path(p).name)}))
+        except Exception:  # unreadable, or a CSV that needs its mapping: the partition run says why
+            key = p
+        by_accounts.setdefault(key or p, []).append(p)
+    return list(by_accounts.values())
 
 
 def submit(deployment: str, target: str, path: str, actor: str) -> str:

@@ -1,8 +1,9 @@
-"""Scale-out on Prefect's workers: partitions of supplier onboarding as separate flow runs of the
-`scale-out-partition` deployment, taken by two real `prefect worker start` processes, store on PostgreSQL,
-Odoo the sandbox served over HTTP (its writes costed, so a partition lasts seconds). Every test reads back what
-Odoo holds afterwards: each supplier once, none lost; and proves its fault happened (the race was a race, the
-killed worker had written before it died and its partition was taken over).
+"""Scale-out on Prefect's workers: partitions of supplier onboarding, PO sync, bank reconciliation and ledger
+batches as separate flow runs of the `scale-out-partition` deployment, taken by two real `prefect worker start`
+processes, store on PostgreSQL, Odoo the sandbox served over HTTP (its writes costed, so a partition lasts seconds).
+Every test reads back what Odoo holds afterwards: each record once (by its anchor), none lost; and proves its fault
+happened (the race was a race, the killed worker had written before it died and its partition was taken over, the
+ledger's partitions were refused by the run holding their period and ran again).
 """
 
 from __future__ import annotations
@@ -19,13 +20,15 @@ from pathlib import Path
 import pytest
 from flow_world import World, world
 from local_servers import serving
+from scale_inputs import Prepared, admin_client, prepare_bank, prepare_ledger, prepare_orders, reconciled_lines
 
 from ofm.cli.scale import descendants, kill_worker, supplier_tally, wait_for, workers_of
 from ofm.deploy.deployments import deploy_all, ensure_work_pool
 from ofm.deploy.secrets import ensure_secret_blocks
-from ofm.flows.scale_out import PARTITION_DEPLOYMENT, fan_out, submit
-from ofm.sandbox.odoo import Faults
+from ofm.flows.scale_out import PARTITION_DEPLOYMENT, RERUNS, fan_out, submit
+from ofm.sandbox.odoo import Faults, OdooSandbox
 from ofm.sandbox.odoo import create_app as odoo_app
+from ofm.sandbox.odoo.accounting_fixtures import COMPANY_IBAN
 from ofm.sandbox.procurement import generate_suppliers, to_csv
 from ofm.settings import Settings
 from ofm.tasks.shared.partitions import list_partitions
@@ -76,13 +79,13 @@ def folder(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def w(folder, pg_url) -> Iterator[World]:
     """One world for the module (its workers are costly to start): each test onboards its own suppliers."""
-    with world(folder, database_url=pg_url, batch_size=4) as w:
+    with world(folder, database_url=pg_url, batch_size=4, sandbox=OdooSandbox(company_iban=COMPANY_IBAN)) as w:
         w.sandbox.faults = Faults(record_cost_ms=250)  # ~1 s per create of 4: a partition lasts 6-12 s, so two runs
         # started together overlap however fast the machine (at 60 ms a quiet machine finished one before the other)
         yield w
 
 
-ALL = generate_suppliers(3 * SUPPLIERS, seed=13, dirty=False, id_prefix="SCL")  # one distinct slice per test
+ALL = generate_suppliers(8 * SUPPLIERS, seed=13, dirty=False, id_prefix="SCL")  # one distinct slice per test
 
 
 @pytest.fixture
@@ -96,7 +99,16 @@ def export(tmp_path, request) -> tuple[Path, list[dict]]:
 
 
 @pytest.fixture(scope="module")
-def pool(deployed, w: World, folder: Path) -> Iterator[dict[str, subprocess.Popen]]:
+def prepared(w: World, folder: Path) -> dict[str, Prepared]:
+    """The bank's and the ledger's inputs, and what their workers must be configured with (the routing of the
+    second bank account, the ledger mappings): made before the workers start."""
+    admin = admin_client(w.sandbox)
+    return {"bank": prepare_bank(w.sandbox, w.odoo, admin, folder / "bank"),
+            "ledger": prepare_ledger(w.sandbox, admin, folder / "ledger")}
+
+
+@pytest.fixture(scope="module")
+def pool(deployed, w: World, folder: Path, prepared) -> Iterator[dict[str, subprocess.Popen]]:
     """Two `prefect worker start --pool local-pool --limit 1` in their own sessions, against the sandbox over
     HTTP and the PostgreSQL store: each runs one partition at a time, so the partitions spread over both."""
     with serving(odoo_app(w.sandbox)) as odoo_url:
@@ -104,6 +116,8 @@ def pool(deployed, w: World, folder: Path) -> Iterator[dict[str, subprocess.Pope
         env.update({"PREFECT_API_URL": deployed, "PREFECT_WORKER_QUERY_SECONDS": "1",
                     "OFM_DATABASE_URL": w.settings.database_url, "OFM_ODOO_URL": odoo_url,
                     "OFM_ACK_DIR": str(folder / "acks"), "OFM_ODOO_BATCH_SIZE": str(w.settings.odoo_batch_size)})
+        for p in prepared.values():
+            env.update(p.env)
         procs: dict[str, subprocess.Popen] = {}
 
         def start(name: str) -> None:
@@ -202,3 +216,106 @@ def test_a_worker_killed_mid_partition_is_taken_over_and_its_partition_completes
                                      "lost": 0}
     assert w.store.lock_holder(takeover["partition"]) is None
     print(f"kill -> partition taken over and complete: {took:.1f} s")
+
+
+def quarantined_refs(w: World) -> list[str]:
+    return [q.record_ref for q in w.store.list_quarantine(status=None, limit=10_000)]
+
+
+def all_once(p: Prepared) -> dict[str, int]:
+    n = len(p.keys)
+    return {"in": n, "delivered": n, "quarantined": 0, "duplicated": 0, "lost": 0}
+
+
+def runs_of(outcome: dict) -> list[str]:
+    return [r for part in outcome["partitions"] for r in part["runs"]]
+
+
+def test_bank_statements_of_two_accounts_run_on_both_workers_and_each_line_lands_and_reconciles_once(
+        w, workers, prepared):
+    """Three statement files: two accounts side by side on the two workers, the first account's next day only once
+    its first day has ended (continuity is checked against the account's previous statement)."""
+    from prefect.client.orchestration import get_client
+
+    bank = prepared["bank"]
+    outcome = fan_out(target="bank-reconciliation", source=str(bank.source), poll_seconds=0.5)
+    assert outcome["failed"] == [] and outcome["takeovers"] == [], outcome
+    first, next_day, other = ([r] for part in outcome["partitions"] for r in part["runs"])  # one run per file
+    assert set(workers_of(api_url(), first + other).values()) == set(WORKERS)
+    with get_client(sync_client=True) as client:
+        runs = {r: client.read_flow_run(r) for r in first + next_day}
+    assert runs[next_day[0]].start_time > runs[first[0]].end_time, "one account's two days ran at the same time"
+    assert all(r.state.is_completed() for r in runs.values())
+    assert bank.tally(quarantined_refs(w)) == all_once(bank)
+    assert reconciled_lines(w.sandbox, bank.keys) == bank.expected["reconciled"]
+
+
+def test_a_worker_killed_mid_po_sync_partition_is_taken_over_and_every_order_is_confirmed_once(
+        w, workers, tmp_path):
+    orders = prepare_orders(w.sandbox, w.odoo, tmp_path, n=24, tag="KILL")
+    created = lambda: w.sandbox.calls[("purchase.order", "create")]  # noqa: E731
+    before = created()
+    outcome: dict = {}
+    fan = threading.Thread(target=lambda: outcome.update(
+        fan_out(target="po-sync", source=str(orders.source), partitions=2, poll_seconds=0.5)), daemon=True)
+    fan.start()
+    # both workers are mid-partition once Odoo has created some of the orders: then one worker dies with its run
+    assert wait_for(lambda: created() - before >= 2 and all(descendants(p.pid) for p in workers.values()), 300), \
+        "the two partitions did not both start"
+    victim = WORKERS[0]
+    killed = kill_worker(workers[victim].pid)
+    landed_before_kill = len(orders.readback())
+    fan.join(400)
+    assert not fan.is_alive() and outcome["failed"] == [], outcome
+    assert len(killed) >= 2, "the worker had no flow-run process to kill"
+    [takeover] = outcome["takeovers"]
+    assert takeover["why"].startswith("died"), takeover
+    assert 0 < landed_before_kill < len(orders.keys), "the kill was not mid-run"
+    assert workers_of(api_url(), [takeover["from"], takeover["to"]]) == {takeover["from"]: victim,
+                                                                         takeover["to"]: WORKERS[1]}
+    assert orders.tally(quarantined_refs(w)) == all_once(orders)  # confirmed in Odoo, each once
+
+
+def test_ledger_partitions_refused_by_the_run_posting_their_period_run_again_and_post_each_entry_once(
+        w, workers, prepared):
+    """Three deliveries of one company and period: the ledger posts one run per company and period, so partitions
+    running at once refuse each other. Here a live run holds the period (this process) while both workers take
+    partitions: each is refused, waits, and runs again once the period is free; none is reported done unposted."""
+    from scale_inputs import PERIOD
+
+    from ofm.cli.demo import SANDBOX_COMPANY
+    from ofm.store import owners
+    from ofm.tasks.ledger.post import lock_name
+
+    ledger = prepared["ledger"]
+    [company] = w.odoo.search_read("res.company", [["name", "=", SANDBOX_COMPANY]], ["id"])
+    period, holder = lock_name(company["id"], PERIOD), f"holder-{uuid.uuid4().hex[:8]}"
+    owners.register(holder)
+    assert w.store.acquire_lock(period, owners.owner_of(holder)).owner == owners.owner_of(holder)
+    outcome: dict = {}
+    fan = threading.Thread(target=lambda: outcome.update(
+        fan_out(target="ledger-batch", source=str(ledger.source), poll_seconds=0.5)), daemon=True)
+    fan.start()
+    try:
+        # every partition's ledger run has been refused at least once (and both workers ran one) before the period
+        # is given back
+        assert wait_for(lambda: len(_finished_runs("ledger-batch")) >= 3 or not fan.is_alive(), 300, 0.5)
+        assert not ledger.readback(), "a delivery was posted while another run held its period"
+    finally:
+        w.store.release_lock(period, owners.owner_of(holder))
+        owners.unregister(holder)
+    fan.join(400)
+    assert not fan.is_alive() and outcome["failed"] == [], outcome
+    assert outcome["counts"].get(RERUNS, 0) >= 3, outcome["counts"]
+    assert set(workers_of(api_url(), runs_of(outcome)).values()) == set(WORKERS)
+    assert ledger.tally(quarantined_refs(w)) == all_once(ledger)
+    assert outcome["counts"]["posted"] == len(ledger.keys)
+
+
+def _finished_runs(flow_name: str) -> list:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=[flow_name])), limit=200)
+    return [r for r in runs if r.state and r.state.is_final()]
