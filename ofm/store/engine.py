@@ -9,6 +9,7 @@ quarantine de-duplication, migrations) take a transaction-scoped advisory lock.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 SUPPORTED = ("sqlite", "postgresql")
 CHUNK = 500  # keys per IN (...) list: far below SQLite's and PostgreSQL's parameter limits
 READONLY = "ofm_readonly"
@@ -137,6 +139,8 @@ def run_unit(engine: sa.Engine, work: Callable[[sa.Connection], T], readonly: bo
                     raise CommitUnknown(f"the store: the answer to a COMMIT was lost and the server shows "
                                         f"transaction {began[0]} {status or 'unknown'}: run again to settle it"
                                         ) from None
+            log.warning("the store: PostgreSQL went away under a transaction (%s); running it again",
+                        str(exc.orig or exc).strip().splitlines()[0] if str(exc.orig or exc).strip() else "closed")
             time.sleep(0.1)
 
 
