@@ -9,8 +9,9 @@ quarantine de-duplication, migrations) take a transaction-scoped advisory lock.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -20,6 +21,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 SUPPORTED = ("sqlite", "postgresql")
 CHUNK = 500  # keys per IN (...) list: far below SQLite's and PostgreSQL's parameter limits
 READONLY = "ofm_readonly"
@@ -73,15 +75,17 @@ def create_engine(url: str) -> sa.Engine:
 
 
 @contextmanager
-def transaction(engine: sa.Engine, readonly: bool = False) -> Iterator[sa.Connection]:
+def transaction(engine: sa.Engine, readonly: bool = False,
+                patience: float = RECONNECT_SECONDS) -> Iterator[sa.Connection]:
     """One transaction: committed when the block ends, rolled back on an exception.
 
     `readonly` sees one consistent snapshot on both databases (SQLite: a deferred BEGIN). On PostgreSQL a
     transaction that cannot get a connection (the server restarting: refused, shutting down, starting up) waits
-    for it up to RECONNECT_SECONDS: nothing of it ran yet, so waiting is safe; pre-ping replaces the pooled
-    connections the restart killed.
+    for it up to `patience` seconds: nothing of it ran yet, so waiting is safe; pre-ping replaces the pooled
+    connections the restart killed. A transaction the server kills once it has begun raises: `run_unit` runs
+    a unit of work again when that is safe.
     """
-    with connect(engine) as conn:
+    with connect(engine, patience) as conn:
         if readonly:
             options: dict[str, Any] = {READONLY: True}
             if conn.dialect.name == "postgresql":
@@ -91,6 +95,77 @@ def transaction(engine: sa.Engine, readonly: bool = False) -> Iterator[sa.Connec
             conn = conn.execution_options(**options)
         with conn.begin():
             yield conn
+
+
+class CommitUnknown(ConnectionError):
+    """The answer to a COMMIT was lost and the server could not say whether the transaction committed (an OSError:
+    `ofm run` ends with its one line)."""
+
+
+def run_unit(engine: sa.Engine, work: Callable[[sa.Connection], T], readonly: bool = False,
+             patience: float = RECONNECT_SECONDS) -> T:
+    """`work(conn)` in one transaction (see `transaction`), committed, its result returned.
+
+    On PostgreSQL a transaction the server killed by going away (a restart: SQLSTATE 57P01-57P03, or the
+    connection closed under a statement) was rolled back by the server, so the unit is run again as a whole on a
+    new connection, waiting for the server as `connect` does, for `patience` seconds in all. The one ambiguous
+    moment is a COMMIT whose answer was lost: the transaction's id, taken when it began, is looked up on the
+    server (`txid_status`): committed, the result stands; aborted, the unit runs again; still in progress (its
+    session outlived the connection: the COMMIT never reached it), that session is ended, which rolls it back,
+    and the unit runs again; not known (too old), CommitUnknown. A read-only unit is simply run again.
+    `work` must only touch the database: it may run more than once.
+    """
+    if engine.dialect.name != "postgresql":
+        with transaction(engine, readonly) as conn:
+            return work(conn)
+    deadline = time.monotonic() + patience
+    while True:
+        began, committing = None, False
+        try:
+            with transaction(engine, readonly, max(deadline - time.monotonic(), 0.0)) as conn:
+                if not readonly:
+                    began = tuple(conn.execute(sa.text("SELECT txid_current(), pg_backend_pid()")).one())
+                result = work(conn)
+                committing = True  # the last step of the block: what fails from here on is the COMMIT
+            return result
+        except sa.exc.DBAPIError as exc:
+            if not killed(exc) or time.monotonic() > deadline:
+                raise
+            if committing and began is not None:
+                status = _settled_status(engine, *began, max(deadline - time.monotonic(), 1.0))
+                if status == "committed":
+                    return result
+                if status != "aborted":
+                    raise CommitUnknown(f"the store: the answer to a COMMIT was lost and the server shows "
+                                        f"transaction {began[0]} {status or 'unknown'}: run again to settle it"
+                                        ) from None
+            log.warning("the store: PostgreSQL went away under a transaction (%s); running it again",
+                        str(exc.orig or exc).strip().splitlines()[0] if str(exc.orig or exc).strip() else "closed")
+            time.sleep(0.1)
+
+
+def _settled_status(engine: sa.Engine, xid: int, pid: int, patience: float) -> str | None:
+    """committed / aborted (None: too old to tell) of transaction `xid` of session `pid`, asked on a new connection
+    (waiting for the server). In progress: the session is still there, the COMMIT never reached it; it is ended
+    (only if it still holds that transaction), which rolls the transaction back, and the status asked again."""
+    deadline = time.monotonic() + patience
+    while True:
+        with connect(engine, max(deadline - time.monotonic(), 0.0)) as conn:
+            status = conn.execute(sa.text("SELECT txid_status(:xid)"), {"xid": xid}).scalar()
+            if status == "in progress":
+                conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                     "WHERE pid = :pid AND backend_xid::text = :xid32"),
+                             {"pid": pid, "xid32": str(xid % 2**32)})
+            conn.rollback()
+        if status != "in progress" or time.monotonic() > deadline:
+            return status
+        time.sleep(0.1)
+
+
+def killed(exc: sa.exc.DBAPIError) -> bool:
+    """The server went away under the transaction (shut down, restarting, the connection closed): whatever it had
+    not committed it rolled back."""
+    return bool(exc.connection_invalidated) or (isinstance(exc, sa.exc.OperationalError) and _restarting(exc))
 
 
 def connect(engine: sa.Engine, patience: float = RECONNECT_SECONDS) -> sa.Connection:
@@ -109,7 +184,10 @@ def connect(engine: sa.Engine, patience: float = RECONNECT_SECONDS) -> sa.Connec
 
 
 RESTARTING = ("57P01", "57P02", "57P03")  # admin shutdown, crash shutdown, cannot connect now (starting up)
-GONE = ("connection refused", "server closed the connection")
+# the same in words, for errors that carry no SQLSTATE (a refused or failed connection attempt: "the database system
+# is starting up / shutting down / in recovery mode / not yet accepting connections")
+GONE = ("connection refused", "server closed the connection", "connection is lost", "terminating connection",
+        "the database system is")
 
 
 def _restarting(exc: sa.exc.OperationalError) -> bool:

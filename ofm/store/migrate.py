@@ -12,7 +12,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from ofm.store.engine import is_memory, lock, parse_url, transaction
+from ofm.store.engine import is_memory, lock, parse_url, run_unit
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _at_head: set[str] = set()  # URLs this process already brought to head
@@ -51,10 +51,13 @@ def upgrade(engine: sa.Engine, url: str) -> None:
         parsed = parse_url(url)
         if parsed.get_backend_name() == "sqlite" and not is_memory(parsed):
             Path(parsed.database or "").parent.mkdir(parents=True, exist_ok=True)
-        with transaction(engine) as conn:
+
+        def work(conn: sa.Connection) -> None:  # PostgreSQL's DDL is transactional: killed, it is run again whole
             lock(conn, "migrate")  # two processes starting at once must not both create tables
             if MigrationContext.configure(conn).get_current_revision() != head_revision():
                 cfg = alembic_config()
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
+
+        run_unit(engine, work)
         _at_head.add(url)

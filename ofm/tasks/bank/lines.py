@@ -109,6 +109,7 @@ def import_lines(bank: BankFile, run: RunInfo) -> tuple[dict[str, Line], int, se
     line, how many this run created, and the entries another live run is importing (left to it)."""
     from ofm.store import OutboxIntent
     from ofm.tasks.bank.statements import ensure_statements
+    from ofm.tasks.shared.lost_answers import send_settled
 
     res = resources()
     entries = booked(bank)
@@ -140,8 +141,9 @@ def import_lines(bank: BankFile, run: RunInfo) -> tuple[dict[str, Line], int, se
     for eid, line in landed.items():
         if line.statement_id is None and eid in statement_of:
             loose.setdefault(statement_of[eid], []).append(line.line_id)
-    for statement_id, ids in loose.items():
-        res.odoo.write(LINE, ids, {"statement_id": statement_id})
+    for statement_id, ids in loose.items():  # written again, the same statement changes nothing: sent again
+        send_settled(f"{LINE} into statement {statement_id}",
+                     lambda todo, sid=statement_id: res.odoo.write(LINE, todo, {"statement_id": sid}), ids)
     audit_rows(run, "imported", [(entry_ref(eid), run.correlation_id(entry_ref(eid)),
                                   {"mapping": bank.mapping, "amount": str(e.amount), "date": str(e.booking_date),
                                    "journal":

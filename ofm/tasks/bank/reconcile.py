@@ -22,6 +22,7 @@ from ofm.canonical import Lineage, content_hash
 from ofm.tasks.bank.intake import BankFile
 from ofm.tasks.bank.lines import Line, OpenItems, booked, entry_ref, minor_to_float
 from ofm.tasks.shared.audit import audit_rows, quarantine_records
+from ofm.tasks.shared.lost_answers import send_settled
 from ofm.tasks.shared.outcome import Received
 from ofm.tasks.shared.ownership import claim, elsewhere, mark_sent, mine
 from ofm.tasks.shared.resources import resources
@@ -97,12 +98,13 @@ def reconcile(bank: BankFile, lines: dict[str, Line], open_items: OpenItems, mat
     writeoffs = _writeoffs([m for m in todo if m.writeoff_minor], bank, open_items,
                            load_policy(res.settings.bank_matching_policy).writeoff_account)
     _set_partners(todo, lines)
-    write_each(MOVE_LINE, {lines[m.entry_id].counterpart_id: {
+    moved = {lines[m.entry_id].counterpart_id: {
         "account_id": open_items.account_of[m.line_ids[0]], **({"partner_id": m.partner_id} if m.partner_id else {})}
-        for m in todo})
+        for m in todo}
+    # the same values written again change nothing: an answer lost, they are sent again
+    send_settled("the counterparts' account", lambda _: write_each(MOVE_LINE, moved), [moved])
     for m in todo:
-        res.odoo.call(MOVE_LINE, "reconcile",
-                      ids=[lines[m.entry_id].counterpart_id, *m.line_ids, *writeoffs.get(m.entry_id, [])])
+        _reconcile_one(lines[m.entry_id].counterpart_id, [*m.line_ids, *writeoffs.get(m.entry_id, [])])
     res.store.mark_done({keys[m.entry_id]: lines[m.entry_id].line_id for m in todo})
     res.store.resolve_open([entry_ref(m.entry_id) for m in todo], actor=run.actor,
                            note=f"reconciled in run {run.run_id}")  # e.g. a person created the missing invoice
@@ -113,6 +115,19 @@ def reconcile(bank: BankFile, lines: dict[str, Line], open_items: OpenItems, mat
     return {m.entry_id: m.rule for m in todo}, left
 
 
+def _reconcile_one(counterpart: int, items: list[int]) -> None:
+    """`reconcile` of a statement line's counterpart with its items. A second `reconcile` of lines Odoo already
+    reconciled is refused ("already reconciled"), so an answer lost is settled by reading the counterpart back:
+    reconciled, the first call was applied (one transaction: all of it); else it is sent again."""
+    odoo = resources().odoo
+
+    def pending(_ids: list[int]) -> list[int]:
+        return [] if all(r["reconciled"] for r in odoo.read(MOVE_LINE, [counterpart], ["reconciled"])) else _ids
+
+    send_settled(f"reconcile of {MOVE_LINE} {counterpart}",
+                 lambda ids: odoo.call(MOVE_LINE, "reconcile", ids=ids), [counterpart, *items], pending)
+
+
 def _set_partners(matches: list, lines: dict[str, Line]) -> None:
     """The matched items' partner on their statement lines (one write per partner; one call on Odoo 19).
 
@@ -120,9 +135,11 @@ def _set_partners(matches: list, lines: dict[str, Line]) -> None:
     item not on the bank or suspense account), so this happens while the counterpart is still
     on suspense; a line an interrupted run already moved keeps its partner as it is.
     """
-    write_each("account.bank.statement.line", {
-        lines[m.entry_id].line_id: {"partner_id": int(m.partner_id)} for m in matches
-        if m.partner_id and lines[m.entry_id].partner_id != m.partner_id and lines[m.entry_id].on_suspense})
+    partners = {lines[m.entry_id].line_id: {"partner_id": int(m.partner_id)} for m in matches
+                if m.partner_id and lines[m.entry_id].partner_id != m.partner_id and lines[m.entry_id].on_suspense}
+    # written again, the same partner rewrites the same journal items (the counterparts are still on suspense)
+    send_settled("the statement lines' partner",
+                 lambda _: write_each("account.bank.statement.line", partners), [partners] if partners else [])
 
 
 def _writeoffs(matches: list, bank: BankFile, open_items: OpenItems, account_code: str) -> dict[str, list[int]]:
@@ -150,9 +167,12 @@ def _writeoffs(matches: list, bank: BankFile, open_items: OpenItems, account_cod
     missing = [v for v, f in zip(vals, found_moves, strict=True) if f is None]
     created = iter(odoo.create_idempotent("account.move", missing, ["ref"], ["id"]) if missing else [])
     move_ids = [f["id"] if f is not None else next(created) for f in found_moves]
-    drafts = [row["id"] for row in odoo.read("account.move", move_ids, ["state"]) if row["state"] == "draft"]
-    if drafts:
-        odoo.call("account.move", "action_post", ids=drafts)
+    def drafts(ids: list[int]) -> list[int]:
+        return [row["id"] for row in odoo.read("account.move", ids, ["state"]) if row["state"] == "draft"]
+
+    # an answer lost: only the entries Odoo still shows as drafts are posted again
+    send_settled("post of the write-offs", lambda ids: odoo.call("account.move", "action_post", ids=ids),
+                 drafts(move_ids), drafts)
     rows = odoo.search_read(MOVE_LINE, [("move_id", "in", move_ids), ("account_id", "in",
                                                                       sorted(set(open_items.account_of.values())))],
                             ["move_id"])

@@ -96,6 +96,7 @@ def _differs(row: dict, vals: dict) -> dict:
 def ensure_statements(bank: BankFile, in_other: dict[str, int], run: RunInfo) -> dict[str, int]:
     """Find or create (outbox first, anchored) each statement; entry id -> the Odoo statement to hold its line."""
     from ofm.store import OutboxIntent
+    from ofm.tasks.shared.lost_answers import send_settled
     from ofm.tasks.shared.ownership import claim, mark_sent, mine
 
     res = resources()
@@ -116,7 +117,9 @@ def ensure_statements(bank: BankFile, in_other: dict[str, int], run: RunInfo) ->
         row = found.get(w.reference)
         if row is not None:
             if changed := _differs(row, w.vals):  # the bank sent the statement again, longer or corrected
-                res.odoo.write(STATEMENT, [row["id"]], changed)
+                # the same balances written again change nothing: an answer lost, they are sent again
+                send_settled(f"balances of {STATEMENT} {row['id']}",
+                             lambda ids, changed=changed: res.odoo.write(STATEMENT, ids, changed), [row["id"]])
             statement_id = row["id"]
         elif rows[keys[w.reference]].state == "done":
             continue  # created once and since deleted in Odoo by a person: not made again

@@ -172,11 +172,23 @@ def reverse_entries(odoo, move_ids: list[int], on: date, reason: str) -> dict[in
     its entry, carry the date asked and be posted (a date after Odoo's today stays a draft that Odoo posts
     by itself on that date, `auto_post = at_date`); else ReversalNotAsAsked.
     """
+    from ofm.tasks.shared.lost_answers import send_settled
+
     ids = sorted(set(move_ids))
     if not ids:
         return {}
-    done = {many2one_id(r["reversed_entry_id"]): r["id"] for r in odoo.search_read(
-        "account.move", [["reversed_entry_id", "in", ids], ["state", "!=", "cancel"]], ["reversed_entry_id"])}
+
+    def reversals(of: list[int]) -> dict[int, int]:
+        return {many2one_id(r["reversed_entry_id"]) or 0: r["id"] for r in odoo.search_read(
+            "account.move", [["reversed_entry_id", "in", of], ["state", "!=", "cancel"]], ["reversed_entry_id"])}
+
+    def reverse(move_id: int, journal: int) -> None:
+        context = {"active_model": "account.move", "active_ids": [move_id]}
+        [wizard] = odoo.create(REVERSAL, [{"date": on.isoformat(), "journal_id": journal, "reason": reason}],
+                               context=context)
+        odoo.call(REVERSAL, "reverse_moves", ids=[wizard], kwargs={"context": context})
+
+    done = reversals(ids)
     todo = [i for i in ids if i not in done]
     if todo:
         by_journal: dict[int, list[int]] = {}
@@ -186,12 +198,12 @@ def reverse_entries(odoo, move_ids: list[int], on: date, reason: str) -> dict[in
             by_journal.setdefault(many2one_id(m["journal_id"]) or 0, []).append(m["id"])
         for journal, group in sorted(by_journal.items()):
             for move_id in group:
-                context = {"active_model": "account.move", "active_ids": [move_id]}
-                [wizard] = odoo.create(REVERSAL, [{"date": on.isoformat(), "journal_id": journal,
-                                                   "reason": reason}], context=context)
-                odoo.call(REVERSAL, "reverse_moves", ids=[wizard], kwargs={"context": context})
-        done = {many2one_id(r["reversed_entry_id"]): r["id"] for r in odoo.search_read(
-            "account.move", [["reversed_entry_id", "in", ids], ["state", "!=", "cancel"]], ["reversed_entry_id"])}
+                # an answer lost (the wizard's create or `reverse_moves`): Odoo is asked whether the entry has its
+                # reversal; only if not is a new wizard made and answered (a wizard left behind is transient)
+                send_settled(f"reversal of account.move {move_id}",
+                             lambda _, move_id=move_id, journal=journal: reverse(move_id, journal), [move_id],
+                             lambda of: [i for i in of if i not in reversals(of)], odoo=odoo)
+        done = reversals(ids)
     shown = {r["id"]: r for r in odoo.read("account.move", sorted(done.values()),
                                            ["date", "reversed_entry_id", "state", "auto_post"])}
     later = on > date.today()  # a reversal dated later is a draft Odoo posts by itself on its date

@@ -31,6 +31,7 @@ from ofm.rules.ledger import parse_anchor
 from ofm.tasks.close.odoo import currencies_and_rates, read_close_facts, read_received_lines, reverse_entries
 from ofm.tasks.ledger.odoo import read_landed
 from ofm.tasks.shared.audit import audit_rows, quarantine_records
+from ofm.tasks.shared.lost_answers import send_settled
 from ofm.tasks.shared.outcome import Received
 from ofm.tasks.shared.resources import resources
 from ofm.tasks.shared.runinfo import RunInfo
@@ -276,7 +277,15 @@ def lock_period(company_id: int, period: str, run: RunInfo) -> str:
     [before] = odoo.read("res.company", [company_id], ["fiscalyear_lock_date"])
     if before.get("fiscalyear_lock_date") and str(before["fiscalyear_lock_date"]) >= end.isoformat():
         return f"already locked up to {before['fiscalyear_lock_date']}"
-    odoo.write("res.company", [company_id], {"fiscalyear_lock_date": end.isoformat()})
+
+    def unlocked(ids: list[int]) -> list[int]:
+        return [c["id"] for c in odoo.read("res.company", ids, ["fiscalyear_lock_date"])
+                if str(c.get("fiscalyear_lock_date") or "") < end.isoformat()]
+
+    # the same lock date written again changes nothing; an answer lost, Odoo is read first
+    send_settled(f"lock of {period}", lambda ids: odoo.write("res.company", ids, {"fiscalyear_lock_date":
+                                                                                   end.isoformat()}),
+                 [company_id], unlocked)
     [after] = odoo.read("res.company", [company_id], ["fiscalyear_lock_date"])
     if str(after.get("fiscalyear_lock_date")) != end.isoformat():
         raise RuntimeError(f"Odoo answered the lock of {period} but shows fiscalyear_lock_date "
