@@ -80,6 +80,12 @@ def taken(values: pd.Series, at: np.ndarray) -> np.ndarray:
     return pd.api.extensions.take(values.to_numpy(), at, allow_fill=True)
 
 
+def taken_series(values: pd.Series, at: np.ndarray, index: pd.Index) -> pd.Series:
+    """taken() as a Series of the same dtype as the merge's column (no inference: text stays object)."""
+    out = taken(values, at)
+    return pd.Series(out, index=index, dtype=out.dtype)
+
+
 def check_lines(lines: pd.DataFrame, orders: pd.DataFrame, policy: MatchPolicy, consumes: np.ndarray,
                 at: np.ndarray, has_ref: np.ndarray, batch: np.ndarray) -> pd.DataFrame:
     """The bill lines (as given) with their order line's values (o_*) and one is_<code> column per
@@ -103,10 +109,10 @@ def check_lines(lines: pd.DataFrame, orders: pd.DataFrame, policy: MatchPolicy, 
     m["is_order_cancelled"], m["is_order_not_confirmed"] = cancelled, draft
     live = found & ~cancelled & ~draft
     m["is_supplier_mismatch"] = live & (m.supplier_id.to_numpy() != m.o_supplier_id.to_numpy())
-    o_product = pd.Series(taken(orders.product_code, at), index=m.index)
+    o_product = taken_series(orders.product_code, at, m.index)
     products = m.product_code.notna() & o_product.notna() & (m.product_code != o_product)
     m["is_product_mismatch"] = live & products.fillna(False).to_numpy(bool)
-    currency = (m.currency != pd.Series(taken(orders.currency, at), index=m.index)).fillna(True).to_numpy(bool)
+    currency = (m.currency != taken_series(orders.currency, at, m.index)).fillna(True).to_numpy(bool)
     m["is_currency"] = live & currency
     comparable = live & ~currency
     m["comparable"] = comparable
@@ -145,7 +151,7 @@ ORDER_TEXTS = ("o_currency", "o_product_code", "o_purchase_method")
 def order_texts(hit: pd.DataFrame, orders: pd.DataFrame) -> pd.DataFrame:
     """The order line's text columns for a few checked lines (by their `_at`), as the merge gave them."""
     at = hit["_at"].to_numpy()
-    return hit.assign(**{c: taken(orders[c[2:]], at) for c in ORDER_TEXTS})
+    return hit.assign(**{c: taken_series(orders[c[2:]], at, hit.index) for c in ORDER_TEXTS})
 
 
 def validate_orders(orders: pd.DataFrame) -> None:

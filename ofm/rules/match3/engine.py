@@ -149,11 +149,12 @@ def _match_bills(bill_lines: pd.DataFrame, bills: pd.DataFrame, order_lines: pd.
     line_codes: list[tuple[str, ...]] = [()] * len(m)
     bill_codes: list[tuple[str, ...]] = [()] * len(b)
     bill_owners: list[tuple[str, ...]] = [()] * len(b)
+    n_lines, n_bills = len(m), len(b)
     for bill, line, code, owner in zip(reasons._bill.tolist(), reasons._line.tolist(), reasons.code.tolist(),
                                        reasons.owner.tolist(), strict=True):
-        if line < len(m):
+        if line < n_lines:
             line_codes[line] += (code,)
-        if bill < len(b):
+        if bill < n_bills:
             bill_codes[bill] += (code,)
             bill_owners[bill] += () if owner in bill_owners[bill] else (owner,)
     lines_out = m[["bill_id", "bill_line_id", "line_no", "expected_minor"]].take(batch).reset_index(drop=True)
