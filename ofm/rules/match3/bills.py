@@ -16,12 +16,11 @@ import pandas as pd
 from ofm.rules.match3.checks import tolerance_columns, within
 from ofm.rules.match3.policy import MatchPolicy
 
-
 _SPACE = re.compile(r"\s+")
 
 
 def normalise_number(numbers: pd.Series) -> pd.Series:
-    """Bill numbers as compared: no whitespace, upper case (pandas' string dtype, missing stays missing).
+    r"""Bill numbers as compared: no whitespace, upper case (pandas' string dtype, missing stays missing).
 
     What `.str.replace(r"\s+", "", regex=True).str.upper()` gives, in one pass over plain strings
     (most numbers have no whitespace: one search, no substitution)."""
