@@ -66,12 +66,15 @@ def test_order_lines_are_found_as_the_merge_finds_them(seed):
     pairs = {(n, r) for n in numbers.tolist() for r in refs.tolist()}
     chosen = [p for p in sorted(pairs, key=str) if rng.random() < 0.5]
     orders = pd.DataFrame(chosen, columns=KEY, dtype=object)
-    lines = pd.DataFrame({"order_number": rng.choice(numbers, 3000), "order_line_ref": rng.choice(refs, 3000)})
-    at, has_ref = locate_orders(lines, orders)
+    lines = pd.DataFrame({"order_number": rng.choice(numbers, 3000), "order_line_ref": rng.choice(refs, 3000)},
+                         dtype=object)
     expected_at, expected_ref = _merged(lines, orders)
-    np.testing.assert_array_equal(has_ref, expected_ref)
-    np.testing.assert_array_equal(np.where(has_ref, at, -1), expected_at)
     assert (expected_at >= 0).any() and (~expected_ref).any()
+    # plain object keys (what the engine passes: factorised) and pandas' str dtype (the merge decides)
+    for keys in (lines, lines.astype("str")):
+        at, has_ref = locate_orders(keys, orders)
+        np.testing.assert_array_equal(has_ref, expected_ref)
+        np.testing.assert_array_equal(np.where(has_ref, at, -1), expected_at)
 
 
 def test_repeated_order_keys_are_refused_also_when_missing():
@@ -79,6 +82,8 @@ def test_repeated_order_keys_are_refused_also_when_missing():
     lines = pd.DataFrame({"order_number": ["PO1"], "order_line_ref": ["1"]}, dtype=object)
     with pytest.raises(ValueError, match="must be unique"):
         locate_orders(lines, orders)
+    with pytest.raises(ValueError, match="must be unique"):
+        locate_orders(lines.astype("str"), orders)
     assert locate_orders(lines, orders.iloc[:2])[0].tolist() == [0]
 
 
