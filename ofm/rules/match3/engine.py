@@ -33,7 +33,7 @@ import pandas as pd
 
 from ofm.memory import paused_gc
 from ofm.rules.match3.bills import check_duplicates, check_totals
-from ofm.rules.match3.checks import LINE_CODES, check_lines, validate_orders
+from ofm.rules.match3.checks import LINE_CODES, check_lines, locate_orders, order_texts, validate_orders
 from ofm.rules.match3.messages import FIELDS, TEXT
 from ofm.rules.match3.policy import MatchPolicy
 
@@ -44,6 +44,8 @@ BILL_COLUMNS = ("bill_id", "supplier_id", "bill_number", "invoice_date", "curren
 ORDER_LINE_COLUMNS = ("order_number", "order_line_ref", "supplier_id", "state", "currency", "product_code",
                       "purchase_method", "quantity_milli", "received_milli", "invoiced_milli", "unit_price_minor",
                       "tax_percent_milli")
+LINE_FIELDS = ("bill_id", "bill_line_id", "supplier_id", "currency", "order_number", "order_line_ref", "product_code",
+               "quantity_milli", "unit_price_minor", "tax_percent_milli")
 PREVIOUS_BILL_COLUMNS = ("supplier_id", "bill_number", "invoice_date", "total_minor")
 BILL_CODES = ("no_lines", "total", "duplicate_number", "duplicate_amount")
 OUTCOME_ACTION = {"matched": "post", "exception": "hold_draft"}
@@ -119,36 +121,44 @@ def _match_bills(bill_lines: pd.DataFrame, bills: pd.DataFrame, order_lines: pd.
             raise ValueError(f"{name}: missing columns {', '.join(missing)}")
     validate_orders(order_lines)
     bill_lines, bills, order_lines = (plain_strings(f) for f in (bill_lines, bills, order_lines))
+    at, has_ref = locate_orders(bill_lines, order_lines)
     previous_bills = None if previous_bills is None else plain_strings(previous_bills)
     previous = _previous(previous_bills)
     b = bills[list(BILL_COLUMNS)].assign(invoice_date=pd.to_datetime(bills.invoice_date))
     b = b.sort_values(["invoice_date", "bill_id"], kind="stable", ignore_index=True)
     order = pd.Series(np.arange(len(b)), index=b.bill_id)
-    lines = bill_lines.assign(_rank=bill_lines.bill_id.map(order).fillna(len(b)).to_numpy(np.int64))
-    lines = lines.sort_values(["_rank", "bill_line_id"], kind="stable", ignore_index=True)
-    lines["line_no"] = lines.groupby("bill_id", sort=False).cumcount().to_numpy() + 1
+    rank = bill_lines.bill_id.map(order).fillna(len(b)).to_numpy(np.int64)
+    batch = _batch_order(rank, bill_lines.bill_line_id)
+    # The checks run on the lines as given (only the columns they read; no copy of the text columns into
+    # batch order): only the running quantities need the batch order, and the outputs are put in it at the end.
+    m = bill_lines[[c for c in LINE_FIELDS if c in bill_lines]].reset_index(drop=True)
+    m["_bill"] = rank
+    m["_line"] = _scatter(np.arange(len(m)), batch)  # the line's position in the batch order
+    m["line_no"] = _scatter(_line_numbers(m.bill_id.take(batch), rank[batch], len(b)), batch)
     b = check_duplicates(b, previous, policy.duplicate_window_days)
     duplicate = b.bill_id[b.is_duplicate_number.to_numpy() | b.is_duplicate_amount.to_numpy()]
     orders = order_lines[[c for c in order_lines.columns if c in ORDER_LINE_COLUMNS + ("revision",)]]
-    m = check_lines(lines, orders, policy, consumes=~lines.bill_id.isin(duplicate).to_numpy())
+    m = check_lines(m, orders, policy, ~m.bill_id.isin(duplicate).to_numpy(), at, has_ref, batch)
     b = check_totals(b, m, policy)
 
-    m["_bill"], m["_line"] = m["_rank"].to_numpy(), np.arange(len(m))
     b["_bill"], b["_line"] = np.arange(len(b)), len(m)
-    reasons = pd.concat([_reasons(m, code, policy) for code in LINE_CODES]
+    reasons = pd.concat([_reasons(m, code, policy, orders) for code in LINE_CODES]
                         + [_reasons(b, code, policy) for code in BILL_CODES], ignore_index=True)
     reasons = reasons.sort_values(["_bill", "_line"], kind="stable", ignore_index=True)
     # Tuples of codes per line and per bill, built from the reasons only (few), never per line.
     line_codes: list[tuple[str, ...]] = [()] * len(m)
     bill_codes: list[tuple[str, ...]] = [()] * len(b)
     bill_owners: list[tuple[str, ...]] = [()] * len(b)
-    for bill, line, code, owner in zip(reasons._bill, reasons._line, reasons.code, reasons.owner, strict=True):
-        if line < len(m):
+    n_lines, n_bills = len(m), len(b)
+    for bill, line, code, owner in zip(reasons._bill.tolist(), reasons._line.tolist(), reasons.code.tolist(),
+                                       reasons.owner.tolist(), strict=True):
+        if line < n_lines:
             line_codes[line] += (code,)
-        if bill < len(b):
+        if bill < n_bills:
             bill_codes[bill] += (code,)
             bill_owners[bill] += () if owner in bill_owners[bill] else (owner,)
-    lines_out = m[["bill_id", "bill_line_id", "line_no", "expected_minor"]].assign(codes=line_codes)
+    lines_out = m[["bill_id", "bill_line_id", "line_no", "expected_minor"]].take(batch).reset_index(drop=True)
+    lines_out["codes"] = line_codes
     lines_out.insert(3, "matched", np.array([not c for c in line_codes], dtype=bool))
     held = np.array([bool(c) for c in bill_codes], dtype=bool)
     out = pd.DataFrame({"bill_id": b.bill_id.to_numpy(), "outcome": np.where(held, "exception", "matched"),
@@ -169,8 +179,35 @@ def _previous(previous: pd.DataFrame | None) -> pd.DataFrame:
                            total_minor=previous.total_minor.astype(np.int64))
 
 
-def _reasons(frame: pd.DataFrame, code: str, policy: MatchPolicy) -> pd.DataFrame:
+def _batch_order(rank: np.ndarray, line_ids: pd.Series) -> np.ndarray:
+    """The bill lines' positions sorted by (bill rank, bill_line_id), stable: the batch order."""
+    if line_ids.dtype.kind in "iu":
+        return np.lexsort((line_ids.to_numpy(), rank))
+    keys = pd.DataFrame({"_rank": rank, "bill_line_id": line_ids.to_numpy()})
+    return keys.sort_values(["_rank", "bill_line_id"], kind="stable").index.to_numpy()
+
+
+def _scatter(values: np.ndarray, batch: np.ndarray) -> np.ndarray:
+    """Values given in batch order, put back in the input order."""
+    out = np.empty_like(values)
+    out[batch] = values
+    return out
+
+
+def _line_numbers(bill_ids: pd.Series, rank: np.ndarray, n_bills: int) -> np.ndarray:
+    """1, 2, ... within each bill, in batch order. The lines of a known bill are consecutive (one rank);
+    lines of no known bill (rank n_bills) are numbered by bill_id as pandas' cumcount does."""
+    if len(rank) and rank[-1] >= n_bills:
+        return bill_ids.groupby(bill_ids.to_numpy(), sort=False).cumcount().to_numpy() + 1
+    position = np.arange(len(rank))
+    first = np.maximum.accumulate(np.where(np.r_[True, rank[1:] != rank[:-1]], position, 0)) if len(rank) else position
+    return position - first + 1
+
+
+def _reasons(frame: pd.DataFrame, code: str, policy: MatchPolicy, orders: pd.DataFrame | None = None) -> pd.DataFrame:
     hit = frame[frame[f"is_{code}"].to_numpy(bool)]
+    if orders is not None:
+        hit = order_texts(hit, orders)
     text = [TEXT[code](row, policy) for row in hit[[c for c in hit.columns if c in FIELDS]].itertuples(index=False)]
     return pd.DataFrame({
         "bill_id": hit.bill_id.to_numpy(), "line_no": hit.line_no.to_numpy() if "line_no" in hit else None,

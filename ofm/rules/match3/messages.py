@@ -15,18 +15,28 @@ from ofm.rules.match3.policy import MatchPolicy
 
 def money(minor: int, currency: str) -> str:
     """12.90 EUR from 1290 minor units."""
-    places = minor_units(currency)
-    return f"{Decimal(int(minor)).scaleb(-places):.{places}f} {currency}"
+    return f"{_decimal(int(minor), minor_units(currency), False)} {currency}"
 
 
 def milli(value: int) -> str:
     """2.5 from 2500 thousandths (quantities, tax rates)."""
-    return f"{Decimal(int(value)).scaleb(-3).normalize():f}"
+    return _decimal(int(value), 3, True)
 
 
 def pct_e4(value: int) -> str:
     """2 from 20000 (tolerance percentages in 1/10,000 %)."""
-    return f"{Decimal(int(value)).scaleb(-4).normalize():f}"
+    return _decimal(int(value), 4, True)
+
+
+def _decimal(value: int, places: int, trim: bool) -> str:
+    """value / 10**places written out exactly, in integers (reasons are many: no Decimal per number):
+    all `places` decimals, or with `trim` no trailing zeros and no point for a whole number."""
+    whole, part = divmod(-value if value < 0 else value, 10**places)
+    sign = "-" if value < 0 else ""
+    if not places or (trim and not part):
+        return f"{sign}{whole}"
+    digits = f"{part:0{places}d}"
+    return f"{sign}{whole}.{digits.rstrip('0') if trim else digits}"
 
 
 def off_by(actual: int, expected: int) -> str:
