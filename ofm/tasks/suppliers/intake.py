@@ -168,7 +168,7 @@ class Checker:
 
     Each chunk is decided by the suite evaluated in plain Python (`evaluate`; a GX validation run costs ~0.4 s
     whatever its size, more than Odoo takes to create a chunk), its uniqueness checks against the whole run's
-    batch (`batch_counts`). Once every chunk is decided, `report` runs the Great Expectations checkpoint on the
+    batch (`read_batch`). Once every chunk is decided, `report` runs the Great Expectations checkpoint on the
     whole batch (beside the last writes) for the run's data-quality report and statistics, and makes sure it
     failed exactly the records the chunks failed."""
 
@@ -227,31 +227,42 @@ class Checker:
         return publish
 
 
-def batch_counts(extracted: Extracted) -> dict[str, Counter]:
-    """For each column a uniqueness check of the supplier suite reads (vat, vendor_code): how many records of the
-    batch that map hold each value used more than once (a value held once needs no entry). Each raw value goes
-    through its mapping's rules for that field; only the few records sharing a value are mapped whole here, to
-    leave out those that do not map (the checkpoint sees mapped records only)."""
+@dataclass(frozen=True)
+class Batch:
+    """What the run knows of its whole batch before the first chunk: for each column a uniqueness check of the
+    supplier suite reads (vat, vendor_code), how many records of the batch that map hold each value used more
+    than once (a value held once needs no entry); and each record's (mapping, vat, vendor_code), to look the
+    partners up in one read."""
+
+    counts: dict[str, Counter]
+    anchors: list[tuple[str, Any, Any]]
+
+
+def read_batch(extracted: Extracted) -> Batch:
+    """Each raw value goes through its mapping's rules for vat and vendor_code; only the few records sharing a
+    value are mapped whole here, to leave out those that do not map (the checkpoint sees mapped records only)."""
     from ofm.mappings.engine import map_batch
     from ofm.mappings.quality import bundled_suite, unique_columns
 
-    columns = unique_columns(bundled_suite("supplier"))
+    unique = unique_columns(bundled_suite("supplier"))
+    columns = sorted({*unique, "vat", "vendor_code"})
     records = [(extracted.mapping, raw) for raw in extracted.unkept] + [(i.mapping, i.raw) for i in extracted.items]
     rules = {m: {r.target: r for r in mapping_spec(m).fields if r.target in columns} for m in {m for m, _ in records}}
     values: dict[str, list[Any]] = {c: [] for c in columns}
     for mapping, raw in records:
         for column in columns:
             values[column].append(_field_value(rules[mapping].get(column), raw))
-    shared = {c: {v for v, n in Counter(v for v in vs if v is not None).items() if n > 1} for c, vs in values.items()}
-    suspects = sorted({i for c, vs in values.items() for i, v in enumerate(vs) if v in shared[c]})
-    counts: dict[str, Counter] = {c: Counter() for c in columns}
+    shared = {c: {v for v, n in Counter(v for v in values[c] if v is not None).items() if n > 1} for c in unique}
+    suspects = sorted({i for c in unique for i, v in enumerate(values[c]) if v in shared[c]})
+    counts: dict[str, Counter] = {c: Counter() for c in unique}
     for i in suspects:
         mapping, raw = records[i]
         if map_batch(mapping_spec(mapping), [(raw, _PROBE)])[0]:  # it maps: the checkpoint would see it
-            for column in columns:
+            for column in unique:
                 if values[column][i] in shared[column]:
                     counts[column][values[column][i]] += 1
-    return counts
+    return Batch(counts, [(m, vat, code) for (m, _), vat, code in
+                          zip(records, values["vat"], values["vendor_code"], strict=True)])
 
 
 def _field_value(rule: Any, raw: Any) -> Any:

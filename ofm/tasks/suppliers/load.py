@@ -187,22 +187,37 @@ class Creator:
 
 class LoadProgress:
     """The run's progress artifact, made at the first write (a run with nothing to write shows "nothing to
-    write"), over the records received: advanced as writes land, full at the end."""
+    write"), over the records received: advanced as writes land (at most every `EVERY` seconds: each update is a
+    call to the Prefect API on the path between two writes), full at the end."""
+
+    EVERY = 2.0
 
     def __init__(self, total: int) -> None:
-        self.total = total
+        self.total, self.done, self.shown_at = total, 0, 0.0
         self.progress: Progress | None = None
 
     def advance(self, n: int) -> None:
+        import time
+
+        self.done += n
         if self.progress is None:
             self.progress = Progress("supplier-load-progress", self.total, "Suppliers written to Odoo")
-        self.progress.advance(n)
+        if time.monotonic() - self.shown_at >= self.EVERY:
+            self._show()
+
+    def _show(self) -> None:
+        import time
+
+        assert self.progress is not None
+        self.progress.advance(self.done - self.progress.done)
+        self.shown_at = time.monotonic()
 
     def close(self) -> None:
         if self.progress is None:
             Progress("supplier-load-progress", 0, "Suppliers written to Odoo")
-        elif self.progress.done < self.total:
-            self.progress.advance(self.total - self.progress.done)
+        else:
+            self.done = max(self.done, self.total)
+            self._show()
 
 
 def _landed(todo: list[Pair], row: dict[str, Any], anchors: dict[str, list[str]], keys: dict[str, str],

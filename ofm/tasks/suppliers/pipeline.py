@@ -20,7 +20,7 @@ from ofm.tasks.shared.audit import AuditBatch
 from ofm.tasks.shared.outcome import Received, RecordResult
 from ofm.tasks.shared.resources import resources
 from ofm.tasks.shared.runinfo import RunInfo
-from ofm.tasks.suppliers.intake import Checker, Extracted, batch_counts, keep, map_chunk
+from ofm.tasks.suppliers.intake import Checker, Extracted, keep, map_chunk, read_batch
 from ofm.tasks.suppliers.load import Creator, LoadProgress, Pair, load_rest
 from ofm.tasks.suppliers.partners import Approvals, Decider, read_references
 
@@ -32,8 +32,10 @@ def onboard_suppliers(extracted: Extracted, approvals: Approvals, run: RunInfo
     data-quality checkpoint's statistics."""
     size = resources().settings.odoo_batch_size
     refs, reference_sets = read_references()
-    checker = Checker(reference_sets, batch_counts(extracted))
+    batch = read_batch(extracted)
+    checker = Checker(reference_sets, batch.counts)
     decider = Decider(refs, approvals)
+    decider.look_up(batch.anchors)
     progress = LoadProgress(extracted.count)
     results: list[RecordResult] = []
     later: list[Pair] = []
