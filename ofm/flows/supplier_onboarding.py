@@ -3,7 +3,8 @@
 Suppliers are read from the procurement API (since the last watermark) or a file drop, kept
 raw in the inbox, mapped to canonical suppliers, checked (data-quality suite + Odoo reference
 data), matched to existing Odoo partners (VAT, then vendor code), and created or updated
-(procurement-owned fields only) in batches through the outbox. A new bank account on an
+(procurement-owned fields only) in batches through the outbox: chunk by chunk, each chunk
+prepared while Odoo creates the one before (ofm/tasks/suppliers/pipeline.py). A new bank account on an
 existing supplier, or a lookalike of an existing partner, waits for a person in quarantine.
 A run leaves: a summary and an exceptions table in Prefect, acknowledgements at the source,
 quarantine rows with reasons, and an audit trail per record.
@@ -19,9 +20,9 @@ from ofm.tasks.shared.outcome import Outcome, Tally
 from ofm.tasks.shared.resources import resources
 from ofm.tasks.shared.runinfo import running
 from ofm.tasks.shared.runstate import finish, stamp
-from ofm.tasks.suppliers.intake import CURSOR, Extracted, check_suppliers, extract_suppliers, map_suppliers
-from ofm.tasks.suppliers.load import load_partners
-from ofm.tasks.suppliers.partners import Approvals, match_and_decide, read_references
+from ofm.tasks.suppliers.intake import CURSOR, Extracted, extract_suppliers
+from ofm.tasks.suppliers.partners import Approvals
+from ofm.tasks.suppliers.pipeline import onboard_suppliers
 from ofm.tasks.suppliers.replay import close_delivered, extract_replay, settle_replayed
 from ofm.tasks.suppliers.report import acknowledge, publish
 
@@ -51,12 +52,9 @@ def supplier_onboarding(
             extracted, approvals = extract_replay(replay, run)
         else:
             extracted, approvals = extract_suppliers(source, full_refresh, run), Approvals()
-        tally = Tally(received=len(extracted.items))
-        mapped, rejected = map_suppliers(quote(extracted.items), run)
-        refs, reference_sets = read_references()
-        passed, failed, quality = check_suppliers(quote(mapped), reference_sets, run)
-        decisions = match_and_decide(quote(passed), refs, approvals, run)
-        for result in [*rejected, *failed, *load_partners(quote(decisions), run)]:
+        tally = Tally(received=extracted.count)
+        results, quality = onboard_suppliers(quote(extracted), approvals, run)  # chunk by chunk, into the writes
+        for result in results:
             tally.add(result)
         writes = odoo.stats.writes - writes_before
         acknowledge(quote(tally), extracted.origin, run)

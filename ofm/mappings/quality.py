@@ -11,9 +11,11 @@ from __future__ import annotations
 import logging
 import threading
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from ofm.canonical import Supplier
@@ -21,7 +23,8 @@ from ofm.mappings.checkpoint_report import markdown_report
 from ofm.mappings.frame import supplier_rows
 from ofm.mappings.suite import Expectation, Suite, SuiteError, bundled_suite, load_suite
 
-__all__ = ["CheckFailure", "CheckResult", "Suite", "SuiteError", "bundled_suite", "load_suite", "run_checkpoint"]
+__all__ = ["CheckFailure", "CheckResult", "Suite", "SuiteError", "bundled_suite", "evaluate", "load_suite",
+           "run_checkpoint", "unique_columns"]
 
 _LOCK = threading.Lock()  # a GX context is not thread-safe; Prefect may run tasks in threads
 _CONTEXT: list[Any] = []  # the process's one ephemeral GX context, built on first use
@@ -52,7 +55,26 @@ class CheckResult:
 
 def run_checkpoint(suite: Suite, suppliers: Sequence[Supplier],
                    references: Mapping[str, set[str]]) -> CheckResult:
-    """Validate a batch; a record passes only if no expectation lists it as unexpected."""
+    """Validate a batch with Great Expectations; a record passes only if no expectation lists it as unexpected."""
+    return _checked(suite, suppliers, references, _validate)
+
+
+def evaluate(suite: Suite, suppliers: Sequence[Supplier], references: Mapping[str, set[str]],
+             batch_counts: Mapping[str, Mapping[Any, int]] | None = None) -> CheckResult:
+    """The same suite evaluated in plain Python, for a part of a batch: what `run_checkpoint` decides for these
+    records, without GX's ~0.4 s per validation run. `batch_counts`: for each column a uniqueness check reads,
+    how many records of the whole batch hold each value (a part alone cannot tell a value used in another part);
+    None: the part is the batch. Nulls pass every check but not-null, as in GX."""
+    return _checked(suite, suppliers, references, partial(_evaluate, counts=batch_counts))
+
+
+def unique_columns(suite: Suite) -> list[str]:
+    """The columns a uniqueness expectation of the suite reads."""
+    return sorted({e.column for e in suite.expectations if e.expectation == "expect_column_values_to_be_unique"})
+
+
+def _checked(suite: Suite, suppliers: Sequence[Supplier], references: Mapping[str, set[str]],
+             engine: Callable[..., dict[str, tuple[bool, int, list[str]]]]) -> CheckResult:
     missing = sorted({e.reference for e in suite.expectations if e.reference} - set(references))
     if missing:
         raise KeyError(f"suite {suite.name!r} needs references {', '.join(missing)}")
@@ -60,7 +82,7 @@ def run_checkpoint(suite: Suite, suppliers: Sequence[Supplier],
     display: list[dict[str, str]] = []
     if suppliers:
         columns, display = supplier_rows(suppliers)
-        outcomes = _validate(suite, columns, references)
+        outcomes = engine(suite, columns, references)
     index = {row["record"]: row for row in reversed(display)}
     failed: dict[str, list[CheckFailure]] = {}
     for exp in suite.expectations:
@@ -122,6 +144,27 @@ def _gx_expectation(gx: Any, exp: Expectation) -> Any:
     elif exp.value_set is not None:
         kwargs["value_set"] = list(exp.value_set)
     return cls(**kwargs)
+
+
+def _evaluate(suite: Suite, columns: dict[str, list[Any]], references: Mapping[str, set[str]],
+              counts: Mapping[str, Mapping[Any, int]] | None) -> dict[str, tuple[bool, int, list[str]]]:
+    """check -> (success, unexpected count, failing row ids), as `_validate` gives them from GX."""
+    ids = columns["row_id"]
+    outcomes: dict[str, tuple[bool, int, list[str]]] = {}
+    for exp in suite.expectations:
+        values = columns[exp.column]
+        if exp.expectation == "expect_column_values_to_not_be_null":
+            rows = [i for i, v in zip(ids, values, strict=True) if v is None]
+        elif exp.expectation == "expect_column_values_to_be_in_set":
+            allowed = set(references[exp.reference]) if exp.reference else set(exp.value_set or ())
+            rows = [i for i, v in zip(ids, values, strict=True) if v is not None and v not in allowed]
+        elif exp.expectation == "expect_column_values_to_be_unique":
+            seen = Counter(v for v in values if v is not None) if counts is None else counts[exp.column]
+            rows = [i for i, v in zip(ids, values, strict=True) if v is not None and seen.get(v, 0) > 1]
+        else:  # the suite loader admits no other kind
+            raise SuiteError(f"{exp.check}: no plain evaluation of {exp.expectation}")
+        outcomes[exp.check] = (not rows, len(rows), rows)
+    return outcomes
 
 
 def _validate(suite: Suite, columns: dict[str, list[Any]],

@@ -241,6 +241,7 @@ def test_the_next_batch_is_marked_sent_while_odoo_creates_the_one_before(tmp_pat
         w.odoo._http._transport = HoldsTheAnswer()
         result = run()
         assert result["reconciles"] is True and result["counts"]["created"] > 30
-        assert creates[0] == marks[0] == -(-result["counts"]["created"] // 10)
+        # one create per chunk of 10 records received (each of the 6 has new suppliers)
+        assert creates[0] == marks[0] == -(-result["counts"]["received"] // 10) == 6
         assert overlapped == [True] * (creates[0] - 1) + [False]
         assert_one_partner_per_supplier(w)

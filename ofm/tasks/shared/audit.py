@@ -30,6 +30,40 @@ def audit_rows(run: RunInfo, step: str, rows: list[tuple[str | None, str, dict[s
     ])
 
 
+class AuditBatch:
+    """Audit rows of several steps gathered and appended in one call (one transaction, one lock of the chain):
+    the rows of a chunk's steps, in the order added. Quarantining through it writes what was gathered first,
+    so that a record's trail stays in order."""
+
+    def __init__(self, run: RunInfo) -> None:
+        self.run = run
+        self.rows: list[tuple[str, str | None, str, dict[str, Any]]] = []
+
+    def add(self, step: str, rows: list[tuple[str | None, str, dict[str, Any]]]) -> None:
+        self.rows += [(step, ref, corr, summary) for ref, corr, summary in rows]
+
+    def quarantine(self, run: RunInfo, step: str, rows: list[tuple[Received, str, str, str | None, str]],
+                   object_type: str = "supplier") -> list[RecordResult]:
+        if not rows:
+            return []
+        self.flush()
+        return quarantine_records(run, step, rows, object_type)
+
+    def flush(self) -> None:
+        from ofm.store import AuditEntry
+
+        rows, self.rows = self.rows, []
+        if not rows:
+            return
+        versions: dict[str, str | None] = {}
+        run = self.run
+        resources().store.audit([
+            AuditEntry(correlation_id=corr, flow_run_id=run.flow_run_id, actor=run.actor, step=step,
+                       record_ref=ref, summary=_with_mapping_version(summary, versions))
+            for step, ref, corr, summary in rows
+        ])
+
+
 def _with_mapping_version(summary: dict[str, Any], versions: dict[str, str | None]) -> dict[str, Any]:
     name = summary.get("mapping")
     if not isinstance(name, str) or "mapping_version" in summary:

@@ -10,12 +10,9 @@ business reason is split in halves until the guilty records are isolated and qua
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
-
-from prefect import task
-from prefect.cache_policies import NO_CACHE
 
 from ofm.rules.supplier_decision import Action, Decision, bank_vals, mask_iban
 from ofm.tasks.shared.artifacts import Progress
@@ -79,18 +76,12 @@ def _finish(results: list[tuple[Pair, int | Exception]], keys: dict[str, str], o
     return out + lost
 
 
-def load_creates(pairs: list[Pair], run: RunInfo, progress: Progress) -> list[RecordResult]:
-    """Create new partners (with their bank accounts) in batches, exactly once."""
+def _claim_creates(pairs: list[Pair], keys: dict[str, str], run: RunInfo) -> tuple[list[RecordResult], list[Pair]]:
+    """Claim one chunk's create intents: the outcomes of the records not to send (another live run's, created by a
+    concurrent run, done but gone from Odoo, created by a run that died), and the records to create."""
     from ofm.tasks.suppliers.intake import mapping_spec
 
-    if not pairs:
-        return []
-    res = resources()
-    mappings = dict.fromkeys(item.mapping for _, item in pairs)
-    anchors = {mapping: list(mapping_spec(mapping).anchors) for mapping in mappings}
-    keys = {d.record_ref: f"{PARTNER}:create:{d.record_ref}" for d, _ in pairs}
-    rows = _claim(pairs, [keys[d.record_ref] for d, _ in pairs], PARTNER, "create", run,
-                  [d.vals for d, _ in pairs])
+    rows = _claim(pairs, [keys[d.record_ref] for d, _ in pairs], PARTNER, "create", run, [d.vals for d, _ in pairs])
     row = {d.record_ref: rows[keys[d.record_ref]] for d, _ in pairs}
     results = _left([p for p in pairs if elsewhere(row[p[0].record_ref], run)], rows, keys, run)
     # created by a run that overlapped this one: Odoo has it now, this run's read was just earlier
@@ -104,62 +95,129 @@ def load_creates(pairs: list[Pair], run: RunInfo, progress: Progress) -> list[Re
          "but Odoo has no partner with its VAT or vendor code: archived by hand, merged or deleted?",
          "outbox", "integration") for d, item in conflicts])
     todo = [(d, item) for d, item in pairs if mine(row[d.record_ref], run)]
+    anchors = {m: list(mapping_spec(m).anchors) for m in dict.fromkeys(item.mapping for _, item in todo)}
     landed, todo = _landed(todo, row, anchors, keys, run)
-    results += landed
-
-    def create(batch: list[Pair]) -> list[int]:
-        return res.odoo.create_idempotent(PARTNER, [d.vals for d, _ in batch], anchors[batch[0][1].mapping], ["id"])
-
-    def write(batch: list[Pair]) -> list[int]:
-        mark_sent([keys[d.record_ref] for d, _ in batch], run)
-        return create(batch)
-
-    size = res.settings.odoo_batch_size
-    chunks = [same[start:start + size]  # one anchor list per batch: a batch never mixes sources
-              for same in ([p for p in todo if p[1].mapping == mapping] for mapping in anchors)
-              for start in range(0, len(same), size)]
-    return results + _send_in_turn(chunks, keys, create, write, run, progress)
+    return results + landed, todo
 
 
-def _send_in_turn(chunks: list[list[Pair]], keys: dict[str, str], create: Callable[[list[Pair]], list[int]],
-                  write: Callable[[list[Pair]], list[int]], run: RunInfo, progress: Progress) -> list[RecordResult]:
-    """Chunk after chunk, one create in flight at a time (as ledger-batch posts): while Odoo creates one chunk, the
-    next one is marked sent and the one before is marked done, audited and counted; the next chunk goes out the
-    moment the one in flight is done. Only the Odoo call runs in the sending thread: a chunk Odoo refuses is
-    bisected here, in this thread, with `write` (mark sent, create) per part, before the next chunk goes out.
-    Should the run stop (Odoo refused the credentials), the chunk marked sent but not sent is settled by anchor
-    lookup on the next run, like any `sent` key."""
-    from ofm.store import NotOwnerError
+class Creator:
+    """Creates new partners (with their bank accounts) chunk by chunk, each exactly once; one create in flight.
 
-    results: list[RecordResult] = []
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ofm-suppliers-send") as sender:
-        pending: tuple[list[Pair], Future[list[int]]] | None = None
-        for chunk in [*chunks, None]:
-            lost: NotOwnerError | None = None
-            if chunk is not None:
-                try:
-                    mark_sent([keys[d.record_ref] for d, _ in chunk], run)
-                except NotOwnerError as exc:  # the lease ran out and another run took the keys: not sent
-                    lost = exc
-            landed = _landed_chunk(*pending, write) if pending else None  # raises: the run stops here
-            pending = (chunk, sender.submit(create, chunk)) if chunk is not None and lost is None else None
-            if landed is not None:
-                results += _finish(landed[1], keys, Outcome.CREATED, run, "loaded")
-                progress.advance(len(landed[0]))
-            if chunk is not None and lost is not None:
-                results += _finish([(p, lost) for p in chunk], keys, Outcome.CREATED, run, "loaded")
-                progress.advance(len(chunk))
-    return results
+    While Odoo creates one chunk (in a sending thread), the main thread prepares the next (keeps, maps, checks,
+    decides), claims it in the outbox (a key a dead run left `sent` looked up by anchor first) and marks it sent,
+    and records the chunk before (outbox done, `loaded` audit rows); the next chunk goes out the moment the one
+    in flight is back. Only the Odoo call runs in the sending thread: a chunk Odoo refuses is bisected in the main
+    thread, with `write` (mark sent, create) per part, before the next chunk goes out. A chunk that raises (Odoo
+    refused the credentials, the process is killed) stops the run before the next one is sent; the chunk marked
+    sent but not sent is settled by anchor look-up on the next run, like any `sent` key."""
+
+    def __init__(self, run: RunInfo, progress: LoadProgress) -> None:
+        self.run, self.res, self.progress = run, resources(), progress
+        self.results: list[RecordResult] = []
+        self.keys: dict[str, str] = {}
+        self.anchors: dict[str, list[str]] = {}
+        self.sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ofm-suppliers-send")
+        self.pending: tuple[list[Pair], Future[list[int]]] | None = None
+
+    def __enter__(self) -> Creator:
+        return self
+
+    def send(self, pairs: list[Pair]) -> None:
+        """Claim this chunk's creates and send them (one batch per mapping: one anchor list per batch)."""
+        from ofm.tasks.suppliers.intake import mapping_spec
+
+        if not pairs:
+            return
+        keys = {d.record_ref: f"{PARTNER}:create:{d.record_ref}" for d, _ in pairs}
+        self.keys.update(keys)
+        for mapping in dict.fromkeys(item.mapping for _, item in pairs):
+            if mapping not in self.anchors:
+                self.anchors[mapping] = list(mapping_spec(mapping).anchors)
+        settled, todo = _claim_creates(pairs, keys, self.run)
+        self.results += settled
+        for mapping in dict.fromkeys(item.mapping for _, item in todo):
+            self._send([p for p in todo if p[1].mapping == mapping])
+
+    def _create(self, batch: list[Pair]) -> list[int]:  # in the sending thread: nothing but the Odoo call
+        return self.res.odoo.create_idempotent(PARTNER, [d.vals for d, _ in batch], self.anchors[batch[0][1].mapping],
+                                               ["id"])
+
+    def _write(self, batch: list[Pair]) -> list[int]:
+        mark_sent([self.keys[d.record_ref] for d, _ in batch], self.run)
+        return self._create(batch)
+
+    def _send(self, batch: list[Pair]) -> None:
+        """Mark this batch sent, wait for the one in flight, send this one, record the one before."""
+        from ofm.store import NotOwnerError
+
+        lost: NotOwnerError | None = None
+        try:  # here, not in the sending thread: the store is written by one thread, off the path between writes
+            mark_sent([self.keys[d.record_ref] for d, _ in batch], self.run)
+        except NotOwnerError as exc:  # the lease ran out and another run took the keys: not sent
+            lost = exc
+        landed = self._landed() if self.pending else None  # raises: the run stops here
+        self.pending = (batch, self.sender.submit(self._create, batch)) if lost is None else None
+        if landed is not None:
+            self._record(*landed)
+        if lost is not None:
+            self._record(batch, [(p, lost) for p in batch])
+
+    def _landed(self) -> tuple[list[Pair], list[tuple[Pair, int | Exception]]]:
+        """The batch in flight, once Odoo answered: each record with its id or its error (a refused one bisected)."""
+        assert self.pending is not None
+        chunk, sent = self.pending
+        self.pending = None
+
+        def answered(batch: list[Pair]) -> list[int]:
+            return sent.result() if batch is chunk else self._write(batch)
+
+        return chunk, write_bisecting(chunk, answered)
+
+    def _record(self, chunk: list[Pair], landed: list[tuple[Pair, int | Exception]]) -> None:
+        self.results += _finish(landed, self.keys, Outcome.CREATED, self.run, "loaded")
+        self.progress.advance(len(chunk))
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        try:
+            if self.pending is not None and error is None:
+                self._record(*self._landed())
+        finally:
+            self.sender.shutdown(wait=True)  # a failing run still waits for the chunk in flight to answer
 
 
-def _landed_chunk(chunk: list[Pair], sent: Future[list[int]],
-                  write: Callable[[list[Pair]], list[int]]) -> tuple[list[Pair], list[tuple[Pair, int | Exception]]]:
-    """The chunk in flight, once Odoo answered: each record with its id or its error (a refused chunk bisected)."""
+class LoadProgress:
+    """The run's progress artifact, made at the first write (a run with nothing to write shows "nothing to
+    write"), over the records received: advanced as writes land (at most every `EVERY` seconds: each update is a
+    call to the Prefect API on the path between two writes), full at the end."""
 
-    def answered(batch: list[Pair]) -> list[int]:
-        return sent.result() if batch is chunk else write(batch)
+    EVERY = 2.0
 
-    return chunk, write_bisecting(chunk, answered)
+    def __init__(self, total: int) -> None:
+        self.total, self.done, self.shown_at = total, 0, 0.0
+        self.progress: Progress | None = None
+
+    def advance(self, n: int) -> None:
+        import time
+
+        self.done += n
+        if self.progress is None:
+            self.progress = Progress("supplier-load-progress", self.total, "Suppliers written to Odoo")
+        if time.monotonic() - self.shown_at >= self.EVERY:
+            self._show()
+
+    def _show(self) -> None:
+        import time
+
+        assert self.progress is not None
+        self.progress.advance(self.done - self.progress.done)
+        self.shown_at = time.monotonic()
+
+    def close(self) -> None:
+        if self.progress is None:
+            Progress("supplier-load-progress", 0, "Suppliers written to Odoo")
+        else:
+            self.done = max(self.done, self.total)
+            self._show()
 
 
 def _landed(todo: list[Pair], row: dict[str, Any], anchors: dict[str, list[str]], keys: dict[str, str],
@@ -180,7 +238,7 @@ def _landed(todo: list[Pair], row: dict[str, Any], anchors: dict[str, list[str]]
     return out, [(d, item) for d, item in todo if d.record_ref not in found]
 
 
-def load_updates(pairs: list[Pair], run: RunInfo, progress: Progress) -> list[RecordResult]:
+def load_updates(pairs: list[Pair], run: RunInfo, progress: LoadProgress) -> list[RecordResult]:
     """Write changed owned fields; partners with identical changes share one write call."""
     if not pairs:
         return []
@@ -221,15 +279,12 @@ def load_bank_accounts(pairs: list[Pair], run: RunInfo) -> None:
           "approved_by": run.actor}) for d, item in pairs])
 
 
-@task(name="load-partners", cache_policy=NO_CACHE)
-def load_partners(decisions: list[Pair], run: RunInfo) -> list[RecordResult]:
-    """Apply decisions to Odoo; hold what needs a person; return one outcome per record."""
-    creates = [p for p in decisions if p[0].action is Action.CREATE]
+def load_rest(decisions: list[Pair], run: RunInfo, progress: LoadProgress) -> list[RecordResult]:
+    """Apply the decisions other than creates to Odoo (after the creates); hold what needs a person; one outcome
+    per record."""
     writes = [p for p in decisions if p[0].action in (Action.UPDATE, Action.HOLD) and p[0].vals]
-    # on the flow run, advanced per batch (long loads stay visible); none to write reads "nothing to write"
-    progress = Progress("supplier-load-progress", len(creates) + len(writes), "Suppliers written to Odoo")
-    results = load_creates(creates, run, progress)
     written = {r.received.record_ref: r for r in load_updates(writes, run, progress)}
+    results: list[RecordResult] = []
     banks: list[Pair] = []
     holds: list[Pair] = []
     for d, item in decisions:
