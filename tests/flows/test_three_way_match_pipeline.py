@@ -21,8 +21,9 @@ def test_the_next_chunk_is_marked_sent_while_the_chunk_before_is_in_odoo(tmp_pat
         bills = []
         for i in range(1, 6):
             number = f"PO-2026-02{i:02d}"
-            receive(w.odoo, order(w.odoo, seeded, number, [(1, "OFM-CHAIR", "2", "120.00", "VAT19")]), {1: "2"})
-            bills.append(invoice(f"INV-{i}", f"F-{i}", [bill_line(1, number, 1, "OFM-CHAIR", "2", "120.00")]))
+            qty = str(i)  # amounts differ: five bills of one supplier with one amount and date are duplicates
+            receive(w.odoo, order(w.odoo, seeded, number, [(1, "OFM-CHAIR", qty, "120.00", "VAT19")]), {1: qty})
+            bills.append(invoice(f"INV-{i}", f"F-{i}", [bill_line(1, number, 1, "OFM-CHAIR", qty, "120.00")]))
         marked: list[int] = []
         second_marked = threading.Event()
         mark_sent, call = w.store.mark_sent, w.odoo.call
