@@ -14,19 +14,28 @@ result says why (`file.error` / `file.held`); `ofm run bank-reconciliation` then
 
 from __future__ import annotations
 
+import contextvars
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from prefect import flow
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
+from ofm.memory import freeze_once
 from ofm.tasks.bank.intake import check_and_route, read_statement_file, remember_statements, summary_of
 from ofm.tasks.bank.lines import booked, import_lines, read_open_items
 from ofm.tasks.bank.reconcile import hold_unmatched, match_entries, reconcile
 from ofm.tasks.bank.report import cash_position, publish
 from ofm.tasks.shared.ownership import ELSEWHERE
+from ofm.tasks.shared.resources import resources, use_thread_resources
 from ofm.tasks.shared.runinfo import current_run, running
 from ofm.tasks.shared.runstate import EXCEPTIONS_STATE, exception_count, finish, stamp
+
+T = TypeVar("T")
 
 
 def _run_name() -> str:
@@ -38,6 +47,7 @@ def _run_name() -> str:
 def bank_reconciliation(file: str, csv_mapping: str | None = None, actor: str = "ofm") -> dict:
     """Import a statement file into its Odoo bank journal and reconcile what is certain.
     `csv_mapping`: the mapping of a CSV statement; `actor`: who runs it, for the audit trail."""
+    freeze_once()  # the imports out of the collector's walk: no full collection over them mid-run
     with running("bank-reconciliation", actor) as run:
         bank = check_and_route(read_statement_file(file, run, csv_mapping), run)
         entries = sum(len(s.entries) for s in bank.statements)
@@ -46,10 +56,13 @@ def bank_reconciliation(file: str, csv_mapping: str | None = None, actor: str = 
         reconciled: dict[str, str] = {}
         matching, position = None, []
         if not (bank.error or bank.held):
-            lines, created, left = import_lines(quote(bank), run)
+            # the open items are not the statement lines the import creates (OPEN_ITEMS leaves those out): they
+            # are read while the lines go in, instead of after
+            with alongside(read_open_items) as open_items_later:
+                lines, created, left = import_lines(quote(bank), run)
             counts.update(booked=len(booked(bank)), imported=created,
                           already_imported=len(booked(bank)) - created - len(left))
-            open_items = read_open_items()
+            open_items = open_items_later.result()
             matching = match_entries(quote(bank), quote(lines), quote(open_items), run)
             reconciled, left_matches = reconcile(quote(bank), quote(lines), quote(open_items), quote(matching), run)
             # entries another live run is importing or reconciling: that run does it and reports it
@@ -71,6 +84,22 @@ def bank_reconciliation(file: str, csv_mapping: str | None = None, actor: str = 
         return finish(run, result, held, sources=["bank"], warnings=bank.warnings)
 
 
+@contextmanager
+def alongside(task: Callable[[], T]) -> Iterator[Future[T]]:
+    """Run `task` (a Prefect task: it stays a task run of this flow run) in a thread beside the block, with this
+    thread's resources and context; its answer (or error) is the future's. The block's error wins: the thread is
+    waited for either way."""
+    res = resources()
+    context = contextvars.copy_context()
+
+    def call() -> T:
+        with use_thread_resources(res):
+            return task()
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ofm-bank-read") as pool:
+        yield pool.submit(context.run, call)
+
+
 def _folder_run_name() -> str:
     return f"bank-folder-{stamp()}"
 
@@ -80,8 +109,6 @@ def bank_statement_folder(folder: str | None = None, actor: str = "ofm") -> list
     """Every statement file in the watched folder (default OFM_BANK_DROP_DIR), one run each, oldest
     name first; afterwards each file moves to `done/` or `held/` beside it, so the folder holds only
     what is still to do."""
-    from ofm.tasks.shared.resources import resources
-
     path = Path(folder) if folder else resources().settings.bank_drop_dir
     if path is None:
         raise ValueError("no folder given and OFM_BANK_DROP_DIR is not set")

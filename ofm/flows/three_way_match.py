@@ -16,6 +16,7 @@ from prefect import flow
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
+from ofm.memory import freeze_once
 from ofm.tasks.match.decide import decide
 from ofm.tasks.match.intake import CURSOR, Bills, extract_bills, extract_replay, map_bills
 from ofm.tasks.match.load import load_bills
@@ -44,6 +45,7 @@ def three_way_match(source: str | None = None, replay: list[int] | None = None, 
     """Match supplier bills and load them into Odoo. `source`: a JSON export, a UBL file or a folder of UBL
     files instead of the API; `replay`: quarantine ids of bills to match again (after the order or receipt
     was fixed); `post_matched`: post matched bills (default OFM_MATCH_POST_MATCHED, true); `actor`: audit."""
+    freeze_once()  # the imports out of the collector's walk: no full collection over them mid-run
     with running("three-way-match", actor) as run:
         odoo = resources().odoo
         writes_before = odoo.stats.writes

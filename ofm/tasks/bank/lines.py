@@ -11,6 +11,7 @@ account.bank.statement (bank_statements.py); lines found without one are put int
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -82,10 +83,20 @@ class Anchor:
         return value.removeprefix(self.prefix)
 
 
+_anchors: weakref.WeakKeyDictionary[Any, Anchor] = weakref.WeakKeyDictionary()
+
+
 def line_anchor() -> Anchor:
-    """`unique_import_id` when the server has it, else `ref` (one fields_get)."""
-    fields = resources().odoo.fields_get(LINE, attributes=("type",))
-    return Anchor("unique_import_id", "") if "unique_import_id" in fields else Anchor("ref", "ofm:")
+    """`unique_import_id` when the server has it, else `ref`: one fields_get per client (the check and the import of
+    a run ask it once, later runs of the process not at all). A module installed meanwhile is seen by the next
+    process; within one, every run anchors its lines the same way."""
+    odoo = resources().odoo
+    anchor = _anchors.get(odoo)
+    if anchor is None:
+        fields = odoo.fields_get(LINE, attributes=("type",))
+        anchor = Anchor("unique_import_id", "") if "unique_import_id" in fields else Anchor("ref", "ofm:")
+        _anchors[odoo] = anchor
+    return anchor
 
 
 def _line_vals(bank: BankFile, account: str, eid: str, entry: BankEntry, anchor: Anchor) -> dict[str, Any]:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from decimal import Decimal
@@ -28,7 +30,7 @@ from ofm.tasks.match.results import BillResult, reject
 from ofm.tasks.p2p.odoo import many2one_id
 from ofm.tasks.shared.audit import audit_rows
 from ofm.tasks.shared.ownership import ELSEWHERE, claim, done_meanwhile, elsewhere, elsewhere_reason, mark_sent, mine
-from ofm.tasks.shared.resources import resources
+from ofm.tasks.shared.resources import Resources, resources, use_thread_resources
 from ofm.tasks.shared.runinfo import RunInfo
 
 NET_DAYS = re.compile(r"^\s*NET\s*(\d{1,3})\s*$", re.IGNORECASE)
@@ -153,6 +155,46 @@ def _create(vals_list: list[dict[str, Any]], exclude: set[int]) -> list[int]:
     return [int(i) for i in ids if i is not None]
 
 
+Sender = Callable[..., "Future[Any]"]
+
+
+def pipelined(refs: list[str], size: int, before: Callable[[list[str]], None],
+              write: Callable[[list[str]], tuple[Any, ...]],
+              after: Callable[[list[str], Future[Any], Sender], None]) -> None:
+    """Send `refs` to Odoo chunk by chunk with one write in flight, from a sending thread: while Odoo works on
+    one chunk, this thread marks the next one sent (`before`, so it goes out the moment the first is done) and
+    records the one before (`after`: settle the outbox, audit). `write(chunk)` is `(function, *args)`, called in
+    the sending thread with the run's resources; `after` may send more (one by one after a refused chunk)
+    through the sender it is given: those wait behind what is queued. Nothing is sent before `before` of its
+    chunk returned; an error stops the queue (what was not sent yet stays `sent` in the outbox: the next run
+    looks it up by its anchor before sending again, as after a crash)."""
+    chunks = [refs[i:i + size] for i in range(0, len(refs), size)]
+    if not chunks:
+        return
+    res: Resources = resources()
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ofm-match-send")
+
+    def send(fn: Callable[..., Any], *args: Any) -> Future[Any]:
+        def call() -> Any:
+            with use_thread_resources(res):
+                return fn(*args)
+        return pool.submit(call)
+
+    failed = True
+    try:
+        waiting: list[tuple[list[str], Future[Any]]] = []
+        for chunk in chunks:
+            before(chunk)
+            waiting.append((chunk, send(*write(chunk))))
+            if len(waiting) > 1:
+                after(*waiting.pop(0), send)
+        for chunk, answer in waiting:
+            after(chunk, answer, send)
+        failed = False
+    finally:
+        pool.shutdown(wait=True, cancel_futures=failed)
+
+
 def _intents(refs: list[str], keys: dict[str, str], operation: str, run: RunInfo,
              hashes: dict[str, str], loaded: Loaded) -> dict[str, Any]:
     """Claim the intents; the refs this run holds (not done yet), with their outbox rows. A bill whose intent
@@ -197,12 +239,10 @@ def create_bills(decisions: list[Decision], snap: Snapshot, loaded: Loaded, run:
         loaded.created.update(landed)
         todo = {ref: row for ref, row in todo.items() if ref not in landed}
     refs = [d.item.ref for d in wanted if d.item.ref in todo]
-    size = res.settings.odoo_batch_size
-    for start in range(0, len(refs), size):
-        chunk = refs[start:start + size]
-        mark_sent([keys[r] for r in chunk], run)
+
+    def created(chunk: list[str], answer: Future[list[int]], send: Sender) -> None:
         try:
-            made = dict(zip(chunk, _create([vals[r] for r in chunk], exclude), strict=True))
+            made = dict(zip(chunk, answer.result(), strict=True))
         except OdooPermanentError as exc:  # one bill Odoo refuses must not keep the others out: one by one
             made = {}
             if len(chunk) == 1:
@@ -210,17 +250,19 @@ def create_bills(decisions: list[Decision], snap: Snapshot, loaded: Loaded, run:
                 loaded.refused[chunk[0]] = str(exc)
             for ref in chunk if len(chunk) > 1 else []:
                 try:
-                    made[ref] = _create([vals[ref]], exclude)[0]
+                    made[ref] = send(_create, [vals[ref]], exclude).result()[0]
                 except OdooPermanentError as exc:
                     res.store.mark_failed(keys[ref], str(exc), permanent=True)
                     loaded.refused[ref] = str(exc)
         res.store.mark_done({keys[r]: i for r, i in made.items()})
         loaded.ids.update(made)
         loaded.created.update(made)
-    audit_rows(run, "bill-created", [(ref, run.correlation_id(ref), {"odoo_id": loaded.ids[ref], "ref":
-                                                                      vals[ref]["ref"], "move_type":
-                                                                      vals[ref]["move_type"]})
-                                     for ref in refs if ref in loaded.created])
+        audit_rows(run, "bill-created", [(ref, run.correlation_id(ref), {"odoo_id": made[ref], "ref": vals[ref]["ref"],
+                                                                          "move_type": vals[ref]["move_type"]})
+                                         for ref in chunk if ref in made])
+
+    pipelined(refs, res.settings.odoo_batch_size, lambda chunk: mark_sent([keys[r] for r in chunk], run),
+              lambda chunk: (_create, [vals[r] for r in chunk], exclude), created)
 
 
 def _note(d: Decision) -> tuple[str, str]:
@@ -294,26 +336,26 @@ def post_bills(refs: list[str], loaded: Loaded, run: RunInfo) -> None:
         loaded.posted.update(done)
         held = {r: row for r, row in held.items() if r not in done}
     todo = [r for r in refs if r in held]
-    size = res.settings.odoo_batch_size
-    for start in range(0, len(todo), size):
-        chunk = todo[start:start + size]
-        mark_sent([keys[r] for r in chunk], run)
+
+    def posted(chunk: list[str], answer: Future[None], send: Sender) -> None:
         try:
-            _post([loaded.ids[r] for r in chunk])
+            answer.result()
             ok = chunk
         except OdooPermanentError:
             ok = []
             for ref in chunk:
                 try:
-                    _post([loaded.ids[ref]])
+                    send(_post, [loaded.ids[ref]]).result()
                     ok.append(ref)
                 except OdooPermanentError as exc:
                     res.store.mark_failed(keys[ref], str(exc), permanent=True)
                     loaded.failed[ref] = str(exc)
         res.store.mark_done({keys[r]: loaded.ids[r] for r in ok})
         loaded.posted.update(ok)
-    audit_rows(run, "bill-posted", [(ref, run.correlation_id(ref), {"odoo_id": loaded.ids[ref]})
-                                    for ref in todo if ref in loaded.posted])
+        audit_rows(run, "bill-posted", [(ref, run.correlation_id(ref), {"odoo_id": loaded.ids[ref]}) for ref in ok])
+
+    pipelined(todo, res.settings.odoo_batch_size, lambda chunk: mark_sent([keys[r] for r in chunk], run),
+              lambda chunk: (_post, [loaded.ids[r] for r in chunk]), posted)
 
 
 def _exception_reason(d: Decision, bill_label: str) -> str:
