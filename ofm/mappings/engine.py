@@ -108,6 +108,13 @@ def _blank(value: Any) -> bool:
     return value is None or isinstance(value, str) and not value.strip()
 
 
+def field_value(rule: FieldRule, raw: Any) -> Any:
+    """A raw record's canonical value of one field rule: None when it has none or it does not map."""
+    problems: list[_Problem] = []
+    value = _field(rule, raw, problems)
+    return None if problems else value
+
+
 def _field(rule: FieldRule, raw: Any, problems: list[_Problem], at: tuple[str, str] | None = None) -> Any:
     """One value through its transforms; a bad value or a missing required one is a problem.
 

@@ -267,13 +267,11 @@ def read_batch(extracted: Extracted) -> Batch:
 
 def _field_value(rule: Any, raw: Any) -> Any:
     """A raw record's canonical value of one field (None when it has none or it does not map)."""
-    from ofm.mappings.engine import _field
+    from ofm.mappings.engine import field_value
 
     if rule is None or not isinstance(raw, dict):
         return None
-    problems: list[Any] = []
-    value = _field(rule, raw, problems)
-    return None if problems else value
+    return field_value(rule, raw)
 
 
 _PROBE = Lineage(source_system="probe", external_id="probe", content_hash="0" * 64,
